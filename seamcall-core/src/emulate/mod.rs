@@ -1,0 +1,1 @@
+//! Trap-and-emulate (work in progress).

@@ -1,0 +1,145 @@
+//! The exception table: how a fault on `SEAMCALL` becomes an error value.
+//!
+//! `SEAMCALL` raises #UD when the CPU is not in VMX operation and #GP when TDX
+//! is not enabled. Every expansion of `#[seamcall]` records, for its one
+//! instruction, two entries in the ELF section `seamcall_extable`: one for
+//! vector 6 (#UD) and one for vector 13 (#GP). Each entry names the address of
+//! the instruction and a *fixup pad*: a few cold instructions that load the
+//! matching error status into RAX (Linux's `TDX_SEAMCALL_UD` /
+//! `TDX_SEAMCALL_GP`), restore RBX where the leaf uses it, and jump back to the
+//! code after the instruction. A fault handler therefore only has to move RIP:
+//!
+//! 1. the #UD or #GP handler takes the faulting RIP and its vector;
+//! 2. [`search`] returns the fixup address, or `None` for any other RIP;
+//! 3. the handler sets RIP to that address and returns (`iretq`).
+//!
+//! [`fixup_frame`] does steps 2 and 3 for an `x86_64` crate
+//! [`InterruptStackFrame`], which lets a handler change RIP and nothing else.
+//!
+//! # Format
+//!
+//! The section is named `seamcall_extable` (a C identifier, so GNU ld and lld
+//! define `__start_seamcall_extable` and `__stop_seamcall_extable`) and has
+//! flags `"aR"`: allocated, read-only, and `SHF_GNU_RETAIN`, so
+//! `--gc-sections` keeps it although no code refers to it. It is an array of
+//! 12-byte, 4-aligned entries:
+//!
+//! | offset | type  | meaning |
+//! |--------|-------|---------|
+//! | 0      | `i32` | address of the `SEAMCALL` instruction, minus the address of this field |
+//! | 4      | `i32` | address of the fixup pad, minus the address of this field |
+//! | 8      | `u32` | exception vector: 6 (#UD) or 13 (#GP); other values never match |
+//!
+//! Self-relative offsets need no run-time relocation, so the table works in a
+//! kernel before relocation and in position-independent executables alike. A
+//! kernel that brings its own handler can read the table without this crate.
+//! This crate adds one entry of its own, with vector `0xFFFF_FFFF`, so that the
+//! section (and its bounds) exists in every binary that links [`search`].
+
+use x86_64::structures::idt::InterruptStackFrame;
+use x86_64::VirtAddr;
+
+/// One exception-table entry, as laid out in the section (see the
+/// [module docs](self)).
+#[derive(Debug)]
+#[repr(C, align(4))]
+pub struct Entry {
+    insn: i32,
+    fixup: i32,
+    vector: u32,
+}
+
+const _: () = assert!(core::mem::size_of::<Entry>() == 12);
+
+impl Entry {
+    /// Address of the `SEAMCALL` instruction this entry covers.
+    pub fn insn(&self) -> u64 {
+        (core::ptr::addr_of!(self.insn) as u64).wrapping_add(self.insn as i64 as u64)
+    }
+
+    /// Address of the fixup pad.
+    pub fn fixup(&self) -> u64 {
+        (core::ptr::addr_of!(self.fixup) as u64).wrapping_add(self.fixup as i64 as u64)
+    }
+
+    /// Exception vector the entry covers (6 or 13).
+    pub fn vector(&self) -> u32 {
+        self.vector
+    }
+}
+
+// The crate's own entry: it makes the section exist in every binary that
+// links this module, so the linker always defines its bounds. It points at
+// itself with a vector no exception has, so it never matches.
+core::arch::global_asm!(
+    ".pushsection seamcall_extable, \"aR\", @progbits",
+    ".balign 4",
+    ".globl __seamcall_extable_anchor",
+    ".hidden __seamcall_extable_anchor",
+    "__seamcall_extable_anchor:",
+    ".long 0, 0, 0xffffffff",
+    ".popsection",
+);
+
+extern "C" {
+    static __start_seamcall_extable: Entry;
+    static __stop_seamcall_extable: Entry;
+    static __seamcall_extable_anchor: Entry;
+}
+
+/// Every entry of the table linked into this binary (including the crate's
+/// own, which never matches).
+pub fn entries() -> &'static [Entry] {
+    // SAFETY: the linker defines both bounds around the `seamcall_extable`
+    // output section. The anchor above guarantees that section exists in any
+    // binary that links this function (it refers to the anchor, so the object
+    // holding it is linked). All entries are written by `#[seamcall]`
+    // expansions or the anchor, each 12 bytes and 4-aligned, so the section is
+    // an array of `Entry`; it is read-only for the life of the program.
+    unsafe {
+        let anchor = core::ptr::addr_of!(__seamcall_extable_anchor);
+        core::hint::black_box(anchor);
+        let start = core::ptr::addr_of!(__start_seamcall_extable);
+        let stop = core::ptr::addr_of!(__stop_seamcall_extable);
+        let len = (stop as usize - start as usize) / core::mem::size_of::<Entry>();
+        core::slice::from_raw_parts(start, len)
+    }
+}
+
+/// The fixup address for a fault at `rip` with exception `vector`, or `None`
+/// when `rip` is not the exact address of a declared `SEAMCALL` instruction.
+pub fn search(rip: u64, vector: u8) -> Option<u64> {
+    entries()
+        .iter()
+        .find(|e| e.vector == u32::from(vector) && e.insn() == rip)
+        .map(Entry::fixup)
+}
+
+/// Whether `rip` is the exact address of a declared `SEAMCALL` instruction.
+pub fn is_seamcall_site(rip: u64) -> bool {
+    entries().iter().any(|e| e.vector != u32::MAX && e.insn() == rip)
+}
+
+/// Resume a faulting `SEAMCALL` at its fixup pad.
+///
+/// Call it from a #UD (`vector` 6) or #GP (`vector` 13) handler. When the
+/// frame's RIP is a declared `SEAMCALL` instruction, RIP is moved to the fixup
+/// pad, which loads the error status itself, and `true` is returned: return
+/// from the handler. Otherwise the frame is left untouched and `false` is
+/// returned: the fault is someone else's.
+pub fn fixup_frame(frame: &mut InterruptStackFrame, vector: u8) -> bool {
+    let Some(fixup) = search(frame.instruction_pointer.as_u64(), vector) else {
+        return false;
+    };
+    // SAFETY: `fixup` is a pad emitted by the `#[seamcall]` expansion for the
+    // very instruction that faulted. The pad expects exactly the register
+    // state at the fault (the instruction changed nothing before faulting)
+    // and the same stack, privilege level and flags, which `iretq` restores
+    // from the rest of the frame; only RIP changes.
+    unsafe {
+        frame
+            .as_mut()
+            .update(|f| f.instruction_pointer = VirtAddr::new_truncate(fixup));
+    }
+    true
+}

@@ -1,0 +1,68 @@
+//! The `no_std` runtime for Intel TDX `SEAMCALL`.
+//!
+//! A host hypervisor talks to the TDX module with the `SEAMCALL` instruction
+//! (`66 0F 01 CF`): the leaf word in RAX, operands and results in a
+//! leaf-specific set of general registers, a status back in RAX, CF=1 when no
+//! module is loaded, and #UD/#GP when TDX is off. This crate holds everything a
+//! declared leaf needs at run time:
+//!
+//! * [`seamcall`]: the attribute that turns one declaration into one inline
+//!   `asm!` block (re-exported from `seamcall-macros`; depend on this crate only);
+//! * [`TdxStatus`], [`SeamcallError`], [`ErrorKind`], [`Trap`]: the status and
+//!   its typed decoding;
+//! * [`IntoReg`] / [`FromReg`]: how values travel in registers;
+//! * [`extable`]: the exception table that turns #UD/#GP into error values.
+//!
+//! ```
+//! use seamcall_core::{seamcall, SeamcallError};
+//! use x86_64::PhysAddr;
+//!
+//! /// Read a TD-scope metadata field.
+//! #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
+//! pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;
+//! ```
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+#[cfg(not(target_arch = "x86_64"))]
+compile_error!("seamcall-core supports x86_64 only: SEAMCALL exists only on x86-64.");
+
+#[cfg(feature = "emulate")]
+pub mod emulate;
+mod error;
+pub mod extable;
+mod reg;
+mod status;
+
+pub use error::{ErrorKind, SeamcallError, Trap};
+pub use reg::{FromReg, IntoReg};
+pub use seamcall_macros::seamcall;
+pub use status::TdxStatus;
+
+/// Items the `#[seamcall]` expansion refers to. Not a public API: names and
+/// signatures may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::error::SeamcallError;
+    pub use crate::reg::{FromReg, IntoReg};
+    pub use crate::status::TdxStatus;
+    pub use core;
+
+    /// Status loaded by the fixup pad when the instruction raised #UD.
+    pub const SEAMCALL_UD: u64 = crate::error::TDX_SEAMCALL_UD;
+    /// Status loaded by the fixup pad when the instruction raised #GP.
+    pub const SEAMCALL_GP: u64 = crate::error::TDX_SEAMCALL_GP;
+    /// Status loaded when the instruction returned with CF=1.
+    pub const SEAMCALL_VMFAILINVALID: u64 = crate::error::TDX_SEAMCALL_VMFAILINVALID;
+
+    /// Build the `Result` form from a raw status; `ok` runs only on status 0.
+    #[inline(always)]
+    pub fn result<T>(status: u64, ok: impl FnOnce() -> T) -> Result<T, SeamcallError> {
+        match SeamcallError::from_status(status) {
+            None => Ok(ok()),
+            Some(e) => Err(e),
+        }
+    }
+}
