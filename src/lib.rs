@@ -1,2 +1,4 @@
 //! Support code shared by the workspace's examples, tests and benchmarks.
 //! Not published; nothing here is part of seamcall's API.
+
+pub mod fault;

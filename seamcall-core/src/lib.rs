@@ -39,7 +39,32 @@ mod status;
 pub use error::{ErrorKind, SeamcallError, Trap};
 pub use reg::{FromReg, IntoReg};
 pub use seamcall_macros::seamcall;
-pub use status::TdxStatus;
+pub use status::{OperandId, TdxStatus};
+
+/// The instruction the expansion emits: `SEAMCALL` (`66 0F 01 CF`).
+///
+/// Only `RUSTFLAGS="--cfg seamcall_stub"` replaces it, for benchmarks on
+/// machines without TDX, with a stand-in of the same length or longer that
+/// sets status 0 and clears CF (a 4-byte NOP, then `xor eax, eax`). No cargo
+/// feature can select the stand-in: any crate in a dependency graph can turn
+/// a feature on, which would silently remove SEAMCALL from a real kernel.
+#[cfg(not(seamcall_stub))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __seamcall_insn {
+    () => {
+        ".byte 0x66, 0x0f, 0x01, 0xcf"
+    };
+}
+
+#[cfg(seamcall_stub)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __seamcall_insn {
+    () => {
+        "nop dword ptr [rax]\nxor eax, eax"
+    };
+}
 
 /// Items the `#[seamcall]` expansion refers to. Not a public API: names and
 /// signatures may change in any release.
@@ -56,6 +81,13 @@ pub mod __private {
     pub const SEAMCALL_GP: u64 = crate::error::TDX_SEAMCALL_GP;
     /// Status loaded when the instruction returned with CF=1.
     pub const SEAMCALL_VMFAILINVALID: u64 = crate::error::TDX_SEAMCALL_VMFAILINVALID;
+
+    /// `TDX_SEAMCALL_STATUS_MASK`: the status without its operand id/details.
+    pub const STATUS_MASK: u64 = 0xFFFF_FFFF_0000_0000;
+    /// `TDX_RND_NO_ENTROPY`, the status `retry = N` re-issues on.
+    pub const RND_NO_ENTROPY: u64 = 0x8000_0203_0000_0000;
+    /// `TDX_OPERAND_BUSY` (masked), the status `retry_busy` re-issues on.
+    pub const OPERAND_BUSY: u64 = 0x8000_0200_0000_0000;
 
     /// Build the `Result` form from a raw status; `ok` runs only on status 0.
     #[inline(always)]

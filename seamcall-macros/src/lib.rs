@@ -1,4 +1,67 @@
-//! placeholder
+//! The `#[seamcall]` attribute. Use it through `seamcall-core`, which
+//! re-exports it and holds the runtime the expansion refers to.
+//!
+//! The attribute turns one declaration into one inline `asm!` block:
+//!
+//! ```ignore
+//! #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
+//! pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;
+//! ```
+//!
+//! The crate is three stages with a typed tree between them: `attr.rs` and
+//! `ast.rs` parse, `valid.rs` holds every rule, `expand.rs` emits the tokens.
+
 use proc_macro::TokenStream;
+
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod regs;
+mod valid;
+
+#[cfg(test)]
+mod tests;
+
+/// Declare a SEAMCALL leaf. See the `seamcall-core` crate documentation for
+/// the grammar.
 #[proc_macro_attribute]
-pub fn seamcall(_a: TokenStream, i: TokenStream) -> TokenStream { i }
+pub fn seamcall(args: TokenStream, item: TokenStream) -> TokenStream {
+    seamcall_impl(args.into(), item.into()).into()
+}
+
+/// The whole macro on `proc_macro2` tokens, so tests can drive it.
+fn seamcall_impl(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    let cx = ctxt::Ctxt::new();
+    let args = attr::parse(&cx, args);
+    let decl = ast::parse_item(&cx, item.clone())
+        .map(|item| ast::read(&cx, item))
+        .and_then(|func| valid::validate(&cx, args, func));
+    match (cx.check(), decl) {
+        (Ok(()), Some(decl)) => expand::expand(&decl),
+        (Err(errors), _) => {
+            // Keep the function visible to the rest of the crate so one
+            // mistake does not cascade into "cannot find function" errors.
+            let mut out = errors;
+            out.extend(fallback(item));
+            out
+        }
+        (Ok(()), None) => fallback(item),
+    }
+}
+
+/// The function with a body that never runs, emitted next to the errors.
+fn fallback(item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    match syn::parse2::<ast::Item>(item) {
+        Ok(item) => {
+            let attrs = item.attrs;
+            let vis = item.vis;
+            let sig = item.sig;
+            quote::quote!(#(#attrs)* #[allow(unused_variables)] #vis #sig { ::core::unimplemented!() })
+        }
+        Err(_) => proc_macro2::TokenStream::new(),
+    }
+}

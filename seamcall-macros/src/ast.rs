@@ -1,0 +1,197 @@
+//! A typed view of the declared function. Every node keeps the syntax it
+//! came from, so later errors can point at the exact tokens.
+
+use proc_macro2::TokenStream;
+use syn::parse::{Parse, ParseStream};
+use syn::{
+    Attribute, Block, FnArg, GenericArgument, Ident, Pat, PathArguments, ReturnType, Signature,
+    Token, Type, Visibility,
+};
+
+use crate::ctxt::Ctxt;
+
+/// `fn name(..) -> ..;` or `fn name(..) -> .. {}`: an item without a body of
+/// its own.
+pub struct Item {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub sig: Signature,
+    /// The body as written, when there is one.
+    pub body: Option<Block>,
+}
+
+impl Parse for Item {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let sig: Signature = input.parse()?;
+        let body = if input.peek(Token![;]) {
+            input.parse::<Token![;]>()?;
+            None
+        } else {
+            Some(input.parse::<Block>()?)
+        };
+        Ok(Item {
+            attrs,
+            vis,
+            sig,
+            body,
+        })
+    }
+}
+
+/// One parameter: a plain name and its type.
+pub struct Param {
+    pub ident: Ident,
+    pub ty: Type,
+}
+
+/// What the function returns.
+pub enum Ret {
+    /// `Result<T, SeamcallError>`: `T` on status 0, else the error.
+    Result { ok: Type },
+    /// `(TdxStatus, T)`: the status and every output, whatever happened.
+    Raw { value: Type },
+    /// `TdxStatus` alone: the raw form of a leaf without outputs.
+    RawStatus,
+}
+
+impl Ret {
+    /// The success value's type, `None` for `TdxStatus` alone.
+    pub fn value(&self) -> Option<&Type> {
+        match self {
+            Ret::Result { ok } => Some(ok),
+            Ret::Raw { value } => Some(value),
+            Ret::RawStatus => None,
+        }
+    }
+}
+
+/// The declaration's function, read into the parts the expansion needs.
+pub struct Func {
+    pub item: Item,
+    pub params: Vec<Param>,
+    pub ret: Option<Ret>,
+}
+
+/// Read the signature. Problems are reported into `cx`; what could be read is
+/// returned so that the remaining rules still run.
+pub fn read(cx: &Ctxt, item: Item) -> Func {
+    let mut params = Vec::new();
+    for arg in &item.sig.inputs {
+        match arg {
+            FnArg::Receiver(r) => cx.error_spanned_by(
+                r,
+                "a SEAMCALL leaf takes no `self`; declare a free function and pass the value as a parameter",
+            ),
+            FnArg::Typed(pt) => match &*pt.pat {
+                Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => params.push(Param {
+                    ident: pi.ident.clone(),
+                    ty: (*pt.ty).clone(),
+                }),
+                other => cx.error_spanned_by(
+                    other,
+                    "parameters of a SEAMCALL leaf must be plain names, like `tdr: PhysAddr`",
+                ),
+            },
+        }
+    }
+    let ret = read_ret(cx, &item.sig.output);
+    Func { item, params, ret }
+}
+
+const RET_HELP: &str = "a SEAMCALL leaf returns `Result<T, SeamcallError>` (T = `()`, one value, or a tuple, one per `out` register) or the raw form `(TdxStatus, T)`";
+
+fn read_ret(cx: &Ctxt, output: &ReturnType) -> Option<Ret> {
+    let ty = match output {
+        ReturnType::Default => {
+            cx.error_at(
+                proc_macro2::Span::call_site(),
+                format!("missing return type: {RET_HELP}; a leaf without outputs returns `Result<(), SeamcallError>`"),
+            );
+            return None;
+        }
+        ReturnType::Type(_, ty) => &**ty,
+    };
+    match strip_parens(ty) {
+        Type::Path(tp) if tp.qself.is_none() => {
+            let last = tp.path.segments.last()?;
+            if last.ident == "Result" {
+                if let PathArguments::AngleBracketed(ab) = &last.arguments {
+                    let types: Vec<&Type> = ab
+                        .args
+                        .iter()
+                        .filter_map(|a| match a {
+                            GenericArgument::Type(t) => Some(t),
+                            _ => None,
+                        })
+                        .collect();
+                    if types.len() == 2 && ab.args.len() == 2 {
+                        return Some(Ret::Result {
+                            ok: types[0].clone(),
+                        });
+                    }
+                }
+                cx.error_spanned_by(
+                    ty,
+                    format!("write the error type out: `Result<T, SeamcallError>`; {RET_HELP}"),
+                );
+                return None;
+            }
+            if last.ident == "TdxStatus" && last.arguments.is_empty() {
+                return Some(Ret::RawStatus);
+            }
+        }
+        Type::Tuple(t) if t.elems.len() == 2 => {
+            if is_status(&t.elems[0]) {
+                return Some(Ret::Raw {
+                    value: t.elems[1].clone(),
+                });
+            }
+        }
+        _ => {}
+    }
+    cx.error_spanned_by(ty, RET_HELP);
+    None
+}
+
+fn is_status(ty: &Type) -> bool {
+    matches!(strip_parens(ty), Type::Path(tp) if tp.qself.is_none()
+        && tp.path.segments.last().is_some_and(|s| s.ident == "TdxStatus" && s.arguments.is_empty()))
+}
+
+fn strip_parens(ty: &Type) -> &Type {
+    match ty {
+        Type::Paren(p) => strip_parens(&p.elem),
+        Type::Group(g) => strip_parens(&g.elem),
+        other => other,
+    }
+}
+
+/// The element types of the success value: none for `()`, the elements of a
+/// tuple, or the value itself.
+pub fn value_elems(ty: &Type) -> Vec<&Type> {
+    match strip_parens(ty) {
+        Type::Tuple(t) => t.elems.iter().collect(),
+        other => vec![other],
+    }
+}
+
+/// Whether `ty` is written as a tuple (including `()`).
+pub fn is_tuple(ty: &Type) -> bool {
+    matches!(strip_parens(ty), Type::Tuple(_))
+}
+
+/// Parse the item, or explain what the attribute applies to.
+pub fn parse_item(cx: &Ctxt, tokens: TokenStream) -> Option<Item> {
+    match syn::parse2::<Item>(tokens) {
+        Ok(item) => Some(item),
+        Err(e) => {
+            cx.error_at(
+                e.span(),
+                format!("#[seamcall] applies to a function declaration without a body, like `pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;` ({e})"),
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Parses the attribute's arguments, `#[seamcall(leaf = 11, in = [..], ..)]`,
+//! and nothing else. Every problem is reported into the context and parsing
+//! goes on, so one build shows all of them.
+
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::{Ident, LitInt, Path, Token};
+
+use crate::ctxt::Ctxt;
+use crate::regs::{Reg, ACCEPTED};
+
+/// The leaf number: a literal, checked in the macro, or a path to a constant,
+/// checked by a generated `const` assertion.
+pub enum Leaf {
+    Lit { value: u64, span: Span },
+    Path(Path),
+}
+
+/// A register list as written, `[rcx, rdx]`; each register keeps its span.
+pub struct RegList {
+    pub span: Span,
+    pub regs: Vec<(Reg, Span)>,
+}
+
+impl RegList {
+    pub fn contains(&self, reg: Reg) -> bool {
+        self.regs.iter().any(|(r, _)| *r == reg)
+    }
+}
+
+/// A numeric argument with its span.
+pub struct Num {
+    pub value: u64,
+    pub span: Span,
+}
+
+/// The parsed arguments. `None` means the key was not written.
+pub struct Args {
+    pub leaf: Option<Leaf>,
+    pub version: Option<Num>,
+    pub inputs: Option<RegList>,
+    pub outputs: Option<RegList>,
+    pub clobbers: Option<RegList>,
+    pub krate: Option<Path>,
+    pub safe: Option<Span>,
+    /// `seamldr`: a P-SEAMLDR leaf (RAX bit 63 set).
+    pub seamldr: Option<Span>,
+    /// `unchecked`: skip the ABI cross-check.
+    pub unchecked: Option<Span>,
+    /// `retry = N`: re-issue while the status is RND_NO_ENTROPY.
+    pub retry: Option<Num>,
+    /// `retry_busy`: also re-issue on OPERAND_BUSY (needs `retry`).
+    pub retry_busy: Option<Span>,
+    /// `scrub`: zero the output registers after the caller read them.
+    pub scrub: Option<Span>,
+    /// Span of the whole argument list, for errors about missing keys.
+    pub span: Span,
+}
+
+const KEYS: &str = "leaf, version, in, out, clobber, crate, safe, seamldr, unchecked, retry, retry_busy, scrub";
+
+pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
+    let span = tokens
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span());
+    let mut args = Args {
+        leaf: None,
+        version: None,
+        inputs: None,
+        outputs: None,
+        clobbers: None,
+        krate: None,
+        safe: None,
+        seamldr: None,
+        unchecked: None,
+        retry: None,
+        retry_busy: None,
+        scrub: None,
+        span,
+    };
+    let parser = |input: ParseStream| -> syn::Result<()> {
+        parse_args(cx, input, &mut args);
+        Ok(())
+    };
+    if let Err(e) = parser.parse2(tokens) {
+        cx.syn_error(e);
+    }
+    args
+}
+
+fn parse_args(cx: &Ctxt, input: ParseStream, args: &mut Args) {
+    while !input.is_empty() {
+        // One argument: everything up to the next top-level comma.
+        let mut arg = Vec::new();
+        while !input.is_empty() && !input.peek(Token![,]) {
+            match input.parse::<TokenTree>() {
+                Ok(tt) => arg.push(tt),
+                Err(e) => {
+                    cx.syn_error(e);
+                    return;
+                }
+            }
+        }
+        if input.peek(Token![,]) {
+            let _ = input.parse::<Token![,]>();
+        }
+        if !arg.is_empty() {
+            parse_one(cx, arg.into_iter().collect(), args);
+        }
+    }
+}
+
+fn parse_one(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
+    let mut iter = tokens.clone().into_iter();
+    let key = match iter.next() {
+        Some(TokenTree::Ident(id)) => id,
+        Some(other) => {
+            cx.error_at(
+                other.span(),
+                format!("expected a key such as `leaf = 11`; the keys are: {KEYS}"),
+            );
+            return;
+        }
+        None => return,
+    };
+    let rest: Vec<TokenTree> = iter.collect();
+    let value = match rest.first() {
+        None => None,
+        Some(TokenTree::Punct(p)) if p.as_char() == '=' => {
+            let v: TokenStream = rest[1..].iter().cloned().collect();
+            if v.is_empty() {
+                cx.error_at(p.span(), format!("`{key} =` needs a value after `=`"));
+                return;
+            }
+            Some(v)
+        }
+        Some(other) => {
+            cx.error_at(
+                other.span(),
+                format!("expected `=` or `,` after `{key}`; write `{key} = value`"),
+            );
+            return;
+        }
+    };
+    let name = key.unraw().to_string();
+    macro_rules! dup {
+        ($field:expr) => {
+            if $field.is_some() {
+                cx.error_at(
+                    key.span(),
+                    format!("`{name}` is given twice; keep one"),
+                );
+                return;
+            }
+        };
+    }
+    match name.as_str() {
+        "leaf" => {
+            dup!(args.leaf);
+            args.leaf = need_value(cx, &key, value).and_then(|v| parse_leaf(cx, v));
+        }
+        "version" => {
+            dup!(args.version);
+            args.version = need_value(cx, &key, value).and_then(|v| parse_num(cx, &key, v));
+        }
+        "retry" => {
+            dup!(args.retry);
+            args.retry = need_value(cx, &key, value).and_then(|v| parse_num(cx, &key, v));
+        }
+        "in" => {
+            dup!(args.inputs);
+            args.inputs = need_value(cx, &key, value).and_then(|v| parse_regs(cx, &key, v));
+        }
+        "out" => {
+            dup!(args.outputs);
+            args.outputs = need_value(cx, &key, value).and_then(|v| parse_regs(cx, &key, v));
+        }
+        "clobber" => {
+            dup!(args.clobbers);
+            args.clobbers = need_value(cx, &key, value).and_then(|v| parse_regs(cx, &key, v));
+        }
+        "crate" => {
+            dup!(args.krate);
+            args.krate = need_value(cx, &key, value).and_then(|v| match syn::parse2::<Path>(v) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    cx.error_at(e.span(), "`crate` takes a path, like `crate = my_hv::seamcall_core`");
+                    None
+                }
+            });
+        }
+        "safe" | "seamldr" | "unchecked" | "retry_busy" | "scrub" => {
+            let slot = match name.as_str() {
+                "safe" => &mut args.safe,
+                "seamldr" => &mut args.seamldr,
+                "unchecked" => &mut args.unchecked,
+                "retry_busy" => &mut args.retry_busy,
+                _ => &mut args.scrub,
+            };
+            if slot.is_some() {
+                cx.error_at(key.span(), format!("`{name}` is given twice; keep one"));
+                return;
+            }
+            if let Some(v) = value {
+                cx.error_spanned_by(
+                    v,
+                    format!("`{name}` is a flag and takes no value; write just `{name}`"),
+                );
+                return;
+            }
+            *slot = Some(key.span());
+        }
+        _ => cx.error_at(
+            key.span(),
+            format!("unknown key `{name}`; the keys are: {KEYS}"),
+        ),
+    }
+}
+
+fn need_value(cx: &Ctxt, key: &Ident, value: Option<TokenStream>) -> Option<TokenStream> {
+    if value.is_none() {
+        let hint = match key.unraw().to_string().as_str() {
+            "leaf" => "leaf = 11",
+            "version" => "version = 1",
+            "retry" => "retry = 10",
+            "crate" => "crate = seamcall_core",
+            _ => "in = [rcx, rdx]",
+        };
+        cx.error_at(key.span(), format!("`{key}` needs a value, like `{hint}`"));
+    }
+    value
+}
+
+fn parse_leaf(cx: &Ctxt, v: TokenStream) -> Option<Leaf> {
+    if let Ok(lit) = syn::parse2::<LitInt>(v.clone()) {
+        return match lit.base10_parse::<u64>() {
+            Ok(value) => Some(Leaf::Lit {
+                value,
+                span: lit.span(),
+            }),
+            Err(_) => {
+                cx.error_at(lit.span(), "the leaf number must fit in 16 bits (0..=0xFFFF)");
+                None
+            }
+        };
+    }
+    match syn::parse2::<Path>(v.clone()) {
+        Ok(p) => Some(Leaf::Path(p)),
+        Err(_) => {
+            cx.error_spanned_by(
+                v,
+                "`leaf` takes an integer literal (`leaf = 11`) or a path to a u16/u64 constant (`leaf = TDH_MNG_RD`)",
+            );
+            None
+        }
+    }
+}
+
+fn parse_num(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<Num> {
+    match syn::parse2::<LitInt>(v.clone()) {
+        Ok(lit) => match lit.base10_parse::<u64>() {
+            Ok(value) => Some(Num {
+                value,
+                span: lit.span(),
+            }),
+            Err(e) => {
+                cx.error_at(lit.span(), format!("`{key}`: {e}"));
+                None
+            }
+        },
+        Err(_) => {
+            cx.error_spanned_by(v, format!("`{key}` takes an integer literal, like `{key} = 1`"));
+            None
+        }
+    }
+}
+
+fn parse_regs(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<RegList> {
+    let mut iter = v.clone().into_iter();
+    let group = match (iter.next(), iter.next()) {
+        (Some(TokenTree::Group(g)), None) if g.delimiter() == Delimiter::Bracket => g,
+        _ => {
+            cx.error_spanned_by(
+                v,
+                format!("`{key}` takes a list of registers in brackets, like `{key} = [rcx, rdx]`"),
+            );
+            return None;
+        }
+    };
+    let mut list = RegList {
+        span: group.span(),
+        regs: Vec::new(),
+    };
+    let parser = |input: ParseStream| -> syn::Result<()> {
+        while !input.is_empty() {
+            let id = Ident::parse_any(input)?;
+            match Reg::parse(&id.to_string()) {
+                Some(r) => list.regs.push((r, id.span())),
+                None => cx.error_at(
+                    id.span(),
+                    format!("unknown register `{id}`; expected one of {ACCEPTED}"),
+                ),
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(())
+    };
+    if let Err(e) = parser.parse2(group.stream()) {
+        cx.error_at(
+            e.span(),
+            format!("`{key}` takes register names separated by commas, like `[rcx, rdx]`"),
+        );
+        return None;
+    }
+    Some(list)
+}

@@ -1,0 +1,435 @@
+//! Turns a validated declaration into tokens, top to bottom. Nothing here
+//! re-checks the declaration: `valid.rs` has done that.
+//!
+//! The shape of every expansion (numeric local labels, so the block can be
+//! inlined any number of times; labels made of 0s and 1s only are avoided
+//! because Intel syntax reads `1b` as a binary number):
+//!
+//! ```text
+//!     <prologue: move RBX in, save RBP>      only where the leaf needs it
+//! 2:  seamcall                               66 0F 01 CF
+//!     jc 6f                                  CF=1: VMfailInvalid, RAX unchanged
+//! 3:  <epilogue: RBX out and restored, RBP restored>
+//!
+//!     .pushsection .text.unlikely.seamcall_fixup     cold pads
+//! 6:  mov rax, TDX_SEAMCALL_VMFAILINVALID ; jmp 5f
+//! 7:  mov rax, TDX_SEAMCALL_UD            ; jmp 5f   (#UD fixup)
+//! 8:  mov rax, TDX_SEAMCALL_GP                       (#GP fixup)
+//! 5:  xor <each output register> ; jmp 3b
+//!     .pushsection seamcall_extable                  two entries
+//!     { 2b - ., 7b - ., 6 }  { 2b - ., 8b - ., 13 }
+//! ```
+//!
+//! Every path (success, CF=1, #UD, #GP) rejoins at `3:`, so the epilogue
+//! restores RBX and RBP on all of them.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, Type};
+
+use crate::ast::{self, Ret};
+use crate::regs::{Reg, ALLOCATABLE, OPERAND_GPRS};
+use crate::valid::{Decl, LeafWord};
+
+/// How RBX, which LLVM reserves and `asm!` cannot bind, reaches the module.
+enum RbxMode {
+    /// The leaf neither reads nor writes RBX.
+    Unused,
+    /// Through a scratch register swapped with RBX inside the block.
+    Scratch,
+    /// Every allocatable register is an operand (TDH.VP.ENTER): RAX carries
+    /// RBX's input (or a pointer to a slot holding it and receiving its
+    /// output), and the leaf word is loaded as an immediate.
+    ViaRax,
+}
+
+fn in_ident(r: Reg) -> Ident {
+    format_ident!("__seamcall_in_{}", r.name(), span = Span::mixed_site())
+}
+
+fn out_ident(r: Reg) -> Ident {
+    format_ident!("__seamcall_out_{}", r.name(), span = Span::mixed_site())
+}
+
+pub fn expand(decl: &Decl) -> TokenStream {
+    let krate = &decl.krate;
+    let private = quote!(#krate::__private);
+    let item = &decl.func.item;
+    let vis = &item.vis;
+    let sig = strip_sig(&item.sig);
+    let attrs = &item.attrs;
+    let has_inline = attrs.iter().any(|a| a.path().is_ident("inline"));
+    let inline = (!has_inline).then(|| quote!(#[inline]));
+    let docs = abi_docs(decl);
+
+    let reads = |r: Reg| decl.inputs.contains(&r);
+    let writes = |r: Reg| decl.outputs.contains(&r);
+    let clobbers = |r: Reg| decl.clobbers.contains(&r);
+
+    // Parameters → register values, each conversion spanned at its type so a
+    // missing `IntoReg` points at the parameter.
+    let conversions = decl.inputs.iter().zip(decl.params()).map(|(r, p)| {
+        let id = in_ident(*r);
+        let name = &p.ident;
+        let ty = &p.ty;
+        quote_spanned! {ty.span()=>
+            let #id: u64 = <#ty as #private::IntoReg>::into_reg(#name);
+        }
+    });
+
+    // Which registers the compiler may still pick for the RBX scratch.
+    let gprs_bound = OPERAND_GPRS
+        .iter()
+        .filter(|r| **r != Reg::Rbx && (reads(**r) || writes(**r) || clobbers(**r)))
+        .count();
+    let free = ALLOCATABLE - 1 - gprs_bound;
+    let rbx_used = reads(Reg::Rbx) || writes(Reg::Rbx) || clobbers(Reg::Rbx);
+    let rbx = match (rbx_used, free) {
+        (false, _) => RbxMode::Unused,
+        (true, 0) => RbxMode::ViaRax,
+        (true, _) => RbxMode::Scratch,
+    };
+    let save_rbp = clobbers(Reg::Rbp);
+
+    let mut pro: Vec<String> = Vec::new();
+    let mut epi: Vec<String> = Vec::new();
+    let mut operands: Vec<TokenStream> = Vec::new();
+    let mut pre: Vec<TokenStream> = Vec::new();
+    let status = format_ident!("__seamcall_status", span = Span::mixed_site());
+    let slot = format_ident!("__seamcall_rbx_slot", span = Span::mixed_site());
+    let leaf_word = format_ident!("__SEAMCALL_LEAF_WORD", span = Span::mixed_site());
+
+    match rbx {
+        RbxMode::Unused => {
+            operands.push(quote!(inlateout("rax") #leaf_word => #status));
+        }
+        RbxMode::Scratch => {
+            operands.push(quote!(inlateout("rax") #leaf_word => #status));
+            let (i, o) = (in_ident(Reg::Rbx), out_ident(Reg::Rbx));
+            match (reads(Reg::Rbx), writes(Reg::Rbx)) {
+                (true, true) => operands.push(quote!(rbx = inout(reg) #i => #o)),
+                (true, false) => operands.push(quote!(rbx = inout(reg) #i => _)),
+                (false, true) => operands.push(quote!(rbx = out(reg) #o)),
+                (false, false) => operands.push(quote!(rbx = out(reg) _)),
+            }
+            if reads(Reg::Rbx) {
+                pro.push("xchg {rbx}, rbx".into());
+            } else {
+                pro.push("mov {rbx}, rbx".into());
+            }
+            if writes(Reg::Rbx) {
+                epi.push("xchg {rbx}, rbx".into());
+            } else {
+                epi.push("mov rbx, {rbx}".into());
+            }
+        }
+        RbxMode::ViaRax => {
+            pro.push("push rbx".into());
+            operands.push(quote!(leaf = const #leaf_word));
+            if writes(Reg::Rbx) {
+                // RAX points at a slot that holds RBX's input and receives its
+                // output; the pointer is kept on the stack across the call.
+                let init = if reads(Reg::Rbx) {
+                    let i = in_ident(Reg::Rbx);
+                    quote!(#i)
+                } else {
+                    quote!(0u64)
+                };
+                pre.push(quote!(let mut #slot: u64 = #init;));
+                operands.push(quote!(
+                    inlateout("rax") ::core::ptr::addr_of_mut!(#slot) => #status
+                ));
+                pro.push("push rax".into());
+                if reads(Reg::Rbx) {
+                    pro.push("mov rbx, qword ptr [rax]".into());
+                }
+                pro.push("mov rax, {leaf}".into());
+                epi.push("push rax".into());
+                epi.push("mov rax, qword ptr [rsp + 8]".into());
+                epi.push("mov qword ptr [rax], rbx".into());
+                epi.push("pop rax".into());
+                epi.push("pop rbx".into());
+                epi.push("pop rbx".into());
+            } else {
+                if reads(Reg::Rbx) {
+                    let i = in_ident(Reg::Rbx);
+                    operands.push(quote!(inlateout("rax") #i => #status));
+                    pro.push("mov rbx, rax".into());
+                } else {
+                    operands.push(quote!(lateout("rax") #status));
+                }
+                pro.push("mov rax, {leaf}".into());
+                epi.push("pop rbx".into());
+            }
+        }
+    }
+    if save_rbp {
+        pro.push("push rbp".into());
+        epi.insert(0, "pop rbp".into());
+    }
+
+    // Named registers other than RBX and RBP: bound exactly as declared.
+    for r in OPERAND_GPRS.iter().copied().filter(|r| *r != Reg::Rbx) {
+        let name = r.name();
+        let (i, o) = (in_ident(r), out_ident(r));
+        match (reads(r), writes(r), clobbers(r)) {
+            (true, true, _) => operands.push(quote!(inlateout(#name) #i => #o)),
+            (true, false, _) => operands.push(quote!(in(#name) #i)),
+            (false, true, _) => operands.push(quote!(lateout(#name) #o)),
+            (false, false, true) => operands.push(quote!(lateout(#name) _)),
+            (false, false, false) => {}
+        }
+    }
+    for r in decl.clobbers.iter().filter(|r| !r.is_gpr()) {
+        let name = r.name();
+        operands.push(quote!(lateout(#name) _));
+    }
+
+    // The cold pads and the exception-table entries.
+    let mut pads = vec![
+        ".pushsection .text.unlikely.seamcall_fixup, \"ax\", @progbits".to_string(),
+        "6:".into(),
+        "mov rax, {vmfail}".into(),
+        "jmp 5f".into(),
+        "7:".into(),
+        "mov rax, {ud}".into(),
+        "jmp 5f".into(),
+        "8:".into(),
+        "mov rax, {gp}".into(),
+        "5:".into(),
+    ];
+    // Outputs read as 0 when the module did not run. RBX is zeroed in
+    // place: the epilogue moves it out as on the normal path.
+    for r in decl.outputs.iter() {
+        let d = r.dword_name();
+        pads.push(format!("xor {d}, {d}"));
+    }
+    pads.extend(
+        [
+            "jmp 3b",
+            ".popsection",
+            ".pushsection seamcall_extable, \"aR\", @progbits",
+            ".balign 4",
+            ".long 2b - .",
+            ".long 7b - .",
+            ".long 6",
+            ".long 2b - .",
+            ".long 8b - .",
+            ".long 13",
+            ".popsection",
+        ]
+        .map(String::from),
+    );
+    operands.push(quote!(vmfail = const #private::SEAMCALL_VMFAILINVALID));
+    operands.push(quote!(ud = const #private::SEAMCALL_UD));
+    operands.push(quote!(gp = const #private::SEAMCALL_GP));
+
+    let options = if save_rbp || matches!(rbx, RbxMode::ViaRax) {
+        // The block pushes: the compiler must leave room below RSP.
+        quote!(options())
+    } else {
+        quote!(options(nostack))
+    };
+
+    let pro = pro.iter();
+    let epi = epi.iter();
+    let pads = pads.iter();
+    let out_decls = decl.outputs.iter().map(|r| {
+        let o = out_ident(*r);
+        quote!(let #o: u64;)
+    });
+    let asm = quote! {
+        #(#pre)*
+        let #status: u64;
+        #(#out_decls)*
+        // SAFETY: the caller upholds the leaf's contract (this function is
+        // `unsafe` unless declared `safe`). The block binds every register
+        // the declaration says the module reads or writes; the module
+        // preserves all others. RBX and RBP are saved and restored inside
+        // the block on every path. Faults resume at the pads through
+        // `seamcall_extable`, which rejoin the code after the instruction.
+        unsafe {
+            ::core::arch::asm!(
+                #(#pro,)*
+                "2:",
+                #krate::__seamcall_insn!(),
+                "jc 6f",
+                "3:",
+                #(#epi,)*
+                #(#pads,)*
+                #(#operands,)*
+                #options
+            );
+        }
+    };
+
+    // Outputs → the success value, each conversion spanned at its type.
+    let value = match decl.ret().value() {
+        None => quote!(()),
+        Some(ty) => {
+            let elems = ast::value_elems(ty);
+            let convs: Vec<TokenStream> = decl
+                .outputs
+                .iter()
+                .zip(elems.iter())
+                .map(|(r, t)| from_reg(&private, *r, t))
+                .collect();
+            if decl.outputs.len() == 1 && !ast::is_tuple(ty) {
+                convs.into_iter().next().unwrap_or_else(|| quote!(()))
+            } else {
+                quote!((#(#convs,)*))
+            }
+        }
+    };
+
+    let outs: Vec<Ident> = decl.outputs.iter().map(|r| out_ident(*r)).collect();
+    let call = match decl.retry {
+        None => quote! {
+            #asm
+        },
+        Some(n) => {
+            let busy = decl.retry_busy.then(|| {
+                quote!(|| (#status & #private::STATUS_MASK) == #private::OPERAND_BUSY)
+            });
+            quote! {
+                let mut __seamcall_attempt: u32 = 1;
+                let (#status, #(#outs,)*) = loop {
+                    #asm
+                    if (#status == #private::RND_NO_ENTROPY #busy) && __seamcall_attempt < #n {
+                        __seamcall_attempt += 1;
+                        continue;
+                    }
+                    break (#status, #(#outs,)*);
+                };
+            }
+        }
+    };
+
+    let body_result = match decl.ret() {
+        Ret::Result { .. } => quote! {
+            match #private::SeamcallError::from_status(#status) {
+                ::core::option::Option::None => ::core::result::Result::Ok(#value),
+                ::core::option::Option::Some(e) => ::core::result::Result::Err(e),
+            }
+        },
+        Ret::Raw { .. } => quote! {
+            (#private::TdxStatus::from_raw(#status), #value)
+        },
+        Ret::RawStatus => quote! {
+            #private::TdxStatus::from_raw(#status)
+        },
+    };
+
+    let leaf_const = leaf_const(decl, &private, &leaf_word);
+    let conversions = conversions.collect::<Vec<_>>();
+    quote! {
+        #(#attrs)*
+        #docs
+        #inline
+        #vis #sig {
+            #leaf_const
+            #(#conversions)*
+            #call
+            #body_result
+        }
+    }
+}
+
+fn from_reg(private: &TokenStream, r: Reg, ty: &Type) -> TokenStream {
+    let o = out_ident(r);
+    quote_spanned! {ty.span()=>
+        <#ty as #private::FromReg>::from_reg(#o)
+    }
+}
+
+/// The leaf word, `leaf | version << 16` (bit 63 for P-SEAMLDR), as a
+/// constant; for a leaf given as a path, with a compile-time range check.
+fn leaf_const(decl: &Decl, private: &TokenStream, name: &Ident) -> TokenStream {
+    let version = u64::from(decl.version) << 16;
+    let seamldr: u64 = if decl.seamldr { 1 << 63 } else { 0 };
+    match &decl.leaf {
+        LeafWord::Lit(leaf) => {
+            let word = u64::from(*leaf) | version | seamldr;
+            quote!(const #name: u64 = #word;)
+        }
+        LeafWord::Path(p) => quote_spanned! {p.span()=>
+            const #name: u64 = {
+                let leaf = #p as u64;
+                ::core::assert!(leaf <= 0xFFFF, "the leaf constant does not fit in bits 15:0 of RAX (0..=0xFFFF)");
+                leaf | #version | #seamldr
+            };
+        },
+    }
+}
+
+/// The signature without `safe`-related changes: the function keeps its
+/// `unsafe`, name, parameters and return type as written.
+fn strip_sig(sig: &syn::Signature) -> syn::Signature {
+    let mut sig = sig.clone();
+    for arg in sig.inputs.iter_mut() {
+        if let syn::FnArg::Typed(pt) = arg {
+            pt.attrs.clear();
+        }
+    }
+    sig
+}
+
+/// The `# ABI` section appended to the function's docs.
+fn abi_docs(decl: &Decl) -> TokenStream {
+    let mut lines: Vec<String> = vec![String::new(), "# ABI".into(), String::new()];
+    let leaf = match &decl.leaf {
+        LeafWord::Lit(l) => {
+            let word = u64::from(*l)
+                | (u64::from(decl.version) << 16)
+                | if decl.seamldr { 1 << 63 } else { 0 };
+            format!("leaf {l} (`{l:#x}`), version {}: RAX = `{word:#x}` on entry", decl.version)
+        }
+        LeafWord::Path(p) => format!(
+            "leaf `{}`, version {}: RAX = leaf | version << 16 on entry",
+            quote!(#p).to_string().replace(' ', ""),
+            decl.version
+        ),
+    };
+    lines.push(format!("- SEAMCALL {leaf}{}; status in RAX on return", if decl.seamldr { " (P-SEAMLDR: bit 63 set)" } else { "" }));
+    if decl.inputs.is_empty() {
+        lines.push("- in: none".into());
+    } else {
+        let ins: Vec<String> = decl
+            .inputs
+            .iter()
+            .zip(decl.params())
+            .map(|(r, p)| format!("{} ← `{}`", r.name().to_uppercase(), p.ident))
+            .collect();
+        lines.push(format!("- in: {}", ins.join(", ")));
+    }
+    if decl.outputs.is_empty() {
+        lines.push("- out: none".into());
+    } else if decl.outputs.len() == 1 {
+        lines.push(format!(
+            "- out: {} → the value",
+            decl.outputs[0].name().to_uppercase()
+        ));
+    } else {
+        let outs: Vec<String> = decl
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("{} → `.{i}`", r.name().to_uppercase()))
+            .collect();
+        lines.push(format!("- out: {}", outs.join(", ")));
+    }
+    if !decl.clobbers.is_empty() {
+        let cl: Vec<String> = decl.clobbers.iter().map(|r| r.name().to_uppercase()).collect();
+        lines.push(format!("- clobbered (written by the module, not returned): {}", cl.join(", ")));
+    }
+    if let Some(n) = decl.retry {
+        lines.push(format!(
+            "- re-issued while the status is `TDX_RND_NO_ENTROPY`{}, at most {n} attempts in all",
+            if decl.retry_busy { " or `TDX_OPERAND_BUSY`" } else { "" }
+        ));
+    }
+    lines.push("- CF=1 returns `TDX_SEAMCALL_VMFAILINVALID`; #UD and #GP return `TDX_SEAMCALL_UD` / `TDX_SEAMCALL_GP` through `seamcall_extable`; outputs read as 0 on those paths".into());
+    let lines = lines.into_iter().map(|l| quote!(#[doc = #l]));
+    quote!(#(#lines)*)
+}
