@@ -142,12 +142,10 @@ fn read_ret(cx: &Ctxt, output: &ReturnType) -> Option<Ret> {
                 return Some(Ret::RawStatus);
             }
         }
-        Type::Tuple(t) if t.elems.len() == 2 => {
-            if is_status(&t.elems[0]) {
-                return Some(Ret::Raw {
-                    value: t.elems[1].clone(),
-                });
-            }
+        Type::Tuple(t) if t.elems.len() == 2 && is_status(&t.elems[0]) => {
+            return Some(Ret::Raw {
+                value: t.elems[1].clone(),
+            });
         }
         _ => {}
     }

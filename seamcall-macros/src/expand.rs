@@ -321,7 +321,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
         },
     };
 
-    let leaf_const = leaf_const(decl, &private, &leaf_word);
+    let leaf_const = leaf_const(decl, &leaf_word);
     let conversions = conversions.collect::<Vec<_>>();
     quote! {
         #(#attrs)*
@@ -345,7 +345,7 @@ fn from_reg(private: &TokenStream, r: Reg, ty: &Type) -> TokenStream {
 
 /// The leaf word, `leaf | version << 16` (bit 63 for P-SEAMLDR), as a
 /// constant; for a leaf given as a path, with a compile-time range check.
-fn leaf_const(decl: &Decl, private: &TokenStream, name: &Ident) -> TokenStream {
+fn leaf_const(decl: &Decl, name: &Ident) -> TokenStream {
     let version = u64::from(decl.version) << 16;
     let seamldr: u64 = if decl.seamldr { 1 << 63 } else { 0 };
     match &decl.leaf {

@@ -120,21 +120,6 @@ impl Reg {
             other => format!("{}d", other.name()),
         }
     }
-
-    /// The identifier of the `seamcall_core::abi::Reg` variant.
-    pub fn variant(self) -> String {
-        match self {
-            Reg::Xmm(n) => format!("Xmm{n}"),
-            other => {
-                let n = other.name();
-                let mut c = n.chars();
-                match c.next() {
-                    Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                    None => n,
-                }
-            }
-        }
-    }
 }
 
 impl fmt::Display for Reg {

@@ -4,7 +4,7 @@
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{Path, Type};
+use syn::Path;
 
 use crate::ast::{self, Func, Param, Ret};
 use crate::attr::{Args, Leaf, RegList};
@@ -33,6 +33,7 @@ pub struct Decl {
     pub krate: Path,
     pub retry: Option<u32>,
     pub retry_busy: bool,
+    #[allow(dead_code)] // read by the scrub expansion, being written
     pub scrub: bool,
 }
 
@@ -197,7 +198,7 @@ fn check_params(cx: &Ctxt, func: &Func, inputs: &RegList) {
         cx.error_spanned_by(extra, msg);
     } else {
         let span = if n_params == 0 {
-            func.item.sig.paren_token.span.join()
+            inputs.span
         } else {
             func.item.sig.inputs.span()
         };
@@ -286,9 +287,4 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
-}
-
-/// The type of parameter `i`, for spans.
-pub fn param_ty(decl: &Decl, i: usize) -> &Type {
-    &decl.params()[i].ty
 }
