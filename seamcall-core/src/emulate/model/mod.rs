@@ -1,0 +1,1 @@
+//! A software TDX module (work in progress).

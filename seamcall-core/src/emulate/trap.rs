@@ -1,0 +1,433 @@
+//! The SIGSEGV/SIGILL handler: find the `SEAMCALL`, ask the thread's module,
+//! write the answer into the interrupted context.
+//!
+//! # Why the handler may do what it does
+//!
+//! A signal handler may interrupt code at any instruction, which is why only
+//! async-signal-safe functions may run in one. This handler acts only when
+//! the signal is a *synchronous fault* raised by a `SEAMCALL` instruction
+//! that a `#[seamcall]` expansion emitted: the kernel generated the signal
+//! (`si_code > 0`, never `kill`/`tgkill`, whose codes are ≤ 0), and the
+//! interrupted RIP is listed in `seamcall_extable`. The interrupted thread
+//! is therefore exactly at that instruction, in code that holds no lock and
+//! is in no allocator or library call: from that thread's point of view the
+//! module runs as if the wrapper had called it. Each step:
+//!
+//! * reading `si_code` and the `ucontext` registers: plain memory the kernel
+//!   wrote for this handler;
+//! * [`extable::is_seamcall_site`] / [`extable::search`]: a read-only scan of
+//!   a linker-built section, no allocation, no lock;
+//! * the thread's module: a `const`-initialized thread-local `Cell` of a
+//!   `Copy` type without destructor, so accessing it runs no lazy
+//!   initialization and registers no destructor;
+//! * the module call: may allocate or lock (see above), runs on the thread's
+//!   own stack (below the interrupted RSP and its red zone) even when the
+//!   handler was entered on an alternate signal stack, which is small, and
+//!   under `catch_unwind`, so no unwind crosses the handler;
+//! * writing registers, RFLAGS and RIP back: plain stores into the
+//!   `ucontext`, which `rt_sigreturn` loads.
+//!
+//! For any other signal the handler only chains: it calls the handler that
+//! was installed before it (with the same arguments), or restores the
+//! default action with `sigaction` and re-raises with `raise`, both
+//! async-signal-safe.
+//!
+//! The handler is installed with `SA_SIGINFO | SA_ONSTACK` and without
+//! `SA_NODEFER`: `SA_ONSTACK` keeps stack-overflow faults deliverable (a
+//! handler chained after this one runs on the alternate stack as it
+//! expects); without `SA_NODEFER` the signal stays blocked while the module
+//! runs, so a crash *inside* the module is not re-entered but kills the
+//! process with that signal.
+
+use core::cell::Cell;
+use core::ffi::c_void;
+use core::sync::atomic::{compiler_fence, Ordering};
+use std::any::Any;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::{Once, OnceLock};
+
+use libc::{c_int, siginfo_t, ucontext_t};
+
+use super::{Module, Outcome, Regs};
+use crate::error::Trap;
+use crate::extable;
+
+/// Length of the `SEAMCALL` instruction (`66 0F 01 CF`).
+const INSN_LEN: u64 = 4;
+
+/// RFLAGS bits VMsucceed / VMfailInvalid define: CF, PF, AF, ZF, SF, OF.
+const RFLAGS_CF: u64 = 1 << 0;
+const RFLAGS_ARITH: u64 = (1 << 0) | (1 << 2) | (1 << 4) | (1 << 6) | (1 << 7) | (1 << 11);
+
+/// Bytes below the interrupted RSP that x86-64 code may use without moving
+/// RSP (the System V red zone); the `#[seamcall]` blocks are `nostack` and
+/// may have data there.
+const RED_ZONE: u64 = 128;
+
+/// The thread's module, type-erased: `frame` points at the [`Frame`] of the
+/// innermost [`with_module`] on this thread and `call` knows its type.
+#[derive(Clone, Copy)]
+struct Slot {
+    frame: *mut (),
+    call: unsafe fn(*mut (), &mut Regs) -> Outcome,
+}
+
+thread_local! {
+    // `const` initializer and a `Copy` type: the access in the handler is a
+    // plain load from the thread's TLS block, with no lazy initialization
+    // and no destructor registration.
+    static CURRENT: Cell<Option<Slot>> = const { Cell::new(None) };
+}
+
+/// What [`with_module`] keeps on its stack for the handler.
+struct Frame<M> {
+    module: *mut M,
+    /// A panic raised by the module, re-raised when [`with_module`]'s closure
+    /// has returned.
+    panic: Option<Box<dyn Any + Send + 'static>>,
+}
+
+/// Calls the module of a [`Frame<M>`].
+///
+/// # Safety
+///
+/// `frame` must point at a live `Frame<M>` whose `module` is valid and not
+/// otherwise borrowed for the duration of the call.
+unsafe fn call_frame<M: Module>(frame: *mut (), regs: &mut Regs) -> Outcome {
+    // SAFETY: per the contract, `frame` is the `Frame<M>` that `with_module`
+    // registered and keeps alive until it unregisters it; nothing else
+    // accesses it while the handler runs on this thread.
+    let frame = unsafe { &mut *frame.cast::<Frame<M>>() };
+    if frame.panic.is_some() {
+        // The module panicked earlier in this `with_module`: it is gone, as
+        // if unloaded.
+        return Outcome::VmFailInvalid;
+    }
+    // SAFETY: `module` came from the `&mut M` that `with_module` holds for
+    // the whole closure and does not use meanwhile.
+    let module = unsafe { &mut *frame.module };
+    match catch_unwind(AssertUnwindSafe(|| module.seamcall(regs))) {
+        Ok(outcome) => outcome,
+        Err(payload) => {
+            frame.panic = Some(payload);
+            Outcome::VmFailInvalid
+        }
+    }
+}
+
+/// Restores the previous module of the thread when dropped, on return and
+/// on unwind alike.
+struct Restore(Option<Slot>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.0));
+    }
+}
+
+/// Run `f` with `module` answering every `SEAMCALL` this thread makes inside
+/// it (through declared leaves: only instructions recorded in
+/// `seamcall_extable` are emulated).
+///
+/// Calls nest: an inner `with_module` answers until it returns, then the
+/// outer module answers again; the previous module is restored also when
+/// `f` panics. If the module itself panics, the `SEAMCALL` that was being
+/// answered fails with VMfailInvalid, every later one in `f` too, and the
+/// panic is resumed when `f` returns.
+///
+/// Installs the signal handlers if they are not installed yet.
+pub fn with_module<M: Module, R>(module: &mut M, f: impl FnOnce() -> R) -> R {
+    install();
+    let mut frame = Frame {
+        module: module as *mut M,
+        panic: None,
+    };
+    let slot = Slot {
+        frame: (&mut frame as *mut Frame<M>).cast(),
+        call: call_frame::<M>,
+    };
+    let restore = Restore(CURRENT.with(|c| c.replace(Some(slot))));
+    // The handler writes through `frame` and `module` while `f` runs; the
+    // compiler cannot see that (it happens in a signal handler), so no load
+    // of either may be moved across `f` or cached from before it.
+    compiler_fence(Ordering::SeqCst);
+    let result = f();
+    compiler_fence(Ordering::SeqCst);
+    drop(restore);
+    if let Some(payload) = frame.panic.take() {
+        resume_unwind(payload);
+    }
+    result
+}
+
+static INSTALL: Once = Once::new();
+static PREV_SEGV: OnceLock<libc::sigaction> = OnceLock::new();
+static PREV_ILL: OnceLock<libc::sigaction> = OnceLock::new();
+
+fn prev_slot(sig: c_int) -> Option<&'static OnceLock<libc::sigaction>> {
+    match sig {
+        libc::SIGSEGV => Some(&PREV_SEGV),
+        libc::SIGILL => Some(&PREV_ILL),
+        _ => None,
+    }
+}
+
+/// Install the SIGSEGV and SIGILL handlers for this process, once.
+///
+/// This runs before `main` in every program that links the `emulate`
+/// feature, so a thread with no module already gets the hardware behaviour
+/// (the fault goes to the fixup); [`with_module`] calls it too. Calling it
+/// again does nothing. The handlers in place before are kept and called for
+/// every fault that is not at a declared `SEAMCALL`.
+pub fn install() {
+    INSTALL.call_once(|| {
+        for sig in [libc::SIGSEGV, libc::SIGILL] {
+            install_one(sig);
+        }
+    });
+}
+
+fn install_one(sig: c_int) {
+    let Some(prev_slot) = prev_slot(sig) else {
+        return;
+    };
+    // SAFETY: `sigaction` with a null new action only reads the current one
+    // into `prev`, a zero-initialized plain C struct.
+    let mut prev: libc::sigaction = unsafe { core::mem::zeroed() };
+    let rc = unsafe { libc::sigaction(sig, core::ptr::null(), &mut prev) };
+    if rc != 0 {
+        return;
+    }
+    // Store the previous action before ours can run, so the handler always
+    // finds it.
+    let _ = prev_slot.set(prev);
+
+    // SAFETY: a zeroed `sigaction` is a valid "no flags, empty mask" value;
+    // `sigemptyset` initializes the mask; `on_signal` has the
+    // `SA_SIGINFO` signature the kernel calls. Installing a handler for
+    // SIGSEGV/SIGILL is allowed for a process.
+    unsafe {
+        let mut act: libc::sigaction = core::mem::zeroed();
+        act.sa_sigaction = on_signal as extern "C" fn(c_int, *mut siginfo_t, *mut c_void) as usize;
+        act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+        libc::sigemptyset(&mut act.sa_mask);
+        libc::sigaction(sig, &act, core::ptr::null_mut());
+    }
+}
+
+// Installs the handlers before `main`, so that the contract "a thread with
+// no module gets the fixup" holds from the first instruction of the
+// program. `.init_array` entries run after the dynamic loader and libc are
+// initialized; `install` needs nothing else.
+#[used]
+#[link_section = ".init_array"]
+static INSTALL_AT_START: extern "C" fn() = {
+    extern "C" fn install_at_start() {
+        install();
+    }
+    install_at_start
+};
+
+/// Indexes into `uc_mcontext.gregs` for the registers of [`Regs`], in field
+/// order.
+const GREGS: [c_int; 14] = [
+    libc::REG_RAX,
+    libc::REG_RCX,
+    libc::REG_RDX,
+    libc::REG_RBX,
+    libc::REG_RSI,
+    libc::REG_RDI,
+    libc::REG_R8,
+    libc::REG_R9,
+    libc::REG_R10,
+    libc::REG_R11,
+    libc::REG_R12,
+    libc::REG_R13,
+    libc::REG_R14,
+    libc::REG_R15,
+];
+
+fn load_regs(gregs: &[i64; 23]) -> Regs {
+    let g = |i: c_int| gregs[i as usize] as u64;
+    Regs {
+        rax: g(GREGS[0]),
+        rcx: g(GREGS[1]),
+        rdx: g(GREGS[2]),
+        rbx: g(GREGS[3]),
+        rsi: g(GREGS[4]),
+        rdi: g(GREGS[5]),
+        r8: g(GREGS[6]),
+        r9: g(GREGS[7]),
+        r10: g(GREGS[8]),
+        r11: g(GREGS[9]),
+        r12: g(GREGS[10]),
+        r13: g(GREGS[11]),
+        r14: g(GREGS[12]),
+        r15: g(GREGS[13]),
+    }
+}
+
+fn store_regs(gregs: &mut [i64; 23], regs: &Regs) {
+    for (i, r) in GREGS.iter().zip(super::Gpr::ALL) {
+        gregs[*i as usize] = regs.get(r) as i64;
+    }
+}
+
+/// The request and answer of one emulated call, passed to
+/// [`run_module`] by pointer (possibly across a stack switch).
+struct Request {
+    slot: Slot,
+    regs: Regs,
+    outcome: Outcome,
+}
+
+/// Runs the module of `req.slot` on `req.regs`.
+///
+/// `extern "C"` so that it can be called from the stack-switching `asm!`;
+/// it cannot unwind: [`call_frame`] catches the module's panics.
+extern "C" fn run_module(req: *mut Request) {
+    // SAFETY: `req` points at the `Request` on the handler's frame, which
+    // outlives this call; nothing else uses it meanwhile.
+    let req = unsafe { &mut *req };
+    // SAFETY: the slot was registered by `with_module` on this thread and is
+    // still registered (the thread is inside that `with_module`'s closure,
+    // at the faulting instruction), so its frame is alive and unborrowed.
+    req.outcome = unsafe { (req.slot.call)(req.slot.frame, &mut req.regs) };
+}
+
+/// Calls [`run_module`] on the interrupted thread's stack when the handler
+/// runs on an alternate signal stack, which is sized for a small handler
+/// only; otherwise calls it directly.
+fn call_on_thread_stack(req: &mut Request, uc: &ucontext_t) {
+    let rsp = uc.uc_mcontext.gregs[libc::REG_RSP as usize] as u64;
+    let alt_lo = uc.uc_stack.ss_sp as u64;
+    let alt_hi = alt_lo.wrapping_add(uc.uc_stack.ss_size as u64);
+    let on_alt = |addr: u64| uc.uc_stack.ss_size != 0 && addr >= alt_lo && addr < alt_hi;
+    let here = core::ptr::addr_of!(*req) as u64;
+    if !on_alt(here) || on_alt(rsp) {
+        // Already on the thread's stack (below the signal frame), or the
+        // interrupted code itself ran on the alternate stack: stay.
+        run_module(req);
+        return;
+    }
+    // Below the interrupted RSP and its red zone, 16-byte aligned as the
+    // ABI requires at a call: memory the interrupted code does not use.
+    let top = (rsp - RED_ZONE - 64) & !15;
+    // SAFETY: switches RSP to `top`, a 16-byte-aligned address on the
+    // interrupted thread's own stack, below every byte it may still use,
+    // calls `run_module` (a C-ABI function that does not unwind) with
+    // `req` in RDI, and restores RSP from R12, which the C ABI makes the
+    // callee preserve. `clobber_abi("C")` covers every register the call may
+    // change. The thread's stack is mapped and large enough for ordinary
+    // calls at this depth (the interrupted code was running on it).
+    unsafe {
+        core::arch::asm!(
+            "mov r12, rsp",
+            "mov rsp, {top}",
+            "call {f}",
+            "mov rsp, r12",
+            top = in(reg) top,
+            f = sym run_module,
+            in("rdi") req as *mut Request,
+            out("r12") _,
+            clobber_abi("C"),
+        );
+    }
+}
+
+extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
+    // SAFETY: the kernel passes a valid `siginfo_t` and `ucontext_t` to a
+    // `SA_SIGINFO` handler, both exclusively ours until we return.
+    let (code, uc) = unsafe { ((*info).si_code, &mut *ctx.cast::<ucontext_t>()) };
+    let rip = uc.uc_mcontext.gregs[libc::REG_RIP as usize] as u64;
+
+    // Only a fault the kernel raised at a declared SEAMCALL is ours.
+    if code <= 0 || !extable::is_seamcall_site(rip) {
+        chain(sig, info, ctx);
+        return;
+    }
+
+    let outcome = match CURRENT.with(Cell::get) {
+        // No module: what this machine's hardware does, the fault goes to the
+        // fixup for the vector the signal stands for.
+        None => Outcome::Fault(match sig {
+            libc::SIGILL => Trap::InvalidOpcode,
+            _ => Trap::GeneralProtection,
+        }),
+        Some(slot) => {
+            let mut req = Request {
+                slot,
+                regs: load_regs(&uc.uc_mcontext.gregs),
+                outcome: Outcome::VmFailInvalid,
+            };
+            call_on_thread_stack(&mut req, uc);
+            if req.outcome == Outcome::Return {
+                store_regs(&mut uc.uc_mcontext.gregs, &req.regs);
+            }
+            req.outcome
+        }
+    };
+
+    let next = rip.wrapping_add(INSN_LEN);
+    let efl = uc.uc_mcontext.gregs[libc::REG_EFL as usize] as u64;
+    let (rip_out, efl_out) = match outcome {
+        // VMsucceed: CF, PF, AF, ZF, SF, OF clear.
+        Outcome::Return => (next, efl & !RFLAGS_ARITH),
+        // VMfailInvalid: CF set, the other five clear, registers as they were.
+        Outcome::VmFailInvalid => (next, (efl & !RFLAGS_ARITH) | RFLAGS_CF),
+        // The pad loads the status; only RIP moves, as in a kernel.
+        Outcome::Fault(trap) => match extable::search(rip, trap.vector()) {
+            Some(fixup) => (fixup, efl),
+            // A hand-written site without an entry for this vector: the
+            // fault is real and nobody recovers it.
+            None => {
+                chain(sig, info, ctx);
+                return;
+            }
+        },
+    };
+    uc.uc_mcontext.gregs[libc::REG_RIP as usize] = rip_out as i64;
+    uc.uc_mcontext.gregs[libc::REG_EFL as usize] = efl_out as i64;
+}
+
+/// Hand the signal to the handler installed before ours, or take the default
+/// action.
+fn chain(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
+    // SAFETY: `info` is the kernel's `siginfo_t` for this signal.
+    let synchronous = unsafe { (*info).si_code } > 0;
+    let prev = prev_slot(sig).and_then(OnceLock::get);
+    let handler = prev.map_or(libc::SIG_DFL, |p| p.sa_sigaction);
+    if handler == libc::SIG_IGN && !synchronous {
+        // A sent signal the program had chosen to ignore.
+        return;
+    }
+    if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
+        // Default action: restore it and raise the signal again; it is
+        // blocked until we return, then kills the process (a fault cannot be
+        // ignored: the kernel would raise it again forever).
+        // SAFETY: `sigaction` and `raise` are async-signal-safe; resetting a
+        // disposition to `SIG_DFL` is always valid.
+        unsafe {
+            let mut dfl: libc::sigaction = core::mem::zeroed();
+            dfl.sa_sigaction = libc::SIG_DFL;
+            libc::sigemptyset(&mut dfl.sa_mask);
+            libc::sigaction(sig, &dfl, core::ptr::null_mut());
+            libc::raise(sig);
+        }
+        return;
+    }
+    let Some(prev) = prev else { return };
+    if prev.sa_flags & libc::SA_SIGINFO != 0 {
+        // SAFETY: with `SA_SIGINFO` the previous owner installed a
+        // three-argument handler at this address; it gets the arguments the
+        // kernel gave us, as if it had been called directly.
+        let f: extern "C" fn(c_int, *mut siginfo_t, *mut c_void) =
+            unsafe { core::mem::transmute::<usize, _>(handler) };
+        f(sig, info, ctx);
+    } else {
+        // SAFETY: without `SA_SIGINFO` the handler takes the signal number
+        // only.
+        let f: extern "C" fn(c_int) = unsafe { core::mem::transmute::<usize, _>(handler) };
+        f(sig);
+    }
+}

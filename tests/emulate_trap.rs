@@ -1,0 +1,207 @@
+//! Trap-and-emulate: the outcomes a module can choose, the thread with no
+//! module, nesting, panics, and faults that are not ours.
+
+use std::process::Command;
+
+use seamcall_core::emulate::{self, Module, Outcome, Regs};
+use seamcall_core::{seamcall, ErrorKind, SeamcallError, TdxStatus, Trap};
+
+#[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
+unsafe fn tdh_mng_rd(tdr: u64, field: u64) -> Result<u64, SeamcallError>;
+
+#[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
+unsafe fn tdh_mng_rd_raw(tdr: u64, field: u64) -> (TdxStatus, u64);
+
+/// Answers with a fixed outcome and, on return, R8 = RCX ^ RDX.
+struct Fixed(Outcome, u64);
+
+impl Module for Fixed {
+    fn seamcall(&mut self, regs: &mut Regs) -> Outcome {
+        if self.0 == Outcome::Return {
+            regs.r8 = regs.rcx ^ regs.rdx;
+            regs.rax = self.1;
+        } else {
+            // Must not reach the caller: the instruction did not complete.
+            regs.r8 = 0xdead;
+            regs.rax = 0xdead;
+        }
+        self.0
+    }
+}
+
+#[test]
+fn return_writes_outputs_and_status() {
+    let mut m = Fixed(Outcome::Return, 0);
+    let v = emulate::with_module(&mut m, || unsafe { tdh_mng_rd(0xf0, 0x0f) });
+    assert_eq!(v, Ok(0xff));
+    let mut m = Fixed(Outcome::Return, TdxStatus::OPERAND_BUSY.raw() | 1);
+    let (status, r8) = emulate::with_module(&mut m, || unsafe { tdh_mng_rd_raw(1, 2) });
+    assert_eq!(status.raw(), TdxStatus::OPERAND_BUSY.raw() | 1);
+    assert_eq!(r8, 3, "outputs come back whatever the status");
+}
+
+#[test]
+fn vmfailinvalid_sets_cf() {
+    let mut m = Fixed(Outcome::VmFailInvalid, 0);
+    let e = emulate::with_module(&mut m, || unsafe { tdh_mng_rd(1, 2) }).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::VmFailInvalid);
+    let (status, r8) = emulate::with_module(&mut m, || unsafe { tdh_mng_rd_raw(1, 2) });
+    assert_eq!(status, TdxStatus::SEAMCALL_VMFAILINVALID);
+    assert_eq!(r8, 0, "the pad zeroes the outputs; the module's writes are dropped");
+}
+
+#[test]
+fn module_faults_go_to_the_fixup() {
+    for trap in [Trap::InvalidOpcode, Trap::GeneralProtection] {
+        let mut m = Fixed(Outcome::Fault(trap), 0);
+        let e = emulate::with_module(&mut m, || unsafe { tdh_mng_rd(1, 2) }).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Fault(trap));
+        let (status, r8) = emulate::with_module(&mut m, || unsafe { tdh_mng_rd_raw(1, 2) });
+        assert_eq!(status, trap.status());
+        assert_eq!(r8, 0);
+    }
+}
+
+/// With no module the hardware behaviour: #GP here (SIGSEGV), #UD under
+/// QEMU user mode (SIGILL).
+#[test]
+fn no_module_faults_through_the_table() {
+    let e = std::thread::spawn(|| unsafe { tdh_mng_rd(1, 2) })
+        .join()
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Fault(Trap::GeneralProtection | Trap::InvalidOpcode)),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn nested_modules_restore_the_outer_one() {
+    let mut outer = Fixed(Outcome::Return, 0);
+    let mut inner = Fixed(Outcome::Fault(Trap::InvalidOpcode), 0);
+    emulate::with_module(&mut outer, || {
+        assert_eq!(unsafe { tdh_mng_rd(1, 1) }, Ok(0));
+        let e = emulate::with_module(&mut inner, || unsafe { tdh_mng_rd(1, 1) });
+        assert_eq!(e.unwrap_err().kind(), ErrorKind::Fault(Trap::InvalidOpcode));
+        assert_eq!(unsafe { tdh_mng_rd(1, 3) }, Ok(2));
+    });
+    // Outside every `with_module`: hardware behaviour again.
+    assert!(matches!(
+        unsafe { tdh_mng_rd(1, 1) }.unwrap_err().kind(),
+        ErrorKind::Fault(_)
+    ));
+}
+
+#[test]
+fn outer_module_is_restored_when_the_closure_panics() {
+    let mut outer = Fixed(Outcome::Return, 0);
+    let mut inner = Fixed(Outcome::VmFailInvalid, 0);
+    emulate::with_module(&mut outer, || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            emulate::with_module(&mut inner, || panic!("test panic inside with_module"))
+        }));
+        assert!(r.is_err());
+        assert_eq!(unsafe { tdh_mng_rd(4, 1) }, Ok(5));
+    });
+}
+
+#[test]
+fn module_panic_fails_the_call_and_resumes_after_the_closure() {
+    let mut calls_after = 0;
+    let mut m = |_: &mut Regs| -> Outcome { panic!("module bug") };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        emulate::with_module(&mut m, || {
+            let first = unsafe { tdh_mng_rd(1, 2) };
+            assert_eq!(first.unwrap_err().kind(), ErrorKind::VmFailInvalid);
+            let second = unsafe { tdh_mng_rd(1, 2) };
+            assert_eq!(second.unwrap_err().kind(), ErrorKind::VmFailInvalid);
+            calls_after += 1;
+        })
+    }));
+    let payload = r.unwrap_err();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"module bug"));
+    assert_eq!(calls_after, 1, "the closure ran to its end");
+}
+
+#[test]
+fn module_state_is_visible_after_with_module() {
+    let mut count = 0u32;
+    let mut m = |regs: &mut Regs| {
+        count += 1;
+        regs.rax = 0;
+        Outcome::Return
+    };
+    emulate::with_module(&mut m, || {
+        for _ in 0..10 {
+            unsafe { tdh_mng_rd(0, 0) }.unwrap();
+        }
+    });
+    assert_eq!(count, 10);
+}
+
+// ---- faults that are not ours still kill the process --------------------
+
+/// Runs this test binary again with `EMULATE_CHILD` set to `what`, so the
+/// child executes `child_main(what)` and dies; returns the signal it died of.
+fn child_signal(what: &str) -> Option<i32> {
+    use std::os::unix::process::ExitStatusExt;
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new(exe)
+        .args(["--exact", "child_entry", "--nocapture", "--test-threads=1"])
+        .env("EMULATE_CHILD", what)
+        .output()
+        .unwrap();
+    out.status.signal()
+}
+
+/// Entry point of the child processes; does nothing in a normal test run.
+#[test]
+fn child_entry() {
+    let Ok(what) = std::env::var("EMULATE_CHILD") else {
+        return;
+    };
+    let mut m = Fixed(Outcome::Return, 0);
+    emulate::with_module(&mut m, || match what.as_str() {
+        "null" => {
+            // SAFETY: none; the point is to fault. A volatile read so that
+            // the compiler keeps it.
+            let v = unsafe { std::ptr::read_volatile(std::ptr::null::<u64>()) };
+            println!("read {v}");
+        }
+        "ud2" => unsafe { std::arch::asm!("ud2") },
+        "bare_seamcall" => {
+            // A SEAMCALL the table does not know: not emulated, so it is a
+            // real fault.
+            unsafe { std::arch::asm!(".byte 0x66, 0x0f, 0x01, 0xcf", out("rax") _) };
+        }
+        "kill" => {
+            // A SIGSEGV sent by a process, not raised by an instruction.
+            unsafe { libc::raise(libc::SIGSEGV) };
+        }
+        _ => {}
+    });
+    println!("child survived {what}");
+    std::process::exit(0);
+}
+
+#[test]
+fn null_dereference_still_kills_with_sigsegv() {
+    assert_eq!(child_signal("null"), Some(libc::SIGSEGV));
+}
+
+#[test]
+fn ud2_still_kills_with_sigill() {
+    assert_eq!(child_signal("ud2"), Some(libc::SIGILL));
+}
+
+#[test]
+fn undeclared_seamcall_is_not_emulated() {
+    let sig = child_signal("bare_seamcall");
+    assert!(sig == Some(libc::SIGSEGV) || sig == Some(libc::SIGILL), "{sig:?}");
+}
+
+#[test]
+fn sent_sigsegv_is_not_swallowed() {
+    assert_eq!(child_signal("kill"), Some(libc::SIGSEGV));
+}
