@@ -96,17 +96,17 @@ pub fn read(cx: &Ctxt, item: Item) -> Func {
             },
         }
     }
-    let ret = read_ret(cx, &item.sig.output);
+    let ret = read_ret(cx, &item.sig);
     Func { item, params, ret }
 }
 
 const RET_HELP: &str = "a SEAMCALL leaf returns `Result<T, SeamcallError>` (T = `()`, one value, or a tuple, one per `out` register) or the raw form `(TdxStatus, T)`";
 
-fn read_ret(cx: &Ctxt, output: &ReturnType) -> Option<Ret> {
-    let ty = match output {
+fn read_ret(cx: &Ctxt, sig: &Signature) -> Option<Ret> {
+    let ty = match &sig.output {
         ReturnType::Default => {
             cx.error_at(
-                proc_macro2::Span::call_site(),
+                sig.paren_token.span.close(),
                 format!("missing return type: {RET_HELP}; a leaf without outputs returns `Result<(), SeamcallError>`"),
             );
             return None;

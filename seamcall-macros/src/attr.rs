@@ -21,6 +21,10 @@ pub enum Leaf {
 pub struct RegList {
     pub span: Span,
     pub regs: Vec<(Reg, Span)>,
+    /// False when part of the list could not be read (an unknown register,
+    /// a value that is not a list): rules that count the registers skip it,
+    /// so one mistake is reported once.
+    pub complete: bool,
 }
 
 impl RegList {
@@ -58,7 +62,8 @@ pub struct Args {
     pub span: Span,
 }
 
-const KEYS: &str = "leaf, version, in, out, clobber, crate, safe, seamldr, unchecked, retry, retry_busy, scrub";
+const KEYS: &str =
+    "leaf, version, in, out, clobber, crate, safe, seamldr, unchecked, retry, retry_busy, scrub";
 
 pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
     let span = tokens
@@ -149,10 +154,7 @@ fn parse_one(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
     macro_rules! dup {
         ($field:expr) => {
             if $field.is_some() {
-                cx.error_at(
-                    key.span(),
-                    format!("`{name}` is given twice; keep one"),
-                );
+                cx.error_at(key.span(), format!("`{name}` is given twice; keep one"));
                 return;
             }
         };
@@ -187,7 +189,10 @@ fn parse_one(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
             args.krate = need_value(cx, &key, value).and_then(|v| match syn::parse2::<Path>(v) {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    cx.error_at(e.span(), "`crate` takes a path, like `crate = my_hv::seamcall_core`");
+                    cx.error_at(
+                        e.span(),
+                        "`crate` takes a path, like `crate = my_hv::seamcall_core`",
+                    );
                     None
                 }
             });
@@ -242,7 +247,10 @@ fn parse_leaf(cx: &Ctxt, v: TokenStream) -> Option<Leaf> {
                 span: lit.span(),
             }),
             Err(_) => {
-                cx.error_at(lit.span(), "the leaf number must fit in 16 bits (0..=0xFFFF)");
+                cx.error_at(
+                    lit.span(),
+                    "the leaf number must fit in 16 bits (0..=0xFFFF)",
+                );
                 None
             }
         };
@@ -272,7 +280,10 @@ fn parse_num(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<Num> {
             }
         },
         Err(_) => {
-            cx.error_spanned_by(v, format!("`{key}` takes an integer literal, like `{key} = 1`"));
+            cx.error_spanned_by(
+                v,
+                format!("`{key}` takes an integer literal, like `{key} = 1`"),
+            );
             None
         }
     }
@@ -283,26 +294,39 @@ fn parse_regs(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<RegList> {
     let group = match (iter.next(), iter.next()) {
         (Some(TokenTree::Group(g)), None) if g.delimiter() == Delimiter::Bracket => g,
         _ => {
+            let span = v
+                .clone()
+                .into_iter()
+                .next()
+                .map_or_else(Span::call_site, |t| t.span());
             cx.error_spanned_by(
                 v,
                 format!("`{key}` takes a list of registers in brackets, like `{key} = [rcx, rdx]`"),
             );
-            return None;
+            return Some(RegList {
+                span,
+                regs: Vec::new(),
+                complete: false,
+            });
         }
     };
     let mut list = RegList {
         span: group.span(),
         regs: Vec::new(),
+        complete: true,
     };
     let parser = |input: ParseStream| -> syn::Result<()> {
         while !input.is_empty() {
             let id = Ident::parse_any(input)?;
             match Reg::parse(&id.to_string()) {
                 Some(r) => list.regs.push((r, id.span())),
-                None => cx.error_at(
-                    id.span(),
-                    format!("unknown register `{id}`; expected one of {ACCEPTED}"),
-                ),
+                None => {
+                    list.complete = false;
+                    cx.error_at(
+                        id.span(),
+                        format!("unknown register `{id}`; expected one of {ACCEPTED}"),
+                    )
+                }
             }
             if input.is_empty() {
                 break;
@@ -316,7 +340,7 @@ fn parse_regs(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<RegList> {
             e.span(),
             format!("`{key}` takes register names separated by commas, like `[rcx, rdx]`"),
         );
-        return None;
+        list.complete = false;
     }
     Some(list)
 }

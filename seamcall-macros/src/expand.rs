@@ -96,6 +96,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
     let mut epi: Vec<String> = Vec::new();
     let mut operands: Vec<TokenStream> = Vec::new();
     let mut pre: Vec<TokenStream> = Vec::new();
+    let mut post: Vec<TokenStream> = Vec::new();
     let status = format_ident!("__seamcall_status", span = Span::mixed_site());
     let slot = format_ident!("__seamcall_rbx_slot", span = Span::mixed_site());
     let leaf_word = format_ident!("__SEAMCALL_LEAF_WORD", span = Span::mixed_site());
@@ -137,6 +138,8 @@ pub fn expand(decl: &Decl) -> TokenStream {
                     quote!(0u64)
                 };
                 pre.push(quote!(let mut #slot: u64 = #init;));
+                let o = out_ident(Reg::Rbx);
+                post.push(quote!(#o = #slot;));
                 operands.push(quote!(
                     inlateout("rax") ::core::ptr::addr_of_mut!(#slot) => #status
                 ));
@@ -262,6 +265,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
                 #options
             );
         }
+        #(#post)*
     };
 
     // Outputs → the success value, each conversion spanned at its type.
@@ -289,9 +293,9 @@ pub fn expand(decl: &Decl) -> TokenStream {
             #asm
         },
         Some(n) => {
-            let busy = decl.retry_busy.then(|| {
-                quote!(|| (#status & #private::STATUS_MASK) == #private::OPERAND_BUSY)
-            });
+            let busy = decl
+                .retry_busy
+                .then(|| quote!(|| (#status & #private::STATUS_MASK) == #private::OPERAND_BUSY));
             quote! {
                 let mut __seamcall_attempt: u32 = 1;
                 let (#status, #(#outs,)*) = loop {
@@ -383,7 +387,10 @@ fn abi_docs(decl: &Decl) -> TokenStream {
             let word = u64::from(*l)
                 | (u64::from(decl.version) << 16)
                 | if decl.seamldr { 1 << 63 } else { 0 };
-            format!("leaf {l} (`{l:#x}`), version {}: RAX = `{word:#x}` on entry", decl.version)
+            format!(
+                "leaf {l} (`{l:#x}`), version {}: RAX = `{word:#x}` on entry",
+                decl.version
+            )
         }
         LeafWord::Path(p) => format!(
             "leaf `{}`, version {}: RAX = leaf | version << 16 on entry",
@@ -391,7 +398,14 @@ fn abi_docs(decl: &Decl) -> TokenStream {
             decl.version
         ),
     };
-    lines.push(format!("- SEAMCALL {leaf}{}; status in RAX on return", if decl.seamldr { " (P-SEAMLDR: bit 63 set)" } else { "" }));
+    lines.push(format!(
+        "- SEAMCALL {leaf}{}; status in RAX on return",
+        if decl.seamldr {
+            " (P-SEAMLDR: bit 63 set)"
+        } else {
+            ""
+        }
+    ));
     if decl.inputs.is_empty() {
         lines.push("- in: none".into());
     } else {
@@ -420,13 +434,24 @@ fn abi_docs(decl: &Decl) -> TokenStream {
         lines.push(format!("- out: {}", outs.join(", ")));
     }
     if !decl.clobbers.is_empty() {
-        let cl: Vec<String> = decl.clobbers.iter().map(|r| r.name().to_uppercase()).collect();
-        lines.push(format!("- clobbered (written by the module, not returned): {}", cl.join(", ")));
+        let cl: Vec<String> = decl
+            .clobbers
+            .iter()
+            .map(|r| r.name().to_uppercase())
+            .collect();
+        lines.push(format!(
+            "- clobbered (written by the module, not returned): {}",
+            cl.join(", ")
+        ));
     }
     if let Some(n) = decl.retry {
         lines.push(format!(
             "- re-issued while the status is `TDX_RND_NO_ENTROPY`{}, at most {n} attempts in all",
-            if decl.retry_busy { " or `TDX_OPERAND_BUSY`" } else { "" }
+            if decl.retry_busy {
+                " or `TDX_OPERAND_BUSY`"
+            } else {
+                ""
+            }
         ));
     }
     lines.push("- CF=1 returns `TDX_SEAMCALL_VMFAILINVALID`; #UD and #GP return `TDX_SEAMCALL_UD` / `TDX_SEAMCALL_GP` through `seamcall_extable`; outputs read as 0 on those paths".into());

@@ -40,10 +40,7 @@ pub struct Decl {
 impl Decl {
     pub fn ret(&self) -> &Ret {
         // `validate` only builds a `Decl` when the return type was read.
-        self.func
-            .ret
-            .as_ref()
-            .unwrap_or(&Ret::RawStatus)
+        self.func.ret.as_ref().unwrap_or(&Ret::RawStatus)
     }
 
     pub fn params(&self) -> &[Param] {
@@ -58,6 +55,7 @@ pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
     let empty = |span| RegList {
         span,
         regs: Vec::new(),
+        complete: true,
     };
     let inputs = args.inputs.unwrap_or_else(|| empty(args.span));
     let outputs = args.outputs.unwrap_or_else(|| empty(args.span));
@@ -127,7 +125,7 @@ fn check_leaf(cx: &Ctxt, args: &Args) -> Option<LeafWord> {
             Err(_) => {
                 cx.error_at(
                     *span,
-                    format!("leaf {value:#x} does not fit in bits 15:0 of RAX; leaf numbers are 0..=0xFFFF (P-SEAMLDR leaves: write the leaf number and the `seamldr` flag)"),
+                    format!("leaf {value} ({value:#x}) does not fit in bits 15:0 of RAX; leaf numbers are 0..=0xFFFF (P-SEAMLDR leaves: write the leaf number and the `seamldr` flag)"),
                 );
                 None
             }
@@ -144,7 +142,10 @@ fn check_version(cx: &Ctxt, args: &Args) -> u8 {
             Err(_) => {
                 cx.error_at(
                     n.span,
-                    format!("version {} does not fit in bits 23:16 of RAX; versions are 0..=255", n.value),
+                    format!(
+                        "version {} does not fit in bits 23:16 of RAX; versions are 0..=255",
+                        n.value
+                    ),
                 );
                 0
             }
@@ -174,12 +175,18 @@ fn check_list(cx: &Ctxt, key: &str, list: &RegList, clobber: bool) {
             _ => {}
         }
         if list.regs[..i].iter().any(|(other, _)| other == r) {
-            cx.error_at(*span, format!("`{r}` appears twice in `{key}`; list each register once"));
+            cx.error_at(
+                *span,
+                format!("`{r}` appears twice in `{key}`; list each register once"),
+            );
         }
     }
 }
 
 fn check_params(cx: &Ctxt, func: &Func, inputs: &RegList) {
+    if !inputs.complete {
+        return;
+    }
     let n_in = inputs.regs.len();
     let n_params = func.item.sig.inputs.len();
     if n_in == n_params {
@@ -207,6 +214,9 @@ fn check_params(cx: &Ctxt, func: &Func, inputs: &RegList) {
 }
 
 fn check_value(cx: &Ctxt, func: &Func, outputs: &RegList) {
+    if !outputs.complete {
+        return;
+    }
     let n_out = outputs.regs.len();
     let Some(ret) = &func.ret else { return };
     let list: Vec<String> = outputs.regs.iter().map(|(r, _)| r.name()).collect();
@@ -263,13 +273,22 @@ fn check_signature(cx: &Ctxt, func: &Func, safe: Option<Span>) {
         cx.error_spanned_by(a, "a SEAMCALL leaf cannot be `async`: the instruction completes before it returns; remove `async`");
     }
     if let Some(c) = &sig.constness {
-        cx.error_spanned_by(c, "a SEAMCALL leaf cannot be `const`: it executes an instruction; remove `const`");
+        cx.error_spanned_by(
+            c,
+            "a SEAMCALL leaf cannot be `const`: it executes an instruction; remove `const`",
+        );
     }
     if let Some(abi) = &sig.abi {
-        cx.error_spanned_by(abi, "a SEAMCALL leaf is inlined Rust code; remove the `extern` ABI");
+        cx.error_spanned_by(
+            abi,
+            "a SEAMCALL leaf is inlined Rust code; remove the `extern` ABI",
+        );
     }
     if let Some(v) = &sig.variadic {
-        cx.error_spanned_by(v, "a SEAMCALL leaf cannot be variadic; write one parameter per `in` register");
+        cx.error_spanned_by(
+            v,
+            "a SEAMCALL leaf cannot be variadic; write one parameter per `in` register",
+        );
     }
     if let Some(body) = &func.item.body {
         if !body.stmts.is_empty() {

@@ -1,0 +1,9 @@
+use seamcall_core::seamcall;
+
+#[seamcall(leaf = 300, in = [rcx])]
+unsafe fn f(a: u64) -> u64;
+
+#[seamcall(leaf = 301, in = [rcx])]
+unsafe fn g(a: u64);
+
+fn main() {}

@@ -1,0 +1,6 @@
+use seamcall_core::{seamcall, SeamcallError};
+
+#[seamcall(leaf = 300, out = [rsp])]
+unsafe fn f() -> Result<u64, SeamcallError>;
+
+fn main() {}

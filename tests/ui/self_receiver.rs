@@ -1,0 +1,10 @@
+use seamcall_core::{seamcall, SeamcallError};
+
+struct Td;
+
+impl Td {
+    #[seamcall(leaf = 300, in = [rcx])]
+    unsafe fn f(&self) -> Result<(), SeamcallError>;
+}
+
+fn main() {}

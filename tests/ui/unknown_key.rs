@@ -1,0 +1,6 @@
+use seamcall_core::{seamcall, SeamcallError};
+
+#[seamcall(leaf = 300, inputs = [rcx])]
+unsafe fn f() -> Result<(), SeamcallError>;
+
+fn main() {}
