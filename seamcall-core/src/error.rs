@@ -141,7 +141,9 @@ impl fmt::Debug for SeamcallError {
 impl fmt::Display for SeamcallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind() {
-            ErrorKind::VmFailInvalid => f.write_str("SEAMCALL VMfailInvalid (no TDX module loaded)"),
+            ErrorKind::VmFailInvalid => {
+                f.write_str("SEAMCALL VMfailInvalid (no TDX module loaded)")
+            }
             ErrorKind::Fault(Trap::InvalidOpcode) => {
                 f.write_str("SEAMCALL raised #UD (CPU not in VMX operation)")
             }

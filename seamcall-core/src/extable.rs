@@ -117,7 +117,9 @@ pub fn search(rip: u64, vector: u8) -> Option<u64> {
 
 /// Whether `rip` is the exact address of a declared `SEAMCALL` instruction.
 pub fn is_seamcall_site(rip: u64) -> bool {
-    entries().iter().any(|e| e.vector != u32::MAX && e.insn() == rip)
+    entries()
+        .iter()
+        .any(|e| e.vector != u32::MAX && e.insn() == rip)
 }
 
 /// Resume a faulting `SEAMCALL` at its fixup pad.

@@ -105,7 +105,10 @@ mod tests {
     #[test]
     fn addresses_never_panic() {
         assert_eq!(PhysAddr::from_reg(u64::MAX).as_u64(), (1 << 52) - 1);
-        assert_eq!(VirtAddr::from_reg(0x0000_8000_0000_0000).as_u64(), 0xffff_8000_0000_0000);
+        assert_eq!(
+            VirtAddr::from_reg(0x0000_8000_0000_0000).as_u64(),
+            0xffff_8000_0000_0000
+        );
         assert_eq!(PhysAddr::new(0x1000).into_reg(), 0x1000);
     }
 }
