@@ -2,3 +2,4 @@
 //! Not published; nothing here is part of seamcall's API.
 
 pub mod fault;
+pub mod linux_style;
