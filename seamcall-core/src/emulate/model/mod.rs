@@ -1,1 +1,843 @@
-//! A software TDX module (work in progress).
+//! A software model of the TDX module, host side.
+//!
+//! [`Model`] answers the host leaves a hypervisor uses to bring the TDX
+//! module up and to build, run and tear down a TD, with the state machine
+//! and status codes of the TDX module (1.5.01 source, `tdx-abi/`):
+//!
+//! | phase | leaves |
+//! |---|---|
+//! | module init | TDH.SYS.INIT, SYS.LP.INIT, SYS.CONFIG, SYS.KEY.CONFIG, SYS.TDMR.INIT, SYS.RD |
+//! | TD build | TDH.MNG.CREATE, MNG.KEY.CONFIG, MNG.ADDCX, MNG.INIT, VP.CREATE, VP.ADDCX, VP.INIT, MEM.SEPT.ADD, MEM.PAGE.ADD, MR.EXTEND, MR.FINALIZE |
+//! | runtime memory | TDH.MEM.PAGE.AUG, MEM.RANGE.BLOCK, MEM.TRACK, MEM.PAGE.REMOVE |
+//! | metadata | TDH.MNG.RD, VP.RD, VP.WR, PHYMEM.PAGE.RDMD |
+//! | teardown | TDH.VP.FLUSH, MNG.VPFLUSHDONE, PHYMEM.CACHE.WB, MNG.KEY.FREEID, PHYMEM.PAGE.RECLAIM |
+//!
+//! What it tracks:
+//!
+//! * **Page ownership** (the PAMT): every 4 KiB physical page inside an
+//!   initialized TDMR is free (`PT_NDA`) or belongs to exactly one TD object
+//!   as a TDR, TDCX, TDVPR, S-EPT or regular page, until it is removed or
+//!   reclaimed. Using a page twice, a page of the wrong type, or one outside
+//!   the TDMRs fails with the module's status and operand id.
+//! * **TD lifecycle** (TDR: HKID assigned → keys configured → blocked →
+//!   teardown) and **operation state** (TDCS: uninitialized → initialized →
+//!   runnable), the key ownership table, vCPU state and association.
+//! * **S-EPT mappings**: the S-EPT pages added per level, 4 KiB leaves in
+//!   state mapped, pending (augmented, not yet accepted) or blocked, and the
+//!   TLB-tracking epoch that removal waits for.
+//! * **MRTD**: SHA-384 extended, as the module does, by MEM.PAGE.ADD with a
+//!   128-byte block holding `"MEM.PAGE.ADD"` and the GPA, and by MR.EXTEND
+//!   with a block holding `"MR.EXTEND"` and the GPA followed by the 256-byte
+//!   chunk; MR.FINALIZE closes it, MNG.RD reads it ([`MRTD_FIELD_ID`]).
+//! * **Fault injection**: [`Model::inject`] scripts a status
+//!   (`RND_NO_ENTROPY`, `OPERAND_BUSY`, …), VMfailInvalid, #UD or #GP on a
+//!   chosen call.
+//!
+//! The model answers exactly the registers module 1.5.01 writes for each
+//! leaf (`tdx-abi/writes.tsv`), including the ones it zeroes on entry, and
+//! no others; every other register comes back unchanged.
+//!
+//! Physical memory is the model's own sparse [`HostMemory`]: the pages a
+//! call reads by physical address (the TDMR list for SYS.CONFIG, TD_PARAMS
+//! for MNG.INIT, the source page of MEM.PAGE.ADD) are read from it, and TD
+//! pages are written to it. Physical addresses are 46 bits wide; bits 51:46
+//! are the key id, ids 32–63 are private (TDX) key ids.
+//!
+//! Simplifications, each visible in the status a call gets: one package and
+//! one logical processor (the thread), 4 KiB leaf mappings only, no
+//! TDH.VP.ENTER, no migration, no module update. Leaves the model does not
+//! implement fail with `TDX_OPERAND_INVALID` (operand RAX), as the module
+//! answers an unknown leaf.
+
+mod build;
+pub mod codes;
+mod memory;
+mod meta;
+mod sept;
+mod sys;
+mod teardown;
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha384};
+
+pub use memory::HostMemory;
+
+use super::leaf_names::row_of;
+use super::{Gpr, Module, Outcome, Regs};
+use crate::error::Trap;
+use crate::status::{OperandId, TdxStatus};
+
+/// Leaf numbers of the leaves the model implements.
+pub mod leaf {
+    #![allow(missing_docs)]
+    pub const MNG_ADDCX: u16 = 1;
+    pub const MEM_PAGE_ADD: u16 = 2;
+    pub const MEM_SEPT_ADD: u16 = 3;
+    pub const VP_ADDCX: u16 = 4;
+    pub const MEM_PAGE_AUG: u16 = 6;
+    pub const MEM_RANGE_BLOCK: u16 = 7;
+    pub const MNG_KEY_CONFIG: u16 = 8;
+    pub const MNG_CREATE: u16 = 9;
+    pub const VP_CREATE: u16 = 10;
+    pub const MNG_RD: u16 = 11;
+    pub const MR_EXTEND: u16 = 16;
+    pub const MR_FINALIZE: u16 = 17;
+    pub const VP_FLUSH: u16 = 18;
+    pub const MNG_VPFLUSHDONE: u16 = 19;
+    pub const MNG_KEY_FREEID: u16 = 20;
+    pub const MNG_INIT: u16 = 21;
+    pub const VP_INIT: u16 = 22;
+    pub const PHYMEM_PAGE_RDMD: u16 = 24;
+    pub const VP_RD: u16 = 26;
+    pub const PHYMEM_PAGE_RECLAIM: u16 = 28;
+    pub const MEM_PAGE_REMOVE: u16 = 29;
+    pub const SYS_KEY_CONFIG: u16 = 31;
+    pub const SYS_INIT: u16 = 33;
+    pub const SYS_RD: u16 = 34;
+    pub const SYS_LP_INIT: u16 = 35;
+    pub const SYS_TDMR_INIT: u16 = 36;
+    pub const MEM_TRACK: u16 = 38;
+    pub const PHYMEM_CACHE_WB: u16 = 40;
+    pub const VP_WR: u16 = 43;
+    pub const SYS_CONFIG: u16 = 45;
+}
+
+/// Field id of MRTD in TD-scope metadata (TDH.MNG.RD): element 0 of six
+/// 64-bit elements, little-endian, so element `i` is `MRTD_FIELD_ID + i`.
+///
+/// A non-architectural id of this model (bit 63 set; class 0x10, context TD,
+/// 64-bit elements in the `md_field_id_t` layout): read MRTD through this
+/// constant, not a literal.
+pub const MRTD_FIELD_ID: u64 = 0x9010_0003_0000_0000;
+
+/// Width of a physical address without key id bits.
+pub const MAX_PA_BITS: u32 = 46;
+/// The key ids the model treats as private (TDX) key ids; 1–31 are shared
+/// (MKTME) key ids and 0 is the host's.
+pub const PRIVATE_HKIDS: core::ops::Range<u16> = 32..64;
+/// TDCS pages (TDCX) a TD needs before TDH.MNG.INIT: TDH.SYS.RD field
+/// `TDCS_BASE_SIZE` reports `TDCS_PAGES * 4096`.
+pub const TDCS_PAGES: usize = 4;
+/// TDVPS pages of a vCPU, the TDVPR included: TDH.VP.ADDCX adds
+/// `TDVPS_PAGES - 1`, TDH.SYS.RD field `TDVPS_BASE_SIZE` reports
+/// `TDVPS_PAGES * 4096`.
+pub const TDVPS_PAGES: usize = 6;
+/// Maximum number of TDMRs TDH.SYS.CONFIG accepts.
+pub const MAX_TDMRS: u64 = 64;
+/// Bytes of a TDMR that one TDH.SYS.TDMR.INIT call initializes.
+pub const TDMR_INIT_CHUNK: u64 = 1 << 30;
+
+const PAGE: u64 = 4096;
+
+/// Page types of the PAMT, as TDH.PHYMEM.PAGE.RECLAIM and RDMD report them
+/// in RCX.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub enum PageType {
+    /// Not assigned to any TD (free).
+    Nda = 0,
+    /// Reserved.
+    Rsvd = 1,
+    /// A TD private page.
+    Reg = 3,
+    /// A TD's root page.
+    Tdr = 4,
+    /// A TD or vCPU control-structure page.
+    Tdcx = 5,
+    /// A vCPU's root page.
+    Tdvpr = 6,
+    /// A Secure EPT page.
+    Ept = 8,
+}
+
+/// A scripted answer, see [`Model::inject`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Inject {
+    /// Return this status; no state changes, the leaf's default output
+    /// registers are written as the module writes them on entry.
+    Status(TdxStatus),
+    /// Fail the instruction with VMfailInvalid.
+    VmFailInvalid,
+    /// Raise this exception.
+    Fault(Trap),
+}
+
+/// Which call an injection hits, see [`Model::inject`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum When {
+    /// The `n`-th call made to the model, counting from 0.
+    Call(u64),
+    /// The `nth` call of leaf `leaf` (counting from 0).
+    Leaf {
+        /// The leaf number.
+        leaf: u16,
+        /// Which call of that leaf, counting from 0.
+        nth: u64,
+    },
+    /// Every call of leaf `leaf` from now on, until [`Model::clear_injections`].
+    EveryLeaf(u16),
+}
+
+/// The module-global state (`sys_state`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SysState {
+    /// Before TDH.SYS.INIT.
+    InitPending,
+    /// After TDH.SYS.INIT: logical processors initialize, then SYS.CONFIG.
+    InitDone,
+    /// After TDH.SYS.CONFIG: waiting for TDH.SYS.KEY.CONFIG.
+    ConfigDone,
+    /// After TDH.SYS.KEY.CONFIG: TD leaves and TDMR initialization run.
+    Ready,
+}
+
+/// A TD's lifecycle state (TDR).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Lifecycle {
+    /// After TDH.MNG.CREATE.
+    HkidAssigned,
+    /// After TDH.MNG.KEY.CONFIG.
+    KeysConfigured,
+    /// After TDH.MNG.VPFLUSHDONE.
+    Blocked,
+    /// After TDH.MNG.KEY.FREEID: pages can be reclaimed.
+    Teardown,
+}
+
+/// A TD's operation state (TDCS).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OpState {
+    /// TDCS pages added, TDH.MNG.INIT not done.
+    Uninitialized,
+    /// After TDH.MNG.INIT: build (PAGE.ADD, MR.EXTEND).
+    Initialized,
+    /// After TDH.MR.FINALIZE.
+    Runnable,
+}
+
+/// State of a 4 KiB S-EPT leaf entry.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum LeafState {
+    /// Mapped and usable (MEM.PAGE.ADD, or AUG accepted).
+    Mapped,
+    /// Added by MEM.PAGE.AUG, waiting for the guest's accept.
+    Pending,
+    /// Blocked by MEM.RANGE.BLOCK in TLB epoch `epoch`.
+    Blocked { pending: bool, epoch: u64 },
+}
+
+/// One S-EPT entry.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Sept {
+    /// A non-leaf entry at its level: maps the S-EPT page `hpa` one level
+    /// down.
+    Table { hpa: u64 },
+    /// A 4 KiB leaf: maps the page `hpa`.
+    Leaf { hpa: u64, state: LeafState },
+}
+
+/// `TD_PARAMS`: the fields of the 1024-byte structure TDH.MNG.INIT reads
+/// (RDX) that the model checks and keeps.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TdParams {
+    /// `ATTRIBUTES` (offset 0). Bit 0 is DEBUG: only a debug TD lets the
+    /// host read and write guest registers through TDH.VP.RD/WR.
+    pub attributes: u64,
+    /// `XFAM` (offset 8): x87 and SSE (bits 0 and 1) are required.
+    pub xfam: u64,
+    /// `MAX_VCPUS` (offset 16), at least 1.
+    pub max_vcpus: u16,
+    /// `EPTP_CONTROLS` (offset 32): bits 2:0 the memory type (6, write-back),
+    /// bits 5:3 the number of S-EPT levels minus 1 (3 or 4).
+    pub eptp_controls: u64,
+    /// `CONFIG_FLAGS` (offset 40): bit 0 GPAW (52-bit GPAs, needs 5 levels);
+    /// bits 1 and 2 are accepted, the others reserved.
+    pub config_flags: u64,
+    /// `TSC_FREQUENCY` (offset 48), in units of 25 MHz.
+    pub tsc_frequency: u16,
+}
+
+impl Default for TdParams {
+    /// A valid TD: not debug, x87+SSE, one vCPU, 4-level S-EPT, 48-bit GPAs.
+    fn default() -> TdParams {
+        TdParams {
+            attributes: 0,
+            xfam: 0b11,
+            max_vcpus: 1,
+            eptp_controls: (3 << 3) | 6,
+            config_flags: 0,
+            tsc_frequency: 0,
+        }
+    }
+}
+
+impl TdParams {
+    /// Size of `TD_PARAMS` in memory.
+    pub const SIZE: usize = 1024;
+    /// `ATTRIBUTES.DEBUG`.
+    pub const ATTR_DEBUG: u64 = 1 << 0;
+
+    /// The structure as it lies in memory.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut b = vec![0u8; TdParams::SIZE];
+        b[0..8].copy_from_slice(&self.attributes.to_le_bytes());
+        b[8..16].copy_from_slice(&self.xfam.to_le_bytes());
+        b[16..18].copy_from_slice(&self.max_vcpus.to_le_bytes());
+        b[32..40].copy_from_slice(&self.eptp_controls.to_le_bytes());
+        b[40..48].copy_from_slice(&self.config_flags.to_le_bytes());
+        b[48..50].copy_from_slice(&self.tsc_frequency.to_le_bytes());
+        b
+    }
+
+    /// Read the structure from `mem` at `pa`.
+    pub fn read(mem: &HostMemory, pa: u64) -> TdParams {
+        let mut b = [0u8; 64];
+        mem.read(pa, &mut b);
+        let u64_at = |o: usize| {
+            let mut v = [0u8; 8];
+            v.copy_from_slice(&b[o..o + 8]);
+            u64::from_le_bytes(v)
+        };
+        TdParams {
+            attributes: u64_at(0),
+            xfam: u64_at(8),
+            max_vcpus: u16::from_le_bytes([b[16], b[17]]),
+            eptp_controls: u64_at(32),
+            config_flags: u64_at(40),
+            tsc_frequency: u16::from_le_bytes([b[48], b[49]]),
+        }
+    }
+
+    /// Number of S-EPT levels the EPTP controls ask for.
+    pub fn levels(&self) -> u8 {
+        ((self.eptp_controls >> 3) & 7) as u8 + 1
+    }
+
+    /// Width of a GPA: 52 with GPAW (5 levels), 48 otherwise.
+    pub(crate) fn gpa_width(&self) -> u32 {
+        if self.config_flags & 1 != 0 {
+            52
+        } else {
+            48
+        }
+    }
+
+    /// The level of the root S-EPT table (PML4 = 3, PML5 = 4).
+    pub(crate) fn root_level(&self) -> u8 {
+        self.levels() - 1
+    }
+}
+
+/// One TD.
+#[derive(Clone, Debug)]
+pub(crate) struct Td {
+    pub(crate) hkid: u16,
+    pub(crate) lifecycle: Lifecycle,
+    pub(crate) tdcx: Vec<u64>,
+    pub(crate) op: OpState,
+    pub(crate) params: TdParams,
+    pub(crate) vcpus: u32,
+    pub(crate) sha: Sha384,
+    pub(crate) mrtd: Option<[u8; 48]>,
+    pub(crate) sept: BTreeMap<(u8, u64), Sept>,
+    pub(crate) epoch: u64,
+    /// Pages other than the TDR that belong to the TD.
+    pub(crate) children: u64,
+}
+
+/// One vCPU.
+#[derive(Clone, Debug)]
+pub(crate) struct Vcpu {
+    pub(crate) tdr: u64,
+    pub(crate) tdcx: Vec<u64>,
+    pub(crate) initialized: bool,
+    pub(crate) associated: bool,
+    pub(crate) x2apic_id: Option<u32>,
+    pub(crate) pend_nmi: u64,
+    pub(crate) gprs: [u64; 16],
+}
+
+/// A configured TDMR.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Tdmr {
+    pub(crate) base: u64,
+    pub(crate) size: u64,
+    /// Bytes from `base` initialized by TDH.SYS.TDMR.INIT so far.
+    pub(crate) initialized: u64,
+}
+
+/// State of a key id in the key ownership table.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum KeyState {
+    /// The module's global private key id.
+    Global,
+    /// Assigned to a TD by MNG.CREATE.
+    Assigned,
+    /// Key programmed by MNG.KEY.CONFIG.
+    Configured,
+    /// TD blocked by MNG.VPFLUSHDONE; caches not yet written back.
+    Blocked,
+    /// Caches written back by PHYMEM.CACHE.WB; FREEID may free it.
+    Flushed,
+}
+
+/// The page metadata the model keeps per assigned page.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct PageMeta {
+    pub(crate) pt: PageType,
+    /// The owning TDR (0 for a TDR itself).
+    pub(crate) owner: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Rule {
+    when: When,
+    what: Inject,
+}
+
+/// The software TDX module. See the [module docs](self).
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub(crate) sys: SysState,
+    pub(crate) lp_initialized: bool,
+    pub(crate) tdmrs: Vec<Tdmr>,
+    pub(crate) kot: BTreeMap<u16, KeyState>,
+    pub(crate) pamt: BTreeMap<u64, PageMeta>,
+    pub(crate) mem: HostMemory,
+    pub(crate) tds: BTreeMap<u64, Td>,
+    pub(crate) vcpus: BTreeMap<u64, Vcpu>,
+    pub(crate) cmrs: Vec<(u64, u64)>,
+    /// A CACHE.WB that returned INTERRUPTED_RESUMABLE and may be resumed.
+    pub(crate) wbcache_interrupted: bool,
+    rules: Vec<Rule>,
+    calls: u64,
+    leaf_calls: BTreeMap<u16, u64>,
+}
+
+impl Default for Model {
+    fn default() -> Model {
+        Model::new()
+    }
+}
+
+/// A status with an operand id in its low bits.
+pub(crate) fn with_operand(code: TdxStatus, op: OperandId) -> u64 {
+    code.raw() | u64::from(op.raw())
+}
+
+/// The registers a handler writes, checked against the leaf's declaration
+/// before they reach the caller.
+pub(crate) struct Out {
+    leaf: u16,
+    allowed: &'static [Gpr],
+    writes: [(Gpr, u64); 14],
+    len: usize,
+}
+
+impl Out {
+    fn new(leaf: u16) -> Out {
+        Out {
+            leaf,
+            allowed: row_of(leaf).and_then(|r| r.writes).unwrap_or(&[]),
+            writes: [(Gpr::Rax, 0); 14],
+            len: 0,
+        }
+    }
+
+    /// Write `value` into `reg` (later writes to the same register win).
+    pub(crate) fn set(&mut self, reg: Gpr, value: u64) {
+        debug_assert!(
+            self.allowed.contains(&reg),
+            "model bug: leaf {} may not write {reg}",
+            self.leaf
+        );
+        if let Some(w) = self.writes[..self.len].iter_mut().find(|w| w.0 == reg) {
+            w.1 = value;
+        } else if self.len < self.writes.len() {
+            self.writes[self.len] = (reg, value);
+            self.len += 1;
+        }
+    }
+
+    /// Copy the writes the leaf declares into `regs`; drop any other.
+    fn apply(&self, regs: &mut Regs) {
+        for (reg, value) in &self.writes[..self.len] {
+            if self.allowed.contains(reg) {
+                regs.set(*reg, *value);
+            }
+        }
+    }
+}
+
+/// What the module writes on entry to a leaf, before any check: the
+/// defaults every path returns unless it sets something else.
+fn entry_defaults(leaf: u16, version: u8, out: &mut Out) {
+    use Gpr::*;
+    match leaf {
+        leaf::MEM_PAGE_ADD
+        | leaf::MEM_SEPT_ADD
+        | leaf::MEM_PAGE_AUG
+        | leaf::MEM_RANGE_BLOCK
+        | leaf::MR_EXTEND
+        | leaf::MEM_PAGE_REMOVE => {
+            out.set(Rcx, 0);
+            out.set(Rdx, 0);
+        }
+        leaf::MNG_RD | leaf::VP_RD => {
+            out.set(R8, 0);
+            if version > 0 {
+                out.set(Rdx, u64::MAX);
+            }
+        }
+        leaf::MNG_INIT => out.set(Rcx, 0),
+        leaf::PHYMEM_PAGE_RDMD | leaf::PHYMEM_PAGE_RECLAIM => {
+            for r in [Rcx, Rdx, R8, R9, R10, R11] {
+                out.set(r, 0);
+            }
+        }
+        leaf::SYS_INIT => {
+            for r in [Rcx, Rdx, R8, R9, R10] {
+                out.set(r, 0);
+            }
+        }
+        leaf::SYS_LP_INIT => {
+            for r in [Rcx, Rdx, R8] {
+                out.set(r, 0);
+            }
+        }
+        leaf::SYS_RD => {
+            out.set(Rdx, u64::MAX);
+            out.set(R8, 0);
+        }
+        leaf::SYS_TDMR_INIT => out.set(Rdx, 0),
+        leaf::VP_WR => out.set(R8, 0),
+        _ => {}
+    }
+}
+
+/// Versions above 0 the model accepts: MNG.RD and VP.RD version 1 (next
+/// field id in RDX), VP.INIT version 1 (x2APIC id in R8, as Linux calls it).
+fn version_supported(leaf: u16, version: u8) -> bool {
+    version == 0 || (version == 1 && matches!(leaf, leaf::MNG_RD | leaf::VP_RD | leaf::VP_INIT))
+}
+
+/// Leaves the module runs before it is ready.
+fn allowed_before_ready(leaf: u16) -> bool {
+    matches!(
+        leaf,
+        leaf::SYS_INIT | leaf::SYS_LP_INIT | leaf::SYS_CONFIG | leaf::SYS_KEY_CONFIG | leaf::SYS_RD
+    )
+}
+
+impl Model {
+    /// A module just loaded: before TDH.SYS.INIT, no TDMRs, one convertible
+    /// memory range covering the first 64 GiB.
+    pub fn new() -> Model {
+        Model {
+            sys: SysState::InitPending,
+            lp_initialized: false,
+            tdmrs: Vec::new(),
+            kot: BTreeMap::new(),
+            pamt: BTreeMap::new(),
+            mem: HostMemory::default(),
+            tds: BTreeMap::new(),
+            vcpus: BTreeMap::new(),
+            cmrs: vec![(0, 64 << 30)],
+            wbcache_interrupted: false,
+            rules: Vec::new(),
+            calls: 0,
+            leaf_calls: BTreeMap::new(),
+        }
+    }
+
+    /// A module already through initialization, as after the host ran
+    /// TDH.SYS.INIT, SYS.LP.INIT, SYS.CONFIG (one TDMR `[tdmr_base,
+    /// tdmr_base + tdmr_size)`, global key id 32), SYS.KEY.CONFIG and
+    /// SYS.TDMR.INIT to the end. For tests of the TD flow.
+    ///
+    /// `tdmr_base` and `tdmr_size` must be 1 GiB aligned and inside the first
+    /// 64 GiB; otherwise the model stays before TDH.SYS.INIT.
+    pub fn ready(tdmr_base: u64, tdmr_size: u64) -> Model {
+        let mut m = Model::new();
+        let aligned = tdmr_base % TDMR_INIT_CHUNK == 0 && tdmr_size % TDMR_INIT_CHUNK == 0;
+        if !aligned || tdmr_size == 0 || !m.in_cmrs(tdmr_base, tdmr_size) {
+            return m;
+        }
+        m.sys = SysState::Ready;
+        m.lp_initialized = true;
+        m.tdmrs.push(Tdmr {
+            base: tdmr_base,
+            size: tdmr_size,
+            initialized: tdmr_size,
+        });
+        m.kot.insert(PRIVATE_HKIDS.start, KeyState::Global);
+        m
+    }
+
+    /// The model's physical memory.
+    pub fn memory(&self) -> &HostMemory {
+        &self.mem
+    }
+
+    /// The model's physical memory, to place TDMR lists, TD_PARAMS and
+    /// source pages before the calls that read them.
+    pub fn memory_mut(&mut self) -> &mut HostMemory {
+        &mut self.mem
+    }
+
+    /// Script an answer: the call `when` selects gets `what` instead of
+    /// being executed. Each rule except [`When::EveryLeaf`] fires once;
+    /// when several match, the oldest wins.
+    pub fn inject(&mut self, when: When, what: Inject) -> &mut Model {
+        self.rules.push(Rule { when, what });
+        self
+    }
+
+    /// Remove every scripted answer that has not fired.
+    pub fn clear_injections(&mut self) {
+        self.rules.clear();
+    }
+
+    /// Number of calls answered so far (the `n` of the next
+    /// [`When::Call`]).
+    pub fn calls(&self) -> u64 {
+        self.calls
+    }
+
+    /// The module-global state.
+    pub fn sys_state(&self) -> SysState {
+        self.sys
+    }
+
+    /// The lifecycle state of the TD whose TDR is at `tdr`.
+    pub fn lifecycle(&self, tdr: u64) -> Option<Lifecycle> {
+        self.tds.get(&tdr).map(|t| t.lifecycle)
+    }
+
+    /// The operation state of the TD whose TDR is at `tdr`.
+    pub fn op_state(&self, tdr: u64) -> Option<OpState> {
+        self.tds.get(&tdr).map(|t| t.op)
+    }
+
+    /// The finalized MRTD of the TD whose TDR is at `tdr` (`None` before
+    /// TDH.MR.FINALIZE).
+    pub fn mrtd(&self, tdr: u64) -> Option<[u8; 48]> {
+        self.tds.get(&tdr).and_then(|t| t.mrtd)
+    }
+
+    /// The page type of the 4 KiB page at `pa`, as the PAMT records it.
+    pub fn page_type(&self, pa: u64) -> PageType {
+        self.pamt
+            .get(&(pa & !(PAGE - 1)))
+            .map_or(PageType::Nda, |m| m.pt)
+    }
+
+    /// The TDR that owns the page at `pa` (the page itself for a TDR), or
+    /// `None` for a free page.
+    pub fn page_owner(&self, pa: u64) -> Option<u64> {
+        let base = pa & !(PAGE - 1);
+        self.pamt.get(&base).map(|m| match m.pt {
+            PageType::Tdr => base,
+            _ => m.owner,
+        })
+    }
+
+    /// The host physical page mapped at `gpa` in the TD of `tdr`, and
+    /// whether the mapping is usable (mapped, not pending or blocked).
+    pub fn mapping(&self, tdr: u64, gpa: u64) -> Option<(u64, bool)> {
+        let td = self.tds.get(&tdr)?;
+        match td.sept.get(&(0, gpa & !(PAGE - 1)))? {
+            Sept::Leaf { hpa, state } => Some((*hpa, *state == LeafState::Mapped)),
+            Sept::Table { .. } => None,
+        }
+    }
+
+    /// Number of pages assigned to TDs (all types).
+    pub fn assigned_pages(&self) -> usize {
+        self.pamt.len()
+    }
+
+    fn take_injection(&mut self, leaf: u16, nth_of_leaf: u64) -> Option<Inject> {
+        let call = self.calls;
+        let hit = self.rules.iter().position(|r| match r.when {
+            When::Call(n) => n == call,
+            When::Leaf { leaf: l, nth } => l == leaf && nth == nth_of_leaf,
+            When::EveryLeaf(l) => l == leaf,
+        })?;
+        let rule = self.rules[hit];
+        if !matches!(rule.when, When::EveryLeaf(_)) {
+            self.rules.remove(hit);
+        }
+        Some(rule.what)
+    }
+
+    fn dispatch(&mut self, leaf: u16, version: u8, inp: &Regs, out: &mut Out) -> u64 {
+        match leaf {
+            leaf::SYS_INIT => self.sys_init(inp),
+            leaf::SYS_LP_INIT => self.sys_lp_init(),
+            leaf::SYS_CONFIG => self.sys_config(inp),
+            leaf::SYS_KEY_CONFIG => self.sys_key_config(),
+            leaf::SYS_TDMR_INIT => self.sys_tdmr_init(inp, out),
+            leaf::SYS_RD => self.sys_rd(inp, out),
+            leaf::MNG_CREATE => self.mng_create(inp),
+            leaf::MNG_KEY_CONFIG => self.mng_key_config(inp),
+            leaf::MNG_ADDCX => self.mng_addcx(inp),
+            leaf::MNG_INIT => self.mng_init(inp),
+            leaf::VP_CREATE => self.vp_create(inp),
+            leaf::VP_ADDCX => self.vp_addcx(inp),
+            leaf::VP_INIT => self.vp_init(inp, version),
+            leaf::MEM_SEPT_ADD => self.mem_sept_add(inp, out),
+            leaf::MEM_PAGE_ADD => self.mem_page_add(inp, out),
+            leaf::MR_EXTEND => self.mr_extend(inp, out),
+            leaf::MR_FINALIZE => self.mr_finalize(inp),
+            leaf::MEM_PAGE_AUG => self.mem_page_aug(inp, out),
+            leaf::MEM_RANGE_BLOCK => self.mem_range_block(inp, out),
+            leaf::MEM_TRACK => self.mem_track(inp),
+            leaf::MEM_PAGE_REMOVE => self.mem_page_remove(inp, out),
+            leaf::MNG_RD => self.mng_rd(inp, version, out),
+            leaf::VP_RD => self.vp_rd(inp, version, out),
+            leaf::VP_WR => self.vp_wr(inp, out),
+            leaf::PHYMEM_PAGE_RDMD => self.phymem_page_rdmd(inp, out),
+            leaf::VP_FLUSH => self.vp_flush(inp),
+            leaf::MNG_VPFLUSHDONE => self.mng_vpflushdone(inp),
+            leaf::PHYMEM_CACHE_WB => self.phymem_cache_wb(inp),
+            leaf::MNG_KEY_FREEID => self.mng_key_freeid(inp),
+            leaf::PHYMEM_PAGE_RECLAIM => self.phymem_page_reclaim(inp, out),
+            _ => with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax),
+        }
+    }
+
+    // ---- checks shared by the leaves -----------------------------------
+
+    pub(crate) fn in_cmrs(&self, base: u64, size: u64) -> bool {
+        let Some(end) = base.checked_add(size) else {
+            return false;
+        };
+        self.cmrs.iter().any(|(b, s)| base >= *b && end <= b + s)
+    }
+
+    /// Whether `pa` lies in the initialized part of a TDMR.
+    pub(crate) fn in_initialized_tdmr(&self, pa: u64) -> bool {
+        self.tdmrs
+            .iter()
+            .any(|t| pa >= t.base && pa < t.base + t.initialized)
+    }
+
+    /// The checks of an explicit private 4 KiB page operand: aligned, no
+    /// key id bits, inside an initialized TDMR, of the expected type.
+    pub(crate) fn check_page(&self, pa: u64, op: OperandId, expect: PageType) -> Result<(), u64> {
+        if pa % PAGE != 0 || pa >> MAX_PA_BITS != 0 {
+            return Err(with_operand(TdxStatus::OPERAND_INVALID, op));
+        }
+        if !self.in_initialized_tdmr(pa) {
+            return Err(with_operand(TdxStatus::OPERAND_ADDR_RANGE_ERROR, op));
+        }
+        if self.page_type(pa) != expect {
+            return Err(with_operand(TdxStatus::PAGE_METADATA_INCORRECT, op));
+        }
+        Ok(())
+    }
+
+    /// The checks of a shared (host) page operand read by physical address:
+    /// aligned to `align`, below the maximum address, and with a shared key
+    /// id. Returns the address without key id bits.
+    pub(crate) fn check_shared(pa: u64, align: u64, op: OperandId) -> Result<u64, u64> {
+        let hkid = (pa >> MAX_PA_BITS) as u16;
+        if pa % align != 0 || pa >> 52 != 0 || hkid >= PRIVATE_HKIDS.start {
+            return Err(with_operand(TdxStatus::OPERAND_INVALID, op));
+        }
+        Ok(pa & ((1 << MAX_PA_BITS) - 1))
+    }
+
+    /// Checks the TDR operand and returns the TD.
+    pub(crate) fn td_of(&self, tdr: u64, op: OperandId) -> Result<&Td, u64> {
+        self.check_page(tdr, op, PageType::Tdr)?;
+        self.tds
+            .get(&tdr)
+            .ok_or(with_operand(TdxStatus::PAGE_METADATA_INCORRECT, op))
+    }
+
+    /// Like [`td_of`](Model::td_of), mutably.
+    pub(crate) fn td_mut(&mut self, tdr: u64, op: OperandId) -> Result<&mut Td, u64> {
+        self.check_page(tdr, op, PageType::Tdr)?;
+        self.tds
+            .get_mut(&tdr)
+            .ok_or(with_operand(TdxStatus::PAGE_METADATA_INCORRECT, op))
+    }
+
+    /// The TD must have its keys configured and all TDCS pages: the state
+    /// every build and runtime leaf starts from.
+    pub(crate) fn check_build_state(td: &Td) -> Result<(), u64> {
+        if td.lifecycle != Lifecycle::KeysConfigured {
+            return Err(TdxStatus::TD_KEYS_NOT_CONFIGURED.raw());
+        }
+        if td.tdcx.len() < TDCS_PAGES {
+            return Err(codes::TDCS_NOT_ALLOCATED.raw());
+        }
+        Ok(())
+    }
+
+    /// Assign a free page to `owner` with type `pt`.
+    pub(crate) fn assign(&mut self, pa: u64, pt: PageType, owner: u64) {
+        self.pamt.insert(pa, PageMeta { pt, owner });
+    }
+}
+
+impl Module for Model {
+    fn seamcall(&mut self, regs: &mut Regs) -> Outcome {
+        let leaf = regs.leaf();
+        let version = regs.version();
+        let nth = {
+            let n = self.leaf_calls.entry(leaf).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        let injected = self.take_injection(leaf, nth);
+        self.calls += 1;
+        let mut out = Out::new(leaf);
+        let status = match injected {
+            Some(Inject::VmFailInvalid) => return Outcome::VmFailInvalid,
+            Some(Inject::Fault(trap)) => return Outcome::Fault(trap),
+            Some(Inject::Status(s)) => {
+                entry_defaults(leaf, version, &mut out);
+                if leaf == leaf::PHYMEM_CACHE_WB && s.same_code(TdxStatus::INTERRUPTED_RESUMABLE) {
+                    self.wbcache_interrupted = true;
+                }
+                s.raw()
+            }
+            None if regs.rax >> 24 != 0 || !version_supported(leaf, version) => {
+                // The dispatcher rejects the leaf word before any handler
+                // runs: only RAX is written.
+                with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax)
+            }
+            None if self.sys != SysState::Ready && !allowed_before_ready(leaf) => {
+                TdxStatus::SYS_NOT_READY.raw()
+            }
+            None => {
+                entry_defaults(leaf, version, &mut out);
+                let inp = *regs;
+                self.dispatch(leaf, version, &inp, &mut out)
+            }
+        };
+        out.apply(regs);
+        regs.rax = status;
+        Outcome::Return
+    }
+}
+
+/// The 128-byte block the module feeds SHA-384 for MEM.PAGE.ADD and
+/// MR.EXTEND: the operation name, zero-padded to 16 bytes, then the GPA
+/// (little-endian), then zeros.
+pub(crate) fn measurement_block(name: &[u8], gpa: u64) -> [u8; 128] {
+    let mut block = [0u8; 128];
+    let n = name.len().min(16);
+    block[..n].copy_from_slice(&name[..n]);
+    block[16..24].copy_from_slice(&gpa.to_le_bytes());
+    block
+}
+
+/// SHA-384 of nothing extended yet: the MRTD context MNG.INIT starts.
+pub(crate) fn new_measurement() -> Sha384 {
+    Sha384::new()
+}

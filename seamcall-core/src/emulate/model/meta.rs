@@ -1,0 +1,196 @@
+//! Metadata: TDH.MNG.RD, TDH.VP.RD, TDH.VP.WR, TDH.PHYMEM.PAGE.RDMD.
+
+use super::{with_operand, Model, Out, Td, TdParams, Vcpu, MAX_PA_BITS, MRTD_FIELD_ID};
+use crate::emulate::{Gpr, Regs};
+use crate::status::{OperandId, TdxStatus};
+
+/// Bits of a field id that describe its encoding rather than name it
+/// (element size, last element, last field, increment size, write-mask
+/// valid, context: bits 55:32). The model matches ids with these ignored, so
+/// both the full ids and Linux's `class << 56 | field` forms are accepted.
+const ENCODING_BITS: u64 = 0x00FF_FFFF_0000_0000;
+
+fn same_field(a: u64, b: u64) -> bool {
+    a & !ENCODING_BITS == b & !ENCODING_BITS
+}
+
+/// TD-scope fields TDH.MNG.RD answers, in the order version 1 walks them.
+/// Execution controls are class 17, context TD: CONFIG_FLAGS (0x16) and
+/// TD_CTLS (0x17) as Linux names them, TSC_OFFSET (10) and TSC_MULTIPLIER
+/// (11) as KVM reads them; ATTRIBUTES (0) and XFAM (1) complete them.
+const TD_FIELDS: [u64; 12] = [
+    0x1110_0003_0000_0000, // ATTRIBUTES
+    0x1110_0003_0000_0001, // XFAM
+    0x1110_0003_0000_000A, // TSC_OFFSET
+    0x1110_0003_0000_000B, // TSC_MULTIPLIER
+    0x1110_0003_0000_0016, // CONFIG_FLAGS
+    0x1110_0003_0000_0017, // TD_CTLS
+    MRTD_FIELD_ID,
+    MRTD_FIELD_ID + 1,
+    MRTD_FIELD_ID + 2,
+    MRTD_FIELD_ID + 3,
+    MRTD_FIELD_ID + 4,
+    MRTD_FIELD_ID + 5,
+];
+
+/// KVM's TSC multiplier for a TD running at the host's frequency (1.0 in
+/// 48-bit fixed point).
+const TSC_MULTIPLIER_ONE: u64 = 1 << 48;
+
+fn td_field(td: &Td, index: usize) -> u64 {
+    let p: &TdParams = &td.params;
+    match index {
+        0 => p.attributes,
+        1 => p.xfam,
+        2 => 0,
+        3 => TSC_MULTIPLIER_ONE,
+        4 => p.config_flags,
+        5 => 0,
+        i => td.mrtd.map_or(0, |m| {
+            let e = i - 6;
+            let mut v = [0u8; 8];
+            v.copy_from_slice(&m[8 * e..8 * e + 8]);
+            u64::from_le_bytes(v)
+        }),
+    }
+}
+
+/// A vCPU-scope field the model knows.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum VpField {
+    /// Guest GPR `n` (class 16, field n = 0..15 in RAX..R15 order): debug TDs
+    /// only.
+    Gpr(usize),
+    /// `VCPU_STATE_DETAILS` (non-architectural, class 17, field 0x100):
+    /// read-only, 0 (no interrupt pending).
+    StateDetails,
+    /// `PEND_NMI` (TDVPS management, class 32, field 11): read-write.
+    PendNmi,
+}
+
+const VP_STATE_DETAILS: u64 = 0x9100_0000_0000_0100;
+const VP_PEND_NMI: u64 = 0x2000_0000_0000_000B;
+const VP_GPR_CLASS: u64 = 0x1000_0000_0000_0000;
+
+fn vp_field(id: u64) -> Option<VpField> {
+    if same_field(id, VP_STATE_DETAILS) {
+        Some(VpField::StateDetails)
+    } else if same_field(id, VP_PEND_NMI) {
+        Some(VpField::PendNmi)
+    } else if id & !ENCODING_BITS & !0xF == VP_GPR_CLASS {
+        Some(VpField::Gpr((id & 0xF) as usize))
+    } else {
+        None
+    }
+}
+
+impl Model {
+    /// TDH.MNG.RD: RCX = TDR, RDX = field id; R8 = value; version 1 also
+    /// RDX = the next field id (-1 after the last).
+    pub(super) fn mng_rd(&mut self, inp: &Regs, version: u8, out: &mut Out) -> u64 {
+        let td = match self.td_of(inp.rcx, OperandId::Rcx) {
+            Ok(td) => td,
+            Err(e) => return e,
+        };
+        if let Err(e) = Model::check_build_state(td) {
+            return e;
+        }
+        let Some(i) = TD_FIELDS.iter().position(|f| same_field(*f, inp.rdx)) else {
+            return TdxStatus::METADATA_FIELD_ID_INCORRECT.raw();
+        };
+        out.set(Gpr::R8, td_field(td, i));
+        if version >= 1 {
+            out.set(Gpr::Rdx, TD_FIELDS.get(i + 1).copied().unwrap_or(u64::MAX));
+        }
+        0
+    }
+
+    fn vp_of(&self, tdvpr: u64) -> Result<(&Vcpu, &Td), u64> {
+        let tdr = self.vcpu_td(tdvpr, OperandId::Rcx)?;
+        let bad = with_operand(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx);
+        let vcpu = self.vcpus.get(&tdvpr).ok_or(bad)?;
+        let td = self.tds.get(&tdr).ok_or(bad)?;
+        if !vcpu.initialized {
+            return Err(TdxStatus::VCPU_STATE_INCORRECT.raw());
+        }
+        Ok((vcpu, td))
+    }
+
+    /// TDH.VP.RD: RCX = TDVPR, RDX = field id; R8 = value; version 1 also
+    /// RDX = -1 (the model does not enumerate vCPU fields).
+    pub(super) fn vp_rd(&mut self, inp: &Regs, version: u8, out: &mut Out) -> u64 {
+        let (vcpu, td) = match self.vp_of(inp.rcx) {
+            Ok(v) => v,
+            Err(e) => return e,
+        };
+        let value = match vp_field(inp.rdx) {
+            None => return TdxStatus::METADATA_FIELD_ID_INCORRECT.raw(),
+            Some(VpField::Gpr(_)) if td.params.attributes & TdParams::ATTR_DEBUG == 0 => {
+                return TdxStatus::METADATA_FIELD_NOT_READABLE.raw();
+            }
+            Some(VpField::Gpr(n)) => vcpu.gprs[n],
+            Some(VpField::StateDetails) => 0,
+            Some(VpField::PendNmi) => vcpu.pend_nmi,
+        };
+        out.set(Gpr::R8, value);
+        if version >= 1 {
+            out.set(Gpr::Rdx, u64::MAX);
+        }
+        0
+    }
+
+    /// TDH.VP.WR: RCX = TDVPR, RDX = field id, R8 = value, R9 = write mask;
+    /// R8 = the previous value.
+    pub(super) fn vp_wr(&mut self, inp: &Regs, out: &mut Out) -> u64 {
+        let (vcpu, td) = match self.vp_of(inp.rcx) {
+            Ok(v) => v,
+            Err(e) => return e,
+        };
+        let debug = td.params.attributes & TdParams::ATTR_DEBUG != 0;
+        let field = match vp_field(inp.rdx) {
+            None => return TdxStatus::METADATA_FIELD_ID_INCORRECT.raw(),
+            Some(VpField::StateDetails) => return TdxStatus::METADATA_FIELD_NOT_WRITABLE.raw(),
+            Some(VpField::Gpr(_)) if !debug => {
+                return TdxStatus::METADATA_FIELD_NOT_WRITABLE.raw();
+            }
+            Some(f) => f,
+        };
+        let old = match field {
+            VpField::Gpr(n) => vcpu.gprs[n],
+            VpField::PendNmi => vcpu.pend_nmi,
+            VpField::StateDetails => 0,
+        };
+        let new = (old & !inp.r9) | (inp.r8 & inp.r9);
+        if field == VpField::PendNmi && new > 1 {
+            return super::codes::METADATA_FIELD_VALUE_NOT_VALID.raw();
+        }
+        if let Some(vcpu) = self.vcpus.get_mut(&inp.rcx) {
+            match field {
+                VpField::Gpr(n) => vcpu.gprs[n] = new,
+                VpField::PendNmi => vcpu.pend_nmi = new,
+                VpField::StateDetails => {}
+            }
+        }
+        out.set(Gpr::R8, old);
+        0
+    }
+
+    /// TDH.PHYMEM.PAGE.RDMD: RCX = a page; RCX = its type, RDX = its owner
+    /// TDR, R8 = its size (0: 4 KiB), R9 = its blocking epoch (0).
+    pub(super) fn phymem_page_rdmd(&mut self, inp: &Regs, out: &mut Out) -> u64 {
+        let pa = inp.rcx;
+        if pa % 4096 != 0 || pa >> MAX_PA_BITS != 0 {
+            return with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rcx);
+        }
+        if !self.in_initialized_tdmr(pa) {
+            return with_operand(TdxStatus::OPERAND_ADDR_RANGE_ERROR, OperandId::Rcx);
+        }
+        let meta = self.pamt.get(&pa).copied();
+        out.set(
+            Gpr::Rcx,
+            meta.map_or(super::PageType::Nda as u64, |m| m.pt as u64),
+        );
+        out.set(Gpr::Rdx, meta.map_or(0, |m| m.owner));
+        0
+    }
+}
