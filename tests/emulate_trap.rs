@@ -205,3 +205,38 @@ fn undeclared_seamcall_is_not_emulated() {
 fn sent_sigsegv_is_not_swallowed() {
     assert_eq!(child_signal("kill"), Some(libc::SIGSEGV));
 }
+
+#[test]
+fn module_may_use_a_large_stack() {
+    // The handler may start on a small alternate signal stack; the module
+    // runs on the thread's own stack.
+    let mut m = |regs: &mut Regs| {
+        let buf = std::hint::black_box([0x5au8; 256 * 1024]);
+        regs.r8 = buf.iter().map(|b| u64::from(*b)).sum();
+        regs.rax = 0;
+        Outcome::Return
+    };
+    let v = emulate::with_module(&mut m, || unsafe { tdh_mng_rd(0, 0) });
+    assert_eq!(v, Ok(0x5a * 256 * 1024));
+}
+
+#[inline(never)]
+fn backtrace_caller() -> String {
+    let mut text = String::new();
+    let mut m = |regs: &mut Regs| {
+        text = std::backtrace::Backtrace::force_capture().to_string();
+        regs.rax = 0;
+        Outcome::Return
+    };
+    emulate::with_module(&mut m, || unsafe { tdh_mng_rd(0, 0) }).unwrap();
+    text
+}
+
+#[test]
+fn backtrace_from_a_module_reaches_the_interrupted_code() {
+    // A panicking module prints one; the walk crosses the stack switch, the
+    // handler and the signal frame.
+    let text = backtrace_caller();
+    assert!(text.contains("on_signal"), "{text}");
+    assert!(text.contains("backtrace_caller"), "{text}");
+}

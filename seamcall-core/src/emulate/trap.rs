@@ -313,26 +313,46 @@ fn call_on_thread_stack(req: &mut Request, uc: &ucontext_t) {
     // Below the interrupted RSP and its red zone, 16-byte aligned as the
     // ABI requires at a call: memory the interrupted code does not use.
     let top = (rsp - RED_ZONE - 64) & !15;
-    // SAFETY: switches RSP to `top`, a 16-byte-aligned address on the
-    // interrupted thread's own stack, below every byte it may still use,
-    // calls `run_module` (a C-ABI function that does not unwind) with
-    // `req` in RDI, and restores RSP from R12, which the C ABI makes the
-    // callee preserve. `clobber_abi("C")` covers every register the call may
-    // change. The thread's stack is mapped and large enough for ordinary
-    // calls at this depth (the interrupted code was running on it).
-    unsafe {
-        core::arch::asm!(
-            "mov r12, rsp",
-            "mov rsp, {top}",
-            "call {f}",
-            "mov rsp, r12",
-            top = in(reg) top,
-            f = sym run_module,
-            in("rdi") req as *mut Request,
-            out("r12") _,
-            clobber_abi("C"),
-        );
-    }
+    // SAFETY: `__seamcall_emulate_on_stack` (below) switches RSP to `top`, a
+    // 16-byte-aligned address on the interrupted thread's own stack below
+    // every byte that code may still use, calls `run_module(req)` there, and
+    // switches back. `run_module` is a C-ABI function that does not unwind.
+    // The thread's stack is mapped and large enough for ordinary calls at
+    // this depth: the interrupted code was running on it.
+    unsafe { __seamcall_emulate_on_stack(req, run_module, top) };
+}
+
+// `__seamcall_emulate_on_stack(arg, f, stack)`: call `f(arg)` with RSP =
+// `stack`. RBP keeps the caller's RSP, and the CFI says so, so that an
+// unwinder or a backtrace (a module that panics prints one) walks from `f`
+// back through this frame, the handler, the signal frame and the interrupted
+// code, instead of reading a return address off the switched stack.
+core::arch::global_asm!(
+    ".pushsection .text.__seamcall_emulate_on_stack, \"ax\", @progbits",
+    ".p2align 4",
+    ".globl __seamcall_emulate_on_stack",
+    ".hidden __seamcall_emulate_on_stack",
+    ".type __seamcall_emulate_on_stack, @function",
+    "__seamcall_emulate_on_stack:",
+    ".cfi_startproc",
+    "push rbp",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset rbp, -16",
+    "mov rbp, rsp",
+    ".cfi_def_cfa_register rbp",
+    "mov rsp, rdx",
+    "call rsi",
+    "mov rsp, rbp",
+    "pop rbp",
+    ".cfi_def_cfa rsp, 8",
+    "ret",
+    ".cfi_endproc",
+    ".size __seamcall_emulate_on_stack, . - __seamcall_emulate_on_stack",
+    ".popsection",
+);
+
+extern "C" {
+    fn __seamcall_emulate_on_stack(arg: *mut Request, f: extern "C" fn(*mut Request), stack: u64);
 }
 
 extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
