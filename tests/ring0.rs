@@ -43,10 +43,13 @@ const CHECKS: &[&str] = &[
     "handwritten",
     "mng_rd",
     "mng_rd_raw",
+    "mng_rd_v1",
     "mem_page_add",
     "vp_wr",
-    "vp_init_v1",
+    "mng_addcx",
     "rbx_inout",
+    "wide",
+    "vp_enter",
     "wide_rbx_in",
 ];
 
@@ -295,5 +298,17 @@ fn ring0() {
         stray.fail(&format!(
             "exit status is not {EXIT_UNHANDLED} (unhandled exception)"
         ));
+    }
+
+    // Shown with `--nocapture`.
+    for b in [&run, &stray] {
+        println!(
+            "$ {}
+{}[exit status {:?}, {:.1?}]\n",
+            b.command,
+            b.serial,
+            b.code(),
+            b.elapsed
+        );
     }
 }

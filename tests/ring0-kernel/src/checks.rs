@@ -259,6 +259,12 @@ probe!(
 );
 
 probe!(
+    probe_mng_rd_v1,
+    // SAFETY: see above; SEAMCALL faults, nothing reaches a module.
+    unsafe { leaves::mng_rd_v1(0x1234_5000, 0x9100_0003_0000_0010) }
+);
+
+probe!(
     probe_mem_page_add,
     // SAFETY: see above; SEAMCALL faults, nothing reaches a module.
     unsafe { leaves::mem_page_add(0x8000_0000, 0x1234_5000, 0x2345_6000, 0x3456_7000) }
@@ -271,15 +277,35 @@ probe!(
 );
 
 probe!(
-    probe_vp_init_v1,
+    probe_mng_addcx,
     // SAFETY: see above; SEAMCALL faults, nothing reaches a module.
-    unsafe { leaves::vp_init_v1(0x4567_8000, 0x7777, 1) }
+    unsafe { leaves::mng_addcx(0x5678_9000, 0x1234_5000) }
 );
 
 probe!(
     probe_rbx_inout,
     // SAFETY: see above; SEAMCALL faults, nothing reaches a module.
     unsafe { leaves::rbx_inout(0x4567_8000, 0xb0b0_b0b0_b0b0_b0b0) }
+);
+
+probe!(
+    probe_wide,
+    // SAFETY: see above; SEAMCALL faults, nothing reaches a module.
+    unsafe {
+        leaves::wide(
+            0xc0, 0xd0, 0x80, 0x90, 0x100, 0x110, 0x120, 0x130, 0x140, 0x150, 0xb0, 0xd10, 0x510,
+        )
+    }
+);
+
+probe!(
+    probe_vp_enter,
+    // SAFETY: see above; SEAMCALL faults, nothing reaches a module.
+    unsafe {
+        leaves::vp_enter(
+            0xc2, 0xd2, 0x82, 0x92, 0x102, 0x112, 0x122, 0x132, 0x142, 0x152, 0xb2, 0xd12, 0x512,
+        )
+    }
 );
 
 probe!(
@@ -301,6 +327,11 @@ const LEAVES: &[(&str, &str, Probe)] = &[
         probe_mng_rd_raw,
     ),
     (
+        "mng_rd_v1",
+        "leaf 11 version 1, in [rcx, rdx], out [rdx, r8]: rdx in/out",
+        probe_mng_rd_v1,
+    ),
+    (
         "mem_page_add",
         "leaf 2, in [rcx, rdx, r8, r9], out [rcx, rdx]: rcx and rdx in/out",
         probe_mem_page_add,
@@ -311,18 +342,28 @@ const LEAVES: &[(&str, &str, Probe)] = &[
         probe_vp_wr,
     ),
     (
-        "vp_init_v1",
-        "leaf 22 version 1, in [rcx, rdx, r8], no outputs",
-        probe_vp_init_v1,
+        "mng_addcx",
+        "leaf 1, in [rcx, rdx], no outputs",
+        probe_mng_addcx,
     ),
     (
         "rbx_inout",
-        "leaf 0, in [rcx, rbx], out [rbx]: rbx through a scratch register",
+        "leaf 1000, in [rcx, rbx], out [rbx]: rbx through a scratch register",
         probe_rbx_inout,
     ),
     (
+        "wide",
+        "leaf 1001, in and out [rcx, rdx, r8-r15, rbx, rdi, rsi] -> 13-tuple: rbx through rax",
+        probe_wide,
+    ),
+    (
+        "vp_enter",
+        "leaf 0, the wide shape with clobber [rbp, xmm0-xmm15]: rbp saved in the block",
+        probe_vp_enter,
+    ),
+    (
         "wide_rbx_in",
-        "leaf 0, 13 registers in, 12 out (not rbx): rbx through rax",
+        "leaf 1002, 13 registers in, 12 out (not rbx): rbx through rax",
         probe_wide_rbx_in,
     ),
 ];

@@ -3,20 +3,17 @@
 //! The `x86-interrupt` ABI is unstable, so each vector gets a small
 //! `global_asm!` stub, installed by address with `set_handler_addr`. A stub
 //! pushes a zero error code where the CPU pushes none and the vector number,
-//! so that every exception reaches [`trap_common`] with one layout,
-//! [`TrapFrame`]. `trap_common` saves every register the Rust handler may
+//! so that every exception reaches `ring0_trap_common` with one layout,
+//! [`TrapFrame`]. `ring0_trap_common` saves every register the Rust handler may
 //! change (the caller-saved GPRs; the handler preserves the callee-saved ones
 //! by the C ABI, and `fxsave64` covers x87/SSE state and MXCSR), calls
-//! [`trap_dispatch`], restores them and returns with `iretq`. The fixup pads
+//! `trap_dispatch`, restores them and returns with `iretq`. The fixup pads
 //! of `#[seamcall]` rely on every register holding its value at the fault,
 //! so nothing but RIP (moved by `fixup_frame`) may differ after the `iretq`.
 //!
 //! Exceptions here are taken in ring 0 without a stack switch, right below
 //! the interrupted RSP: the kernel is built with `-C no-redzone=yes` (see
 //! `.cargo/config.toml`).
-//!
-//! [`trap_common`]: self#
-//! [`trap_dispatch`]: self#
 
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
@@ -47,7 +44,7 @@ pub struct TrapFrame {
     frame: InterruptStackFrame,
 }
 
-// The layout `trap_common` builds: 9 saved registers, vector and error code
+// The layout `ring0_trap_common` builds: 9 saved registers, vector and error code
 // (11 words), then the CPU's 5-word frame (RIP, CS, RFLAGS, RSP, SS).
 const _: () = assert!(core::mem::size_of::<InterruptStackFrame>() == 40);
 const _: () = assert!(core::mem::offset_of!(TrapFrame, vector) == 72);
