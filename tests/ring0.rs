@@ -138,15 +138,9 @@ impl Boot {
             "ring-0 check failed: {why}\n\
              command: {}\n\
              exit: {}{} after {:.1?}\n\
-             (expected statuses: {EXIT_PASS} pass, {EXIT_FAIL} a check failed, \
-             {EXIT_UNHANDLED} unhandled exception, {EXIT_PANIC} panic; \
-             0 usually means a triple fault)\n\
              --- serial transcript ---\n{}\n--- qemu stderr ---\n{}",
             self.command,
-            match self.status {
-                Some(s) => s.to_string(),
-                None => "none".into(),
-            },
+            describe(self.code()),
             if self.timed_out {
                 " (killed: timeout)"
             } else {
@@ -244,6 +238,19 @@ fn boot(elf: &Path, append: &str) -> Boot {
     }
 }
 
+/// An exit status in words.
+fn describe(code: Option<i32>) -> String {
+    match code {
+        Some(EXIT_PASS) => format!("{EXIT_PASS} (all checks passed)"),
+        Some(EXIT_FAIL) => format!("{EXIT_FAIL} (a check failed)"),
+        Some(EXIT_UNHANDLED) => format!("{EXIT_UNHANDLED} (unhandled exception)"),
+        Some(EXIT_PANIC) => format!("{EXIT_PANIC} (kernel panic)"),
+        Some(0) => "0 (QEMU's own exit: a triple fault with -no-reboot?)".into(),
+        Some(c) => format!("{c}"),
+        None => "no status (killed by a signal)".into(),
+    }
+}
+
 /// The value of the first line of `serial` that starts with `prefix`, after
 /// the prefix.
 fn line_after<'a>(serial: &'a str, prefix: &str) -> Option<&'a str> {
@@ -261,6 +268,12 @@ fn ring0() {
     if run.timed_out {
         run.fail("the kernel did not finish in time");
     }
+    if run.code() != Some(EXIT_PASS) {
+        run.fail(&format!(
+            "the kernel ended with {} instead of {EXIT_PASS} (all checks passed)",
+            describe(run.code())
+        ));
+    }
     if run.serial.lines().any(|l| l.starts_with("FAIL ")) {
         run.fail("a check failed");
     }
@@ -275,9 +288,6 @@ fn ring0() {
     let summary = format!("ring0: all {} checks passed", CHECKS.len());
     if !run.serial.lines().any(|l| l.trim_end() == summary) {
         run.fail(&format!("no `{summary}` line"));
-    }
-    if run.code() != Some(EXIT_PASS) {
-        run.fail(&format!("exit status is not {EXIT_PASS} (pass)"));
     }
 
     // Boot 2: a ud2 outside the table must be reported, not swallowed.
@@ -296,7 +306,8 @@ fn ring0() {
     }
     if stray.code() != Some(EXIT_UNHANDLED) {
         stray.fail(&format!(
-            "exit status is not {EXIT_UNHANDLED} (unhandled exception)"
+            "the stray ud2 boot ended with {} instead of {EXIT_UNHANDLED} (unhandled exception)",
+            describe(stray.code())
         ));
     }
 
