@@ -146,16 +146,16 @@ unsafe fn teardown_td(t: &TdPages) {
         let r = phymem_page_reclaim(p);
         // The page AUG added (GPA 0x2000) was removed earlier: free already.
         if p == t.pages[2] {
-            assert_eq!(status(r), op(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx));
+            assert_eq!(
+                status(r),
+                op(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx)
+            );
             continue;
         }
         let (_, owner, size) = r.unwrap();
         assert_eq!((owner, size), (t.tdr, 0));
     }
-    assert_eq!(
-        phymem_page_reclaim(t.tdr),
-        Ok((PageType::Tdr as u64, 0, 0))
-    );
+    assert_eq!(phymem_page_reclaim(t.tdr), Ok((PageType::Tdr as u64, 0, 0)));
 }
 
 const MRTD_HEX: &str = "ee9672ae21184e8746593bf248d4f2ad11cb98dd9b2dbdfa9d60534adf18495a424cf42fca752abe323a8ab2444ad213";
@@ -230,13 +230,25 @@ fn module_init_out_of_order() {
     let mut m = fresh_model();
     let t = TdPages::new(0);
     with_module(&mut m, || unsafe {
-        assert_eq!(status(mng_create(t.tdr, HKID)), TdxStatus::SYS_NOT_READY.raw());
+        assert_eq!(
+            status(mng_create(t.tdr, HKID)),
+            TdxStatus::SYS_NOT_READY.raw()
+        );
         assert_eq!(status(sys_lp_init()), codes::SYS_LP_INIT_NOT_PENDING.raw());
-        assert_eq!(status(sys_init(1)), op(TdxStatus::OPERAND_INVALID, OperandId::Rcx));
+        assert_eq!(
+            status(sys_init(1)),
+            op(TdxStatus::OPERAND_INVALID, OperandId::Rcx)
+        );
         sys_init(0).unwrap();
         assert_eq!(status(sys_init(0)), codes::SYS_INIT_NOT_PENDING.raw());
-        assert_eq!(status(sys_config(TDMR_LIST, 1, 32)), codes::SYS_LP_INIT_NOT_DONE.raw());
-        assert_eq!(status(sys_key_config()), codes::SYS_KEY_CONFIG_NOT_PENDING.raw());
+        assert_eq!(
+            status(sys_config(TDMR_LIST, 1, 32)),
+            codes::SYS_LP_INIT_NOT_DONE.raw()
+        );
+        assert_eq!(
+            status(sys_key_config()),
+            codes::SYS_KEY_CONFIG_NOT_PENDING.raw()
+        );
         sys_lp_init().unwrap();
         assert_eq!(status(sys_lp_init()), codes::SYS_LP_INIT_DONE.raw());
         assert_eq!(
@@ -300,7 +312,8 @@ fn bad_tdmrs_are_rejected() {
 #[test]
 fn sys_rd_reads_and_walks_fields() {
     let mut m = fresh_model();
-    let (features, next) = with_module(&mut m, || unsafe { sys_rd(0x0A00_0003_0000_0008) }).unwrap();
+    let (features, next) =
+        with_module(&mut m, || unsafe { sys_rd(0x0A00_0003_0000_0008) }).unwrap();
     assert_ne!(features & (1 << 18), 0, "NO_RBP_MOD");
     let (max_tdmrs, _) = with_module(&mut m, || unsafe { sys_rd(next) }).unwrap();
     assert_eq!(max_tdmrs, model::MAX_TDMRS);
@@ -325,7 +338,10 @@ fn td_build_out_of_order() {
             status(mng_key_config(t.tdr)),
             TdxStatus::LIFECYCLE_STATE_INCORRECT.raw()
         );
-        assert_eq!(status(mng_init(t.tdr, TD_PARAMS)), codes::TDCS_NOT_ALLOCATED.raw());
+        assert_eq!(
+            status(mng_init(t.tdr, TD_PARAMS)),
+            codes::TDCS_NOT_ALLOCATED.raw()
+        );
         for p in t.tdcs {
             mng_addcx(p, t.tdr).unwrap();
         }
@@ -342,14 +358,20 @@ fn td_build_out_of_order() {
             TdxStatus::OP_STATE_INCORRECT.raw()
         );
         mng_init(t.tdr, TD_PARAMS).unwrap();
-        assert_eq!(status(mng_init(t.tdr, TD_PARAMS)), TdxStatus::OP_STATE_INCORRECT.raw());
+        assert_eq!(
+            status(mng_init(t.tdr, TD_PARAMS)),
+            TdxStatus::OP_STATE_INCORRECT.raw()
+        );
         assert_eq!(status(mr_finalize(t.tdr)), codes::NO_VCPUS.raw());
         vp_create(t.tdvpr, t.tdr).unwrap();
         assert_eq!(
             status(vp_create(t.pages[0], t.tdr)),
             codes::MAX_VCPUS_EXCEEDED.raw()
         );
-        assert_eq!(status(vp_init(t.tdvpr, 0, 0)), codes::TDCX_NUM_INCORRECT.raw());
+        assert_eq!(
+            status(vp_init(t.tdvpr, 0, 0)),
+            codes::TDCX_NUM_INCORRECT.raw()
+        );
         for p in t.tdvpx {
             vp_addcx(p, t.tdvpr).unwrap();
         }
@@ -385,8 +407,15 @@ fn td_build_out_of_order() {
         );
         mem_page_add(0, t.tdr, t.pages[0], SOURCE0).unwrap();
         let (s, (rcx, rdx)) = mem_page_add_raw(0, t.tdr, t.pages[1], SOURCE1);
-        assert_eq!(s.raw(), op(TdxStatus::EPT_ENTRY_STATE_INCORRECT, OperandId::Rcx));
-        assert_eq!((rcx, rdx), (t.pages[0] | 7, 0), "the entry that is in the way");
+        assert_eq!(
+            s.raw(),
+            op(TdxStatus::EPT_ENTRY_STATE_INCORRECT, OperandId::Rcx)
+        );
+        assert_eq!(
+            (rcx, rdx),
+            (t.pages[0] | 7, 0),
+            "the entry that is in the way"
+        );
         assert_eq!(
             status(mr_extend(0x80, t.tdr)),
             op(TdxStatus::OPERAND_INVALID, OperandId::Rcx),
@@ -402,8 +431,14 @@ fn td_build_out_of_order() {
             status(mem_page_add(0x1000, t.tdr, t.pages[1], SOURCE1)),
             TdxStatus::OP_STATE_INCORRECT.raw()
         );
-        assert_eq!(status(mr_extend(0, t.tdr)), TdxStatus::OP_STATE_INCORRECT.raw());
-        assert_eq!(status(mr_finalize(t.tdr)), TdxStatus::OP_STATE_INCORRECT.raw());
+        assert_eq!(
+            status(mr_extend(0, t.tdr)),
+            TdxStatus::OP_STATE_INCORRECT.raw()
+        );
+        assert_eq!(
+            status(mr_finalize(t.tdr)),
+            TdxStatus::OP_STATE_INCORRECT.raw()
+        );
     });
 }
 
@@ -443,7 +478,10 @@ fn pages_belong_to_one_object() {
             op(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rdx)
         );
         // The key id in use.
-        assert_eq!(status(mng_create(t1.tdcs[0], HKID)), codes::HKID_NOT_FREE.raw());
+        assert_eq!(
+            status(mng_create(t1.tdcs[0], HKID)),
+            codes::HKID_NOT_FREE.raw()
+        );
     });
     assert_eq!(m.page_owner(t.pages[0]), Some(t.tdr));
     assert_eq!(m.page_type(t.pages[0]), PageType::Reg);
@@ -627,7 +665,11 @@ fn runtime_memory_order() {
         // The removed page is free again and can be reused.
         mem_page_aug(0x2000, t.tdr, t.pages[2]).unwrap();
     });
-    assert_eq!(m.mapping(t.tdr, 0x2000), Some((t.pages[2], false)), "pending");
+    assert_eq!(
+        m.mapping(t.tdr, 0x2000),
+        Some((t.pages[2], false)),
+        "pending"
+    );
 }
 
 #[test]
@@ -645,9 +687,15 @@ fn teardown_out_of_order() {
             status(mng_key_freeid(t.tdr)),
             TdxStatus::LIFECYCLE_STATE_INCORRECT.raw()
         );
-        assert_eq!(status(mng_vpflushdone(t.tdr)), TdxStatus::FLUSHVP_NOT_DONE.raw());
+        assert_eq!(
+            status(mng_vpflushdone(t.tdr)),
+            TdxStatus::FLUSHVP_NOT_DONE.raw()
+        );
         vp_flush(t.tdvpr).unwrap();
-        assert_eq!(status(vp_flush(t.tdvpr)), TdxStatus::VCPU_NOT_ASSOCIATED.raw());
+        assert_eq!(
+            status(vp_flush(t.tdvpr)),
+            TdxStatus::VCPU_NOT_ASSOCIATED.raw()
+        );
         assert_eq!(
             status(phymem_cache_wb(0)),
             TdxStatus::NO_HKID_READY_TO_WBCACHE.raw(),
@@ -658,8 +706,14 @@ fn teardown_out_of_order() {
             status(mng_vpflushdone(t.tdr)),
             TdxStatus::LIFECYCLE_STATE_INCORRECT.raw()
         );
-        assert_eq!(status(mng_key_freeid(t.tdr)), TdxStatus::WBCACHE_NOT_COMPLETE.raw());
-        assert_eq!(status(phymem_cache_wb(1)), codes::WBCACHE_RESUME_ERROR.raw());
+        assert_eq!(
+            status(mng_key_freeid(t.tdr)),
+            TdxStatus::WBCACHE_NOT_COMPLETE.raw()
+        );
+        assert_eq!(
+            status(phymem_cache_wb(1)),
+            codes::WBCACHE_RESUME_ERROR.raw()
+        );
         assert_eq!(
             status(phymem_cache_wb(2)),
             op(TdxStatus::OPERAND_INVALID, OperandId::Rcx)
@@ -701,7 +755,11 @@ fn metadata_reads_and_writes() {
         assert_eq!(mng_rd(t.tdr, 0x1110_0003_0000_0001), Ok(0b11), "XFAM");
         // Linux-style ids without the encoding bits are accepted too.
         assert_eq!(mng_rd(t.tdr, 0x1100_0000_0000_0001), Ok(0b11));
-        assert_eq!(mng_rd(t.tdr, 0x1110_0003_0000_000B), Ok(1 << 48), "TSC_MULTIPLIER");
+        assert_eq!(
+            mng_rd(t.tdr, 0x1110_0003_0000_000B),
+            Ok(1 << 48),
+            "TSC_MULTIPLIER"
+        );
         let (_, next) = mng_rd_v1(t.tdr, 0x1110_0003_0000_0000).unwrap();
         assert_eq!(next, 0x1110_0003_0000_0001);
         let (_, last) = mng_rd_v1(t.tdr, MRTD_FIELD_ID + 5).unwrap();
@@ -712,8 +770,16 @@ fn metadata_reads_and_writes() {
         );
         let pend_nmi = 0x2000_0000_0000_000B;
         assert_eq!(vp_rd(t.tdvpr, pend_nmi), Ok(0));
-        assert_eq!(vp_wr(t.tdvpr, pend_nmi, 1, 1), Ok(0), "returns the old value");
-        assert_eq!(vp_wr(t.tdvpr, pend_nmi, 0, 0), Ok(1), "mask 0 writes nothing");
+        assert_eq!(
+            vp_wr(t.tdvpr, pend_nmi, 1, 1),
+            Ok(0),
+            "returns the old value"
+        );
+        assert_eq!(
+            vp_wr(t.tdvpr, pend_nmi, 0, 0),
+            Ok(1),
+            "mask 0 writes nothing"
+        );
         assert_eq!(vp_rd(t.tdvpr, pend_nmi), Ok(1));
         assert_eq!(
             status(vp_wr(t.tdvpr, pend_nmi, 2, u64::MAX)),
@@ -748,7 +814,10 @@ fn debug_td_exposes_guest_registers() {
         build_td(&t, HKID);
         // VP.INIT put 0x1234 in the guest's RCX.
         assert_eq!(vp_rd(t.tdvpr, 0x1000_0000_0000_0001), Ok(0x1234));
-        assert_eq!(vp_wr(t.tdvpr, 0x1000_0000_0000_0001, 0xff, 0xf0), Ok(0x1234));
+        assert_eq!(
+            vp_wr(t.tdvpr, 0x1000_0000_0000_0001, 0xff, 0xf0),
+            Ok(0x1234)
+        );
         assert_eq!(vp_rd(t.tdvpr, 0x1000_0000_0000_0001), Ok(0x12f4));
     });
 }
@@ -821,7 +890,10 @@ fn injected_rnd_no_entropy_then_retry() {
     );
     let t = TdPages::new(0);
     with_module(&mut m, || unsafe {
-        assert_eq!(status(mng_create(t.tdr, HKID)), TdxStatus::RND_NO_ENTROPY.raw());
+        assert_eq!(
+            status(mng_create(t.tdr, HKID)),
+            TdxStatus::RND_NO_ENTROPY.raw()
+        );
         mng_create(t.tdr, HKID).unwrap();
     });
     assert_eq!(m.lifecycle(t.tdr), Some(Lifecycle::HkidAssigned));
@@ -849,7 +921,11 @@ fn injected_busy_changes_nothing_and_writes_the_defaults() {
         mem_page_aug(0x2000, t.tdr, t.pages[2]).unwrap();
     });
     let first = rec.calls()[0];
-    assert_eq!((first.outputs.rcx, first.outputs.rdx), (0, 0), "entry defaults");
+    assert_eq!(
+        (first.outputs.rcx, first.outputs.rdx),
+        (0, 0),
+        "entry defaults"
+    );
     assert_eq!(rec.inner().page_type(t.pages[2]), PageType::Reg);
 }
 

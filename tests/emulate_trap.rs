@@ -47,7 +47,10 @@ fn vmfailinvalid_sets_cf() {
     assert_eq!(e.kind(), ErrorKind::VmFailInvalid);
     let (status, r8) = emulate::with_module(&mut m, || unsafe { tdh_mng_rd_raw(1, 2) });
     assert_eq!(status, TdxStatus::SEAMCALL_VMFAILINVALID);
-    assert_eq!(r8, 0, "the pad zeroes the outputs; the module's writes are dropped");
+    assert_eq!(
+        r8, 0,
+        "the pad zeroes the outputs; the module's writes are dropped"
+    );
 }
 
 #[test]
@@ -71,7 +74,10 @@ fn no_module_faults_through_the_table() {
         .unwrap()
         .unwrap_err();
     assert!(
-        matches!(e.kind(), ErrorKind::Fault(Trap::GeneralProtection | Trap::InvalidOpcode)),
+        matches!(
+            e.kind(),
+            ErrorKind::Fault(Trap::GeneralProtection | Trap::InvalidOpcode)
+        ),
         "{e:?}"
     );
 }
@@ -198,7 +204,10 @@ fn ud2_still_kills_with_sigill() {
 #[test]
 fn undeclared_seamcall_is_not_emulated() {
     let sig = child_signal("bare_seamcall");
-    assert!(sig == Some(libc::SIGSEGV) || sig == Some(libc::SIGILL), "{sig:?}");
+    assert!(
+        sig == Some(libc::SIGSEGV) || sig == Some(libc::SIGILL),
+        "{sig:?}"
+    );
 }
 
 #[test]

@@ -13,7 +13,8 @@ pub unsafe fn sys_init(attributes: u64) -> Result<(), SeamcallError>;
 #[seamcall(leaf = 35, clobber = [rcx, rdx, r8])]
 pub unsafe fn sys_lp_init() -> Result<(), SeamcallError>;
 #[seamcall(leaf = 45, in = [rcx, rdx, r8])]
-pub unsafe fn sys_config(tdmr_list: u64, count: u64, global_hkid: u64) -> Result<(), SeamcallError>;
+pub unsafe fn sys_config(tdmr_list: u64, count: u64, global_hkid: u64)
+    -> Result<(), SeamcallError>;
 #[seamcall(leaf = 31)]
 pub unsafe fn sys_key_config() -> Result<(), SeamcallError>;
 #[seamcall(leaf = 36, in = [rcx], out = [rdx])]
@@ -42,9 +43,15 @@ pub unsafe fn mem_sept_add(gpa_level: u64, tdr: u64, page: u64) -> Result<(), Se
 #[seamcall(leaf = 3, in = [rcx, rdx, r8], out = [rcx, rdx], clobber = [r8, r9, r10, r11])]
 pub unsafe fn mem_sept_add_raw(gpa_level: u64, tdr: u64, page: u64) -> (TdxStatus, (u64, u64));
 #[seamcall(leaf = 2, in = [rcx, rdx, r8, r9], clobber = [rcx, rdx])]
-pub unsafe fn mem_page_add(gpa: u64, tdr: u64, page: u64, source: u64) -> Result<(), SeamcallError>;
+pub unsafe fn mem_page_add(gpa: u64, tdr: u64, page: u64, source: u64)
+    -> Result<(), SeamcallError>;
 #[seamcall(leaf = 2, in = [rcx, rdx, r8, r9], out = [rcx, rdx])]
-pub unsafe fn mem_page_add_raw(gpa: u64, tdr: u64, page: u64, source: u64) -> (TdxStatus, (u64, u64));
+pub unsafe fn mem_page_add_raw(
+    gpa: u64,
+    tdr: u64,
+    page: u64,
+    source: u64,
+) -> (TdxStatus, (u64, u64));
 #[seamcall(leaf = 16, in = [rcx, rdx], clobber = [rcx, rdx])]
 pub unsafe fn mr_extend(gpa: u64, tdr: u64) -> Result<(), SeamcallError>;
 #[seamcall(leaf = 17, in = [rcx])]

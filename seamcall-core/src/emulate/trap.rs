@@ -319,7 +319,7 @@ fn call_on_thread_stack(req: &mut Request, uc: &ucontext_t) {
     // switches back. `run_module` is a C-ABI function that does not unwind.
     // The thread's stack is mapped and large enough for ordinary calls at
     // this depth: the interrupted code was running on it.
-    unsafe { __seamcall_emulate_on_stack(req, run_module, top) };
+    unsafe { __seamcall_emulate_on_stack((req as *mut Request).cast(), run_module_raw, top) };
 }
 
 // `__seamcall_emulate_on_stack(arg, f, stack)`: call `f(arg)` with RSP =
@@ -352,7 +352,12 @@ core::arch::global_asm!(
 );
 
 extern "C" {
-    fn __seamcall_emulate_on_stack(arg: *mut Request, f: extern "C" fn(*mut Request), stack: u64);
+    fn __seamcall_emulate_on_stack(arg: *mut c_void, f: extern "C" fn(*mut c_void), stack: u64);
+}
+
+/// [`run_module`] with the argument type the assembly helper passes.
+extern "C" fn run_module_raw(req: *mut c_void) {
+    run_module(req.cast());
 }
 
 extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {

@@ -8,9 +8,7 @@
 
 use sha2::Digest;
 
-use super::{
-    measurement_block, LeafState, Model, OpState, Out, PageType, Sept, Td, PAGE,
-};
+use super::{measurement_block, LeafState, Model, OpState, Out, PageType, Sept, Td, PAGE};
 use crate::emulate::{Gpr, Regs};
 use crate::status::{OperandId, TdxStatus};
 
