@@ -987,3 +987,86 @@ fn injected_interrupted_cache_wb_resumes() {
         mng_key_freeid(t.tdr).unwrap();
     });
 }
+
+// ---- the model writes only what module 1.5.01 writes ---------------------
+
+/// Every register a call changed (RAX aside) is one `writes.tsv` lists for
+/// the leaf.
+fn assert_writes_allowed(calls: &[seamcall_core::emulate::Call]) {
+    for call in calls {
+        let allowed = call.write_regs().unwrap_or(&[]);
+        for r in call.changed() {
+            assert!(
+                allowed.contains(&r),
+                "{call}: wrote {r}, allowed {allowed:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn lifecycle_writes_only_declared_registers() {
+    let mut rec = Recorder::new(fresh_model());
+    let t = TdPages::new(0);
+    with_module(&mut rec, || unsafe {
+        init_module();
+        let _ = sys_rd(0x0A00_0003_0000_0008);
+        let _ = sys_rd(1);
+        build_td(&t, HKID);
+        let _ = mem_page_add(0, t.tdr, t.pages[2], SOURCE0);
+        let _ = mem_sept_add(1, t.tdr, t.sept[2]);
+        let _ = vp_wr(t.tdvpr, 0x2000_0000_0000_000B, 1, 1);
+        let _ = vp_rd(t.tdvpr, 0x1000_0000_0000_0001);
+        let _ = mng_rd_v1(t.tdr, MRTD_FIELD_ID);
+        mr_finalize(t.tdr).unwrap();
+        mem_page_aug(0x2000, t.tdr, t.pages[2]).unwrap();
+        let _ = mem_page_remove(0x2000, t.tdr);
+        mem_range_block(0x2000, t.tdr).unwrap();
+        mem_track(t.tdr).unwrap();
+        mem_page_remove(0x2000, t.tdr).unwrap();
+        let _ = phymem_page_rdmd(t.tdr);
+        let _ = phymem_page_reclaim(t.tdr);
+        teardown_td(&t);
+    });
+    assert!(rec.calls().len() > 60);
+    assert_writes_allowed(rec.calls());
+}
+
+#[test]
+fn random_registers_never_reach_undeclared_outputs() {
+    use seamcall_core::emulate::{Gpr, Module, Regs};
+    let leaves = [
+        1u16, 2, 3, 4, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 24, 26, 28, 29, 31, 33, 34,
+        35, 36, 38, 40, 43, 45,
+    ];
+    let mut state = 0x1234_5678_9abc_def1u64;
+    let mut rnd = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let t = TdPages::new(0);
+    // A model with a TD in each interesting state.
+    let mut m = ready_model(TdParams::default());
+    with_module(&mut m, || unsafe { build_td(&t, HKID) });
+    let mut rec = Recorder::new(m);
+    for round in 0..4000 {
+        let leaf = leaves[round % leaves.len()];
+        let mut regs = Regs::default();
+        for g in Gpr::ALL {
+            // Mostly plausible operands (pages of the TD, small GPAs), some
+            // noise.
+            let v = match rnd() % 4 {
+                0 => t.all()[(rnd() % 17) as usize],
+                1 => (rnd() % 16) << 12,
+                2 => rnd() % 64,
+                _ => rnd(),
+            };
+            regs.set(g, v);
+        }
+        regs.rax = u64::from(leaf) | ((rnd() % 2) << 16) * u64::from(round % 7 == 0);
+        rec.seamcall(&mut regs);
+    }
+    assert_writes_allowed(rec.calls());
+}
