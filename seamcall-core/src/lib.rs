@@ -33,13 +33,19 @@ compile_error!("seamcall-core supports x86_64 only: SEAMCALL exists only on x86-
 pub mod emulate;
 mod error;
 pub mod extable;
+pub mod leaves;
 mod reg;
 mod status;
+mod types;
 
 pub use error::{ErrorKind, SeamcallError, Trap};
 pub use reg::{FromReg, IntoReg};
 pub use seamcall_macros::seamcall;
 pub use status::{OperandId, TdxStatus};
+pub use types::{
+    ElementSize, FieldContext, FieldId, GpaLevel, Hkid, PageSize, SeptEntry, SeptLevel,
+    SeptLevelState,
+};
 
 /// The instruction the expansion emits: `SEAMCALL` (`66 0F 01 CF`).
 ///
@@ -71,6 +77,8 @@ macro_rules! __seamcall_insn {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::SeamcallError;
+    pub use crate::leaves::abi::{find as abi_find, knows as abi_knows};
+    pub use crate::leaves::Reg;
     pub use crate::reg::{FromReg, IntoReg};
     pub use crate::status::TdxStatus;
     pub use core;

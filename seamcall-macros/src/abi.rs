@@ -290,8 +290,9 @@ const UNKNOWN_HELP: &str = "add `unchecked` to declare it without the cross-chec
 
 /// The cross-check for a literal leaf: every `in` register is one the leaf
 /// reads, every `out` register one it may write, and every register it may
-/// write is in `out` or `clobber`. A leaf the table does not know, or knows
-/// without an audit of its writes, needs `unchecked`.
+/// write is in `out` or `clobber`. A leaf the table knows without an audit
+/// of its writes, or at another version, needs `unchecked`; a leaf number
+/// the table does not know at all is not checked.
 pub fn check(cx: &Ctxt, d: &Declared) {
     let entry = match lookup(d.leaf, d.version, d.seamldr) {
         Lookup::Found(e) if e.writes.is_some() => e,
@@ -314,16 +315,9 @@ pub fn check(cx: &Ctxt, d: &Declared) {
             }
             return;
         }
-        Lookup::Unknown => {
-            if d.unchecked.is_none() {
-                let what = if d.seamldr { "P-SEAMLDR leaf" } else { "leaf" };
-                cx.error_at(
-                    d.leaf_span,
-                    format!("{what} {} (version {}) is not in the ABI table, so the registers the module may write are unknown; {UNKNOWN_HELP}", d.leaf, d.version),
-                );
-            }
-            return;
-        }
+        // A number the table has never heard of (a private test leaf, a
+        // leaf of a later module) is the declaration's responsibility.
+        Lookup::Unknown => return,
     };
     let title = entry.title();
     let mut mismatches = Vec::new();
@@ -335,7 +329,13 @@ pub fn check(cx: &Ctxt, d: &Declared) {
             } else {
                 format!("it reads {}", reads.join(", "))
             };
-            mismatches.push((*span, format!("{title} does not read {}; remove {r} from `in` ({reads})", upper(*r))));
+            mismatches.push((
+                *span,
+                format!(
+                    "{title} does not read {}; remove {r} from `in` ({reads})",
+                    upper(*r)
+                ),
+            ));
         }
     }
     for (r, span) in &d.outputs.regs {
@@ -347,19 +347,35 @@ pub fn check(cx: &Ctxt, d: &Declared) {
     for r in checked_regs().filter(|r| r.is_gpr()) {
         if let Some(note) = entry.write_note(r) {
             if !covered(r) {
-                mismatches.push((d.write_span, format!("{title} writes {} ({note}); add {r} to `out` or `clobber`", upper(r))));
+                mismatches.push((
+                    d.write_span,
+                    format!(
+                        "{title} writes {} ({note}); add {r} to `out` or `clobber`",
+                        upper(r)
+                    ),
+                ));
             }
         }
     }
     if entry.xmm {
-        let missing: Vec<String> = (0..16).map(Reg::Xmm).filter(|r| !covered(*r)).map(|r| r.name()).collect();
+        let missing: Vec<String> = (0..16)
+            .map(Reg::Xmm)
+            .filter(|r| !covered(*r))
+            .map(|r| r.name())
+            .collect();
         if !missing.is_empty() {
             let why = if entry.leaf == 0 {
                 "guest vector state, per the RCX bitmap"
             } else {
                 "the module resets them after AES-GCM"
             };
-            mismatches.push((d.write_span, format!("{title} may change XMM0-XMM15 ({why}); add {} to `clobber`", missing.join(", "))));
+            mismatches.push((
+                d.write_span,
+                format!(
+                    "{title} may change XMM0-XMM15 ({why}); add {} to `clobber`",
+                    missing.join(", ")
+                ),
+            ));
         }
     }
     match d.unchecked {
@@ -404,6 +420,11 @@ pub fn bit(r: Reg) -> u32 {
     }
 }
 
+/// The `seamcall_core::leaves::Reg` variant of a register: `R8`, `Rcx`, `Xmm3`.
+pub fn variant(r: Reg) -> syn::Ident {
+    syn::Ident::new(&r.variant(), Span::call_site())
+}
+
 pub fn mask(regs: impl IntoIterator<Item = Reg>) -> u32 {
     regs.into_iter().fold(0, |m, r| m | 1 << bit(r))
 }
@@ -411,9 +432,11 @@ pub fn mask(regs: impl IntoIterator<Item = Reg>) -> u32 {
 /// The registers a leaf may write that the cross-check compares against
 /// `out` ∪ `clobber`: every general register but RAX and RSP, then XMM0–15.
 pub fn checked_regs() -> impl Iterator<Item = Reg> {
-    [Rcx, Rdx, Rbx, Rbp, Rsi, Rdi, R8, R9, R10, R11, R12, R13, R14, R15]
-        .into_iter()
-        .chain((0..16).map(Reg::Xmm))
+    [
+        Rcx, Rdx, Rbx, Rbp, Rsi, Rdi, R8, R9, R10, R11, R12, R13, R14, R15,
+    ]
+    .into_iter()
+    .chain((0..16).map(Reg::Xmm))
 }
 
 /// The table as an expression of type `&'static [AbiEntry]`, the types
@@ -437,7 +460,7 @@ pub fn emit_table(path: TokenStream) -> TokenStream {
             }
         };
         let notes = e.writes.unwrap_or(&[]).iter().map(|(r, note)| {
-            let v = syn::Ident::new(&r.variant(), Span::call_site());
+            let v = variant(*r);
             quote!((#path::Reg::#v, #note))
         });
         quote! {
@@ -456,6 +479,104 @@ pub fn emit_table(path: TokenStream) -> TokenStream {
     quote!(&[#(#rows),*])
 }
 
+/// The catalog's items: `#[seamcall]` declarations, one after another.
+struct Items(Vec<crate::ast::Item>);
+
+impl syn::parse::Parse for Items {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        let mut items = Vec::new();
+        while !input.is_empty() {
+            items.push(input.parse()?);
+        }
+        Ok(Items(items))
+    }
+}
+
+/// `__catalog! { .. }`: each declaration expanded exactly as the attribute
+/// expands it, then `ALL`, one `LeafInfo` per declaration built from the
+/// same validated tree (carrying the declaration's `#[cfg]`s), so the
+/// functions and the metadata cannot disagree. Every catalog leaf is a
+/// literal leaf the ABI table knows; the table gives its name.
+pub fn catalog(tokens: TokenStream) -> TokenStream {
+    let items = match syn::parse2::<Items>(tokens) {
+        Ok(items) => items.0,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut out = TokenStream::new();
+    let mut infos = Vec::new();
+    let mut krate = None;
+    for mut item in items {
+        let ident = item.sig.ident.clone();
+        let Some(pos) = item
+            .attrs
+            .iter()
+            .position(|a| a.path().is_ident("seamcall"))
+        else {
+            out.extend(
+                syn::Error::new(
+                    ident.span(),
+                    "every catalog item is a `#[seamcall(..)]` declaration",
+                )
+                .to_compile_error(),
+            );
+            continue;
+        };
+        let attr = item.attrs.remove(pos);
+        let args = match attr.meta.require_list() {
+            Ok(list) => list.tokens.clone(),
+            Err(e) => {
+                out.extend(e.to_compile_error());
+                continue;
+            }
+        };
+        let cfgs: Vec<syn::Attribute> = item
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("cfg"))
+            .cloned()
+            .collect();
+        let (attrs, vis, sig) = (&item.attrs, &item.vis, &item.sig);
+        let body = match &item.body {
+            Some(b) => quote!(#b),
+            None => quote!(;),
+        };
+        let decl = match crate::declare(args, quote!(#(#attrs)* #vis #sig #body)) {
+            Ok(decl) => decl,
+            Err(errors) => {
+                out.extend(errors);
+                continue;
+            }
+        };
+        let name = match &decl.leaf {
+            crate::valid::LeafWord::Lit(l) => match lookup(*l, decl.version, decl.seamldr) {
+                Lookup::Found(e) => Some(e.name),
+                _ => None,
+            },
+            crate::valid::LeafWord::Path(_) => None,
+        };
+        out.extend(crate::expand::expand(&decl));
+        match name {
+            Some(name) => {
+                let info = crate::expand::leaf_info(&decl, name);
+                infos.push(quote!(#(#cfgs)* #info));
+            }
+            None => out.extend(
+                syn::Error::new(ident.span(), "a catalog leaf is a literal leaf and version the ABI table knows (the table names it)")
+                    .to_compile_error(),
+            ),
+        }
+        krate.get_or_insert(decl.krate);
+    }
+    let krate = krate.unwrap_or_else(|| syn::parse_quote!(crate));
+    out.extend(quote! {
+        /// Every leaf of the catalog, in declaration order: name, leaf
+        /// number, version and the registers each declaration binds. Built
+        /// from the declarations themselves, so it cannot drift from them.
+        pub static ALL: &[#krate::leaves::LeafInfo] = &[#(#infos),*];
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,13 +586,19 @@ mod tests {
         for (i, e) in TABLE.iter().enumerate() {
             for other in &TABLE[..i] {
                 assert!(
-                    !(other.leaf == e.leaf && other.version == e.version && other.seamldr == e.seamldr),
+                    !(other.leaf == e.leaf
+                        && other.version == e.version
+                        && other.seamldr == e.seamldr),
                     "duplicate row {}",
                     e.title()
                 );
             }
             for r in e.reads {
-                assert!(r.is_gpr() && *r != Rax && *r != Rsp && *r != Rbp, "{}", e.title());
+                assert!(
+                    r.is_gpr() && *r != Rax && *r != Rsp && *r != Rbp,
+                    "{}",
+                    e.title()
+                );
             }
             for (r, _) in e.writes.unwrap_or(&[]) {
                 assert!(r.is_gpr() && *r != Rax && *r != Rsp, "{}", e.title());

@@ -28,6 +28,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
+use crate::abi;
 use crate::ast::{self, Ret};
 use crate::regs::{Reg, ALLOCATABLE, OPERAND_GPRS};
 use crate::valid::{Decl, LeafWord};
@@ -178,16 +179,25 @@ pub fn expand(decl: &Decl) -> TokenStream {
         let (i, o) = (in_ident(r), out_ident(r));
         match (reads(r), writes(r), clobbers(r)) {
             (true, true, _) => operands.push(quote!(inlateout(#name) #i => #o)),
-            (true, false, _) => operands.push(quote!(in(#name) #i)),
+            // An input the leaf may overwrite: its new value is discarded.
+            (true, false, true) => operands.push(quote!(inlateout(#name) #i => _)),
+            (true, false, false) => operands.push(quote!(in(#name) #i)),
             (false, true, _) => operands.push(quote!(lateout(#name) #o)),
             (false, false, true) => operands.push(quote!(lateout(#name) _)),
             (false, false, false) => {}
         }
     }
-    for r in decl.clobbers.iter().filter(|r| !r.is_gpr()) {
-        let name = r.name();
-        operands.push(quote!(lateout(#name) _));
-    }
+    // Vector clobbers exist only where the target has SSE (a kernel built
+    // without it has no XMM registers to bind); see `asm` below.
+    let vector: Vec<TokenStream> = decl
+        .clobbers
+        .iter()
+        .filter(|r| !r.is_gpr())
+        .map(|r| {
+            let name = r.name();
+            quote!(lateout(#name) _)
+        })
+        .collect();
 
     // The cold pads and the exception-table entries.
     let mut pads = vec![
@@ -242,29 +252,50 @@ pub fn expand(decl: &Decl) -> TokenStream {
         let o = out_ident(*r);
         quote!(let #o: u64;)
     });
+    let block = |vector: &[TokenStream]| {
+        let (pro, epi, pads) = (pro.clone(), epi.clone(), pads.clone());
+        quote! {
+            // SAFETY: the caller upholds the leaf's contract (this function is
+            // `unsafe` unless declared `safe`). The block binds every register
+            // the declaration says the module reads or writes; the module
+            // preserves all others. RBX and RBP are saved and restored inside
+            // the block on every path. Faults resume at the pads through
+            // `seamcall_extable`, which rejoin the code after the instruction.
+            unsafe {
+                ::core::arch::asm!(
+                    #(#pro,)*
+                    "2:",
+                    #krate::__seamcall_insn!(),
+                    "jc 6f",
+                    "3:",
+                    #(#epi,)*
+                    #(#pads,)*
+                    #(#operands,)*
+                    #(#vector,)*
+                    #options
+                );
+            }
+        }
+    };
+    // With vector clobbers, two copies of the block, one per SSE setting
+    // (`#[cfg]` on a single operand needs Rust 1.93; the MSRV is older).
+    let the_block = if vector.is_empty() {
+        block(&[])
+    } else {
+        let with = block(&vector);
+        let without = block(&[]);
+        quote! {
+            #[cfg(target_feature = "sse")]
+            #with
+            #[cfg(not(target_feature = "sse"))]
+            #without
+        }
+    };
     let asm = quote! {
         #(#pre)*
         let #status: u64;
         #(#out_decls)*
-        // SAFETY: the caller upholds the leaf's contract (this function is
-        // `unsafe` unless declared `safe`). The block binds every register
-        // the declaration says the module reads or writes; the module
-        // preserves all others. RBX and RBP are saved and restored inside
-        // the block on every path. Faults resume at the pads through
-        // `seamcall_extable`, which rejoin the code after the instruction.
-        unsafe {
-            ::core::arch::asm!(
-                #(#pro,)*
-                "2:",
-                #krate::__seamcall_insn!(),
-                "jc 6f",
-                "3:",
-                #(#epi,)*
-                #(#pads,)*
-                #(#operands,)*
-                #options
-            );
-        }
+        #the_block
         #(#post)*
     };
 
@@ -326,6 +357,8 @@ pub fn expand(decl: &Decl) -> TokenStream {
     };
 
     let leaf_const = leaf_const(decl, &leaf_word);
+    let abi_assert = abi_assert(decl, &private);
+    let scrub = scrub(decl);
     let conversions = conversions.collect::<Vec<_>>();
     quote! {
         #(#attrs)*
@@ -333,9 +366,169 @@ pub fn expand(decl: &Decl) -> TokenStream {
         #inline
         #vis #sig {
             #leaf_const
+            #abi_assert
             #(#conversions)*
             #call
+            #scrub
             #body_result
+        }
+    }
+}
+
+/// `scrub`: after the outputs have been taken, zero every register the
+/// module may have filled with guest-controlled values (the outputs and the
+/// general-purpose clobbers), as Linux does after TDH.VP.ENTER (the
+/// vmenter.S pattern), so no later code can consume them speculatively.
+///
+/// A second, tiny block does it. It declares each of those registers as an
+/// output it discards, so the compiler first moves every live output out of
+/// them (into the result, or the stack) and only then runs the `xor`s. RBX and
+/// RBP are left out: the first block already restored the caller's values.
+/// RAX holds the status, not guest data.
+fn scrub(decl: &Decl) -> TokenStream {
+    if !decl.scrub {
+        return TokenStream::new();
+    }
+    let regs: Vec<Reg> = OPERAND_GPRS
+        .iter()
+        .copied()
+        .filter(|r| *r != Reg::Rbx)
+        .filter(|r| decl.outputs.contains(r) || decl.clobbers.contains(r))
+        .collect();
+    if regs.is_empty() {
+        return TokenStream::new();
+    }
+    let xors = regs.iter().map(|r| {
+        let d = r.dword_name();
+        format!("xor {d}, {d}")
+    });
+    let names = regs.iter().map(|r| r.name());
+    quote! {
+        // SAFETY: the block only zeroes registers it declares as outputs;
+        // it touches no memory and no stack.
+        unsafe {
+            ::core::arch::asm!(
+                #(#xors,)*
+                #(lateout(#names) _,)*
+                options(nomem, nostack)
+            );
+        }
+    }
+}
+
+/// For a leaf given as a path, the cross-check as a `const` assertion
+/// against `seamcall_core::leaves::ABI`, the same table `abi.rs` checks
+/// literal leaves with. Const panics print a fixed string, so each register
+/// gets its own test and message.
+fn abi_assert(decl: &Decl, private: &TokenStream) -> TokenStream {
+    let p = match &decl.leaf {
+        LeafWord::Path(p) if !decl.unchecked => p,
+        _ => return TokenStream::new(),
+    };
+    let shown = quote!(#p).to_string().replace(' ', "");
+    let version = decl.version;
+    let seamldr = decl.seamldr;
+    let who = format!("`#[seamcall]` cross-check: the leaf `{shown}` (version {version})");
+    let reg = |r: Reg| {
+        let v = abi::variant(r);
+        quote!(#private::Reg::#v)
+    };
+    let mut tests = Vec::new();
+    for r in &decl.inputs {
+        let msg = format!(
+            "{who} does not read {}; remove {r} from `in`",
+            r.name().to_uppercase()
+        );
+        let rr = reg(*r);
+        tests.push(quote!(if !e.reads.contains(#rr) { ::core::panic!("{}", #msg) }));
+    }
+    for r in &decl.outputs {
+        let msg = format!(
+            "{who} does not write {}; remove {r} from `out`",
+            r.name().to_uppercase()
+        );
+        let rr = reg(*r);
+        tests.push(quote!(if !w.contains(#rr) { ::core::panic!("{}", #msg) }));
+    }
+    let covered = |r: &Reg| decl.outputs.contains(r) || decl.clobbers.contains(r);
+    for r in abi::checked_regs().filter(|r| r.is_gpr() && !covered(r)) {
+        let msg = format!(
+            "{who} writes {}; add {r} to `out` or `clobber`",
+            r.name().to_uppercase()
+        );
+        let rr = reg(r);
+        tests.push(quote!(if w.contains(#rr) { ::core::panic!("{}", #msg) }));
+    }
+    let missing: Vec<String> = (0..16)
+        .map(Reg::Xmm)
+        .filter(|r| !covered(r))
+        .map(|r| r.name())
+        .collect();
+    if !missing.is_empty() {
+        let msg = format!(
+            "{who} may change XMM0-XMM15; add {} to `clobber`",
+            missing.join(", ")
+        );
+        tests.push(quote!(if e.zeroes_xmm {
+            ::core::panic!("{}", #msg)
+        }));
+    }
+    let unaudited = format!("{who} is in the ABI table but its writes were not audited; add `unchecked` and list every register it may write");
+    let other = format!("{who}: the ABI table knows this leaf only at other versions; add `unchecked` and list every register it may write");
+    quote_spanned! {p.span()=>
+        const _: () = {
+            let leaf = #p as u64;
+            if leaf <= 0xFFFF {
+                match #private::abi_find(leaf as u16, #version, #seamldr) {
+                    ::core::option::Option::Some(e) => match e.writes {
+                        ::core::option::Option::Some(w) => {
+                            #(#tests)*
+                        }
+                        ::core::option::Option::None => ::core::panic!("{}", #unaudited),
+                    },
+                    ::core::option::Option::None => {
+                        if #private::abi_knows(leaf as u16, #seamldr) {
+                            ::core::panic!("{}", #other)
+                        }
+                    }
+                }
+            }
+        };
+    }
+}
+
+/// The `LeafInfo` the catalog lists for this declaration.
+pub fn leaf_info(decl: &Decl, name: &str) -> TokenStream {
+    let krate = &decl.krate;
+    let regs = |list: &[Reg]| {
+        let vs = list.iter().map(|r| abi::variant(*r));
+        quote!(&[#(#krate::leaves::Reg::#vs),*])
+    };
+    let leaf = match &decl.leaf {
+        LeafWord::Lit(l) => quote!(#l),
+        LeafWord::Path(p) => quote!((#p) as u16),
+    };
+    let version = decl.version;
+    let seamldr = decl.seamldr;
+    let (inputs, outputs, clobbers) = (
+        regs(&decl.inputs),
+        regs(&decl.outputs),
+        regs(&decl.clobbers),
+    );
+    let retry = match decl.retry {
+        Some(n) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        #krate::leaves::LeafInfo {
+            name: #name,
+            leaf: #leaf,
+            version: #version,
+            seamldr: #seamldr,
+            inputs: #inputs,
+            outputs: #outputs,
+            clobbers: #clobbers,
+            retry: #retry,
         }
     }
 }
@@ -387,8 +580,12 @@ fn abi_docs(decl: &Decl) -> TokenStream {
             let word = u64::from(*l)
                 | (u64::from(decl.version) << 16)
                 | if decl.seamldr { 1 << 63 } else { 0 };
+            let name = match abi::lookup(*l, decl.version, decl.seamldr) {
+                abi::Lookup::Found(e) => format!("{} (ABI table), ", e.name),
+                _ => String::new(),
+            };
             format!(
-                "leaf {l} (`{l:#x}`), version {}: RAX = `{word:#x}` on entry",
+                "{name}leaf {l} (`{l:#x}`), version {}: RAX = `{word:#x}` on entry",
                 decl.version
             )
         }
@@ -444,6 +641,31 @@ fn abi_docs(decl: &Decl) -> TokenStream {
             cl.join(", ")
         ));
     }
+    if let (LeafWord::Lit(l), false) = (&decl.leaf, decl.unchecked) {
+        if let abi::Lookup::Found(e) = abi::lookup(*l, decl.version, decl.seamldr) {
+            let notes: Vec<String> = abi::checked_regs()
+                .filter(|r| r.is_gpr())
+                .filter_map(|r| {
+                    Some(format!(
+                        "{} ({})",
+                        r.name().to_uppercase(),
+                        e.write_note(r)?
+                    ))
+                })
+                .collect();
+            match (e.writes, notes.is_empty()) {
+                (None, _) => {}
+                (Some(_), true) => lines.push(
+                    "- the module writes no register but RAX (audit of module 1.5.01)".into(),
+                ),
+                (Some(_), false) => lines.push(format!(
+                    "- the module may write (audit of module 1.5.01): {}{}",
+                    notes.join(", "),
+                    if e.xmm { ", XMM0-XMM15" } else { "" }
+                )),
+            }
+        }
+    }
     if let Some(n) = decl.retry {
         lines.push(format!(
             "- re-issued while the status is `TDX_RND_NO_ENTROPY`{}, at most {n} attempts in all",
@@ -453,6 +675,9 @@ fn abi_docs(decl: &Decl) -> TokenStream {
                 ""
             }
         ));
+    }
+    if decl.scrub {
+        lines.push("- after the call, every output and clobbered general register is zeroed (`scrub`), so guest values do not linger in registers".into());
     }
     lines.push("- CF=1 returns `TDX_SEAMCALL_VMFAILINVALID`; #UD and #GP return `TDX_SEAMCALL_UD` / `TDX_SEAMCALL_GP` through `seamcall_extable`; outputs read as 0 on those paths".into());
     let lines = lines.into_iter().map(|l| quote!(#[doc = #l]));

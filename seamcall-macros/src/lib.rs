@@ -13,6 +13,7 @@
 
 use proc_macro::TokenStream;
 
+mod abi;
 mod ast;
 mod attr;
 mod ctxt;
@@ -35,22 +36,53 @@ fn seamcall_impl(
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
+    match declare(args, item) {
+        Ok(decl) => expand::expand(&decl),
+        Err(tokens) => tokens,
+    }
+}
+
+/// Parse and validate one declaration: the checked tree, or the errors and
+/// a stand-in function.
+fn declare(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> Result<valid::Decl, proc_macro2::TokenStream> {
     let cx = ctxt::Ctxt::new();
     let args = attr::parse(&cx, args);
     let decl = ast::parse_item(&cx, item.clone())
         .map(|item| ast::read(&cx, item))
         .and_then(|func| valid::validate(&cx, args, func));
     match (cx.check(), decl) {
-        (Ok(()), Some(decl)) => expand::expand(&decl),
+        (Ok(()), Some(decl)) => Ok(decl),
         (Err(errors), _) => {
             // Keep the function visible to the rest of the crate so one
             // mistake does not cascade into "cannot find function" errors.
             let mut out = errors;
             out.extend(fallback(item));
-            out
+            Err(out)
         }
-        (Ok(()), None) => fallback(item),
+        (Ok(()), None) => Err(fallback(item)),
     }
+}
+
+/// The ABI table as a `&'static [AbiEntry]` expression, for
+/// `seamcall_core::leaves::ABI`; the argument is the path of the module that
+/// defines `AbiEntry`, `RegSet` and `Reg`. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __abi_table(path: TokenStream) -> TokenStream {
+    abi::emit_table(path.into()).into()
+}
+
+/// The leaf catalog: a list of `#[seamcall]` declarations, each expanded as
+/// the attribute does, followed by `pub static ALL: &[LeafInfo]` built from
+/// the same validated declarations. Used by `seamcall_core::leaves`; not a
+/// public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __catalog(items: TokenStream) -> TokenStream {
+    abi::catalog(items.into()).into()
 }
 
 /// The function with a body that never runs, emitted next to the errors.

@@ -122,6 +122,18 @@ impl Reg {
     }
 }
 
+impl Reg {
+    /// The identifier of the `seamcall_core::Reg` variant (`Rcx`, `R8`, `Xmm3`).
+    pub fn variant(self) -> String {
+        let n = self.name();
+        let mut c = n.chars();
+        match c.next() {
+            Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+            None => n,
+        }
+    }
+}
+
 impl fmt::Display for Reg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name())

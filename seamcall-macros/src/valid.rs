@@ -6,6 +6,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::Path;
 
+use crate::abi;
 use crate::ast::{self, Func, Param, Ret};
 use crate::attr::{Args, Leaf, RegList};
 use crate::ctxt::Ctxt;
@@ -33,8 +34,10 @@ pub struct Decl {
     pub krate: Path,
     pub retry: Option<u32>,
     pub retry_busy: bool,
-    #[allow(dead_code)] // read by the scrub expansion, being written
     pub scrub: bool,
+    /// `unchecked`: no ABI cross-check (for a path leaf, no generated
+    /// assertion).
+    pub unchecked: bool,
 }
 
 impl Decl {
@@ -57,19 +60,44 @@ pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
         regs: Vec::new(),
         complete: true,
     };
+    // Where the cross-check reports a missing write: the `out` list, else
+    // the `clobber` list, else the leaf.
+    let write_span = args
+        .outputs
+        .as_ref()
+        .or(args.clobbers.as_ref())
+        .map(|l| l.span);
     let inputs = args.inputs.unwrap_or_else(|| empty(args.span));
     let outputs = args.outputs.unwrap_or_else(|| empty(args.span));
     let clobbers = args.clobbers.unwrap_or_else(|| empty(args.span));
     check_list(cx, "in", &inputs, false);
     check_list(cx, "out", &outputs, false);
     check_list(cx, "clobber", &clobbers, true);
+    // A register in `in` and `clobber` is an input the leaf may overwrite
+    // (TDH.VP.WR's R8); one in `out` and `clobber` says two things at once.
     for (r, span) in &clobbers.regs {
-        if inputs.contains(*r) || outputs.contains(*r) {
+        if outputs.contains(*r) {
             cx.error_at(
                 *span,
-                format!("`{r}` is already an operand (`in` or `out`); remove it from `clobber`: `clobber` lists registers the leaf may change that the caller does not read"),
+                format!("`{r}` is already in `out`; remove it from `clobber`: `clobber` lists registers the leaf may change that the caller does not read"),
             );
         }
+    }
+    if let (Some(Leaf::Lit { span, .. }), Some(LeafWord::Lit(n))) = (&args.leaf, &leaf) {
+        abi::check(
+            cx,
+            &abi::Declared {
+                leaf: *n,
+                version,
+                seamldr: args.seamldr.is_some(),
+                leaf_span: *span,
+                inputs: &inputs,
+                outputs: &outputs,
+                clobbers: &clobbers,
+                write_span: write_span.unwrap_or(*span),
+                unchecked: args.unchecked,
+            },
+        );
     }
 
     check_params(cx, &func, &inputs);
@@ -107,6 +135,7 @@ pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
         retry,
         retry_busy: args.retry_busy.is_some(),
         scrub: args.scrub.is_some(),
+        unchecked: args.unchecked.is_some(),
         func,
     })
 }

@@ -1,0 +1,357 @@
+//! Every host-side SEAMCALL leaf, declared with [`seamcall`](crate::seamcall),
+//! and the ABI table the declarations are checked against.
+//!
+//! * The functions (`tdh_mng_rd`, `tdh_vp_enter`, …) follow Linux's names and
+//!   argument order. Each one's documentation ends with its ABI: the
+//!   registers it binds and what the module leaves in each register it may
+//!   write. Mainline-Linux leaves come first, then the leaves only the TDX
+//!   module defines; leaves that are only proposed for Linux need the cargo
+//!   feature `proposed`, the P-SEAMLDR leaves the feature `seamldr`. The
+//!   whole catalog is behind the default feature `leaves`.
+//! * [`ALL`] lists a [`LeafInfo`] per declared leaf, generated from the same
+//!   declarations.
+//! * [`ABI`] is the ABI table: per leaf and version, the registers the leaf
+//!   reads and may write. `#[seamcall]` checks every declaration of a leaf
+//!   the table knows against it, in the macro for a literal leaf and with a
+//!   generated `const` assertion for a leaf given as a path.
+//!
+//! Conventions of the catalog:
+//!
+//! * A leaf whose outputs are results returns `Result<T, SeamcallError>`.
+//!   A leaf whose outputs explain a failure (the S-EPT entry and its level
+//!   after a failed S-EPT operation, the CPUID leaf that failed a check)
+//!   returns the raw form `(TdxStatus, T)`, so they are reachable whatever
+//!   the status.
+//! * Every register the module may write is an output or a clobber; the
+//!   macro refuses the declaration otherwise. A leaf the audit of module
+//!   1.5.01 does not cover (proposed leaves, TDH.SYS.DISABLE, P-SEAMLDR, and
+//!   TDH.VP.INIT version 1) is declared `unchecked` and clobbers RCX, RDX and
+//!   R8–R11, the registers Linux's out-of-line call treats as clobbered.
+//! * Leaves Linux calls through `sc_retry` are re-issued while the status is
+//!   `TDX_RND_NO_ENTROPY`, at most 10 attempts in all (`retry = 10`);
+//!   TDH.VP.ENTER and TDH.PHYMEM.PAGE.RDMD are not, as in Linux, nor are the
+//!   leaves Linux does not call.
+
+use core::fmt;
+
+pub mod abi;
+#[cfg(feature = "leaves")]
+mod catalog;
+
+pub use abi::{AbiEntry, ABI};
+#[cfg(feature = "leaves")]
+pub use catalog::*;
+pub use x86_64::PhysAddr;
+
+pub use crate::types::{
+    ElementSize, FieldContext, FieldId, GpaLevel, Hkid, PageSize, SeptEntry, SeptLevel,
+    SeptLevelState,
+};
+
+/// Whether this build declares the leaves only proposed for Linux (cargo
+/// feature `proposed`).
+pub const HAS_PROPOSED: bool = cfg!(feature = "proposed");
+
+/// Whether this build declares the P-SEAMLDR leaves (cargo feature
+/// `seamldr`).
+pub const HAS_SEAMLDR: bool = cfg!(feature = "seamldr");
+
+/// A register a leaf reads or writes. The discriminant is the x86 encoding
+/// for general registers (RAX 0 … R15 15) and 16 + n for XMMn.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Reg {
+    Rax = 0,
+    Rcx,
+    Rdx,
+    Rbx,
+    Rsp,
+    Rbp,
+    Rsi,
+    Rdi,
+    R8,
+    R9,
+    R10,
+    R11,
+    R12,
+    R13,
+    R14,
+    R15,
+    Xmm0,
+    Xmm1,
+    Xmm2,
+    Xmm3,
+    Xmm4,
+    Xmm5,
+    Xmm6,
+    Xmm7,
+    Xmm8,
+    Xmm9,
+    Xmm10,
+    Xmm11,
+    Xmm12,
+    Xmm13,
+    Xmm14,
+    Xmm15,
+}
+
+const REG_NAMES: [&str; 32] = [
+    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13",
+    "r14", "r15", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+    "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
+];
+
+impl Reg {
+    /// Every register, in encoding order.
+    pub const ALL: [Reg; 32] = {
+        use Reg::*;
+        [
+            Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi, R8, R9, R10, R11, R12, R13, R14, R15, Xmm0,
+            Xmm1, Xmm2, Xmm3, Xmm4, Xmm5, Xmm6, Xmm7, Xmm8, Xmm9, Xmm10, Xmm11, Xmm12, Xmm13,
+            Xmm14, Xmm15,
+        ]
+    };
+
+    /// The register with encoding `i` (0–31).
+    pub const fn from_index(i: u8) -> Option<Reg> {
+        if i < 32 {
+            Some(Reg::ALL[i as usize])
+        } else {
+            None
+        }
+    }
+
+    /// The encoding (see the type's documentation).
+    pub const fn index(self) -> u8 {
+        self as u8
+    }
+
+    /// The lowercase name, `"rcx"`, `"xmm3"`.
+    pub const fn name(self) -> &'static str {
+        REG_NAMES[self as usize]
+    }
+
+    /// The register named `name` (lowercase).
+    pub fn from_name(name: &str) -> Option<Reg> {
+        REG_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| Reg::from_index(i as u8))
+    }
+
+    /// Whether this is a general-purpose register.
+    pub const fn is_gpr(self) -> bool {
+        (self as u8) < 16
+    }
+}
+
+impl fmt::Display for Reg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A set of [`Reg`]s, one bit per register encoding.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RegSet(u32);
+
+impl RegSet {
+    /// No register.
+    pub const EMPTY: RegSet = RegSet(0);
+
+    /// The set with these bits (bit n = the register with encoding n).
+    pub const fn from_bits(bits: u32) -> RegSet {
+        RegSet(bits)
+    }
+
+    /// The set of the registers in `regs`.
+    pub const fn of(regs: &[Reg]) -> RegSet {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < regs.len() {
+            bits |= 1 << regs[i] as u32;
+            i += 1;
+        }
+        RegSet(bits)
+    }
+
+    /// The bits.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// Whether `r` is in the set.
+    pub const fn contains(self, r: Reg) -> bool {
+        self.0 & (1 << r as u32) != 0
+    }
+
+    /// Whether every register of `other` is in the set.
+    pub const fn is_superset(self, other: RegSet) -> bool {
+        other.0 & !self.0 == 0
+    }
+
+    /// The registers in either set.
+    pub const fn union(self, other: RegSet) -> RegSet {
+        RegSet(self.0 | other.0)
+    }
+
+    /// The registers in `self` but not in `other`.
+    pub const fn difference(self, other: RegSet) -> RegSet {
+        RegSet(self.0 & !other.0)
+    }
+
+    /// Whether the set is empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The registers, in encoding order.
+    pub fn iter(self) -> impl Iterator<Item = Reg> {
+        Reg::ALL.into_iter().filter(move |r| self.contains(*r))
+    }
+}
+
+impl fmt::Debug for RegSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl fmt::Display for RegSet {
+    /// `rcx, rdx, r8`; `-` for the empty set.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("-");
+        }
+        for (i, r) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            fmt::Display::fmt(&r, f)?;
+        }
+        Ok(())
+    }
+}
+
+/// One leaf of the catalog, as declared: generated from the `#[seamcall]`
+/// declaration itself, for tools, logs and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeafInfo {
+    /// The leaf's name, `"TDH.MNG.RD"`.
+    pub name: &'static str,
+    /// The leaf number (bits 15:0 of RAX).
+    pub leaf: u16,
+    /// The leaf version (bits 23:16 of RAX).
+    pub version: u8,
+    /// A P-SEAMLDR leaf: RAX bit 63 is set.
+    pub seamldr: bool,
+    /// The registers the declaration passes, in parameter order.
+    pub inputs: &'static [Reg],
+    /// The registers it reads back, in the order of the success value.
+    pub outputs: &'static [Reg],
+    /// The registers the module may change that are not read back.
+    pub clobbers: &'static [Reg],
+    /// Attempts in all while the status is `TDX_RND_NO_ENTROPY`, when the
+    /// declaration re-issues the leaf (`retry = N`).
+    pub retry: Option<u32>,
+}
+
+impl LeafInfo {
+    /// The RAX value the leaf is issued with.
+    pub const fn leaf_word(&self) -> u64 {
+        leaf_word(self.leaf, self.version, self.seamldr)
+    }
+
+    /// Registers passed in.
+    pub const fn input_set(&self) -> RegSet {
+        RegSet::of(self.inputs)
+    }
+
+    /// Registers the declaration lets the module change: outputs and
+    /// clobbers.
+    pub const fn written_set(&self) -> RegSet {
+        RegSet::of(self.outputs).union(RegSet::of(self.clobbers))
+    }
+
+    /// The ABI table's row for this leaf and version.
+    pub const fn abi(&self) -> Option<&'static AbiEntry> {
+        abi::find(self.leaf, self.version, self.seamldr)
+    }
+}
+
+impl fmt::Display for LeafInfo {
+    /// `TDH.MNG.RD (leaf 11)`, with the version when it is not 0.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.seamldr, self.version) {
+            (true, _) => write!(f, "{} (P-SEAMLDR leaf {})", self.name, self.leaf),
+            (false, 0) => write!(f, "{} (leaf {})", self.name, self.leaf),
+            (false, v) => write!(f, "{} (leaf {}, version {v})", self.name, self.leaf),
+        }
+    }
+}
+
+/// RAX for a leaf: number in bits 15:0, version in bits 23:16, bit 63 for
+/// P-SEAMLDR.
+pub const fn leaf_word(leaf: u16, version: u8, seamldr: bool) -> u64 {
+    leaf as u64 | (version as u64) << 16 | (seamldr as u64) << 63
+}
+
+/// The name of the leaf a RAX value selects, from the ABI table (available
+/// without the catalog): `Some("TDH.MNG.RD")` for 11. Bits 62:24 must be 0.
+pub const fn name_of(leaf_word: u64) -> Option<&'static str> {
+    if leaf_word & 0x7FFF_FFFF_FF00_0000 != 0 {
+        return None;
+    }
+    match abi::find(
+        leaf_word as u16,
+        (leaf_word >> 16) as u8,
+        leaf_word >> 63 != 0,
+    ) {
+        Some(e) => Some(e.name),
+        None => None,
+    }
+}
+
+/// The catalog entry a RAX value selects.
+#[cfg(feature = "leaves")]
+pub fn find(leaf_word: u64) -> Option<&'static LeafInfo> {
+    ALL.iter().find(|l| l.leaf_word() == leaf_word)
+}
+
+/// The catalog entry named `name` (`"TDH.MNG.RD"`).
+#[cfg(feature = "leaves")]
+pub fn by_name(name: &str) -> Option<&'static LeafInfo> {
+    ALL.iter().find(|l| l.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::string::ToString;
+
+    use super::*;
+
+    #[test]
+    fn reg_names_and_sets() {
+        for (i, r) in Reg::ALL.iter().enumerate() {
+            assert_eq!(r.index() as usize, i);
+            assert_eq!(Reg::from_name(r.name()), Some(*r));
+        }
+        assert_eq!(Reg::R8.to_string(), "r8");
+        assert_eq!(Reg::Xmm15.to_string(), "xmm15");
+        let s = RegSet::of(&[Reg::R8, Reg::Rcx]);
+        assert!(s.contains(Reg::Rcx) && !s.contains(Reg::Rdx));
+        assert_eq!(s.to_string(), "rcx, r8");
+        assert_eq!(RegSet::EMPTY.to_string(), "-");
+    }
+
+    #[test]
+    fn names_from_the_table() {
+        assert_eq!(name_of(11), Some("TDH.MNG.RD"));
+        assert_eq!(name_of(11 | 1 << 16), Some("TDH.MNG.RD"));
+        assert_eq!(name_of(1 << 63), Some("P-SEAMLDR.INFO"));
+        assert_eq!(name_of(42), None);
+        assert_eq!(name_of(11 | 1 << 40), None);
+    }
+}
