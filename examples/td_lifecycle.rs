@@ -1,0 +1,361 @@
+//! Build a TD end to end on the emulated TDX module, then show the ways a
+//! SEAMCALL fails.
+//!
+//! ```sh
+//! cargo run --example td_lifecycle
+//! ```
+//!
+//! Every leaf below is an ordinary `#[seamcall]` declaration: one inline
+//! `asm!` block with the real instruction (`66 0F 01 CF`). On this machine
+//! the instruction faults; `seamcall_core::emulate` catches the fault,
+//! hands the registers to the software TDX module (`emulate::model`),
+//! writes its answer back and steps over the instruction. The same machine
+//! code would run unchanged in a kernel with TDX.
+//!
+//! Each line of the trace is one SEAMCALL: leaf, the registers it took, the
+//! registers it changed, the status, and the time of the whole emulated
+//! round trip (fault, signal handler, model, return).
+
+use std::time::{Duration, Instant};
+
+use seamcall_core::emulate::model::{Inject, Model, TdParams, When, MRTD_FIELD_ID};
+use seamcall_core::emulate::{self, Recorder};
+use seamcall_core::{seamcall, ErrorKind, OperandId, SeamcallError, TdxStatus};
+use x86_64::PhysAddr;
+
+// ---- the leaves the demo uses ----------------------------------------------
+//
+// Declared here until the leaf catalog (`seamcall_core::leaves`) is used
+// instead; the register sets are those of `tdx-abi/leaves.tsv`, and every
+// register module 1.5.01 may write (`tdx-abi/writes.tsv`) is in `out` or
+// `clobber` (the macro checks this).
+
+/// TDH.SYS.INIT: global initialization.
+#[seamcall(leaf = 33, in = [rcx], clobber = [rcx, rdx, r8, r9, r10])]
+unsafe fn tdh_sys_init(attributes: u64) -> Result<(), SeamcallError>;
+/// TDH.SYS.LP.INIT: per-logical-processor initialization.
+#[seamcall(leaf = 35, clobber = [rcx, rdx, r8])]
+unsafe fn tdh_sys_lp_init() -> Result<(), SeamcallError>;
+/// TDH.SYS.CONFIG: the TDMRs and the global private key id.
+#[seamcall(leaf = 45, in = [rcx, rdx, r8])]
+unsafe fn tdh_sys_config(tdmrs: PhysAddr, count: u64, hkid: u64) -> Result<(), SeamcallError>;
+/// TDH.SYS.KEY.CONFIG: program the global key on this package.
+#[seamcall(leaf = 31)]
+unsafe fn tdh_sys_key_config() -> Result<(), SeamcallError>;
+/// TDH.SYS.TDMR.INIT: initialize part of a TDMR; returns the next address.
+#[seamcall(leaf = 36, in = [rcx], out = [rdx])]
+unsafe fn tdh_sys_tdmr_init(tdmr: PhysAddr) -> Result<u64, SeamcallError>;
+/// TDH.SYS.RD: read a global metadata field; returns (value, next field id).
+#[seamcall(leaf = 34, in = [rdx], out = [r8, rdx])]
+unsafe fn tdh_sys_rd(field: u64) -> Result<(u64, u64), SeamcallError>;
+
+/// TDH.MNG.CREATE, re-issued while the module has no entropy (Linux's
+/// `sc_retry`, 10 attempts).
+#[seamcall(leaf = 9, in = [rcx, rdx], retry = 10)]
+unsafe fn tdh_mng_create(tdr: PhysAddr, hkid: u64) -> Result<(), SeamcallError>;
+/// TDH.MNG.KEY.CONFIG.
+#[seamcall(leaf = 8, in = [rcx])]
+unsafe fn tdh_mng_key_config(tdr: PhysAddr) -> Result<(), SeamcallError>;
+/// TDH.MNG.ADDCX: add a TDCS page.
+#[seamcall(leaf = 1, in = [rcx, rdx])]
+unsafe fn tdh_mng_addcx(page: PhysAddr, tdr: PhysAddr) -> Result<(), SeamcallError>;
+/// TDH.MNG.INIT: returns the extended error (rejected CPUID leaf).
+#[seamcall(leaf = 21, in = [rcx, rdx], out = [rcx])]
+unsafe fn tdh_mng_init(tdr: PhysAddr, td_params: PhysAddr) -> Result<u64, SeamcallError>;
+/// TDH.VP.CREATE.
+#[seamcall(leaf = 10, in = [rcx, rdx])]
+unsafe fn tdh_vp_create(tdvpr: PhysAddr, tdr: PhysAddr) -> Result<(), SeamcallError>;
+/// TDH.VP.ADDCX: add a TDVPS page.
+#[seamcall(leaf = 4, in = [rcx, rdx])]
+unsafe fn tdh_vp_addcx(page: PhysAddr, tdvpr: PhysAddr) -> Result<(), SeamcallError>;
+/// TDH.VP.INIT version 1 (x2APIC id in R8), as Linux calls it. Module
+/// 1.5.01 has no version 1, so the registers it may write are Linux's
+/// out-of-line set.
+#[seamcall(leaf = 22, version = 1, unchecked, in = [rcx, rdx, r8], clobber = [rcx, rdx, r8, r9, r10, r11])]
+unsafe fn tdh_vp_init(tdvpr: PhysAddr, rcx: u64, x2apic_id: u64) -> Result<(), SeamcallError>;
+/// TDH.MEM.SEPT.ADD: add an S-EPT page (RCX = GPA | level).
+#[seamcall(leaf = 3, in = [rcx, rdx, r8], clobber = [rcx, rdx, r8, r9, r10, r11])]
+unsafe fn tdh_mem_sept_add(
+    gpa_level: u64,
+    tdr: PhysAddr,
+    page: PhysAddr,
+) -> Result<(), SeamcallError>;
+/// TDH.MEM.PAGE.ADD: copy a source page into a new TD page and map it.
+#[seamcall(leaf = 2, in = [rcx, rdx, r8, r9], clobber = [rcx, rdx])]
+unsafe fn tdh_mem_page_add(
+    gpa: u64,
+    tdr: PhysAddr,
+    page: PhysAddr,
+    source: PhysAddr,
+) -> Result<(), SeamcallError>;
+/// TDH.MR.EXTEND: measure a 256-byte chunk.
+#[seamcall(leaf = 16, in = [rcx, rdx], clobber = [rcx, rdx])]
+unsafe fn tdh_mr_extend(gpa: u64, tdr: PhysAddr) -> Result<(), SeamcallError>;
+/// TDH.MR.FINALIZE.
+#[seamcall(leaf = 17, in = [rcx])]
+unsafe fn tdh_mr_finalize(tdr: PhysAddr) -> Result<(), SeamcallError>;
+/// TDH.MNG.RD: read a TD metadata field.
+#[seamcall(leaf = 11, in = [rcx, rdx], out = [r8], clobber = [rdx])]
+unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;
+
+/// TDH.MEM.PAGE.AUG: add a page to a running TD (pending its accept).
+#[seamcall(leaf = 6, in = [rcx, rdx, r8], clobber = [rcx, rdx])]
+unsafe fn tdh_mem_page_aug(
+    gpa_level: u64,
+    tdr: PhysAddr,
+    page: PhysAddr,
+) -> Result<(), SeamcallError>;
+/// TDH.MEM.RANGE.BLOCK.
+#[seamcall(leaf = 7, in = [rcx, rdx], clobber = [rcx, rdx])]
+unsafe fn tdh_mem_range_block(gpa_level: u64, tdr: PhysAddr) -> Result<(), SeamcallError>;
+/// TDH.MEM.TRACK.
+#[seamcall(leaf = 38, in = [rcx])]
+unsafe fn tdh_mem_track(tdr: PhysAddr) -> Result<(), SeamcallError>;
+/// TDH.MEM.PAGE.REMOVE: returns the freed page.
+#[seamcall(leaf = 29, in = [rcx, rdx], out = [rcx], clobber = [rdx])]
+unsafe fn tdh_mem_page_remove(gpa_level: u64, tdr: PhysAddr) -> Result<PhysAddr, SeamcallError>;
+
+/// TDH.VP.FLUSH.
+#[seamcall(leaf = 18, in = [rcx])]
+unsafe fn tdh_vp_flush(tdvpr: PhysAddr) -> Result<(), SeamcallError>;
+/// TDH.MNG.VPFLUSHDONE.
+#[seamcall(leaf = 19, in = [rcx])]
+unsafe fn tdh_mng_vpflushdone(tdr: PhysAddr) -> Result<(), SeamcallError>;
+/// TDH.PHYMEM.CACHE.WB (RCX: 0 start, 1 resume).
+#[seamcall(leaf = 40, in = [rcx])]
+unsafe fn tdh_phymem_cache_wb(resume: u64) -> Result<(), SeamcallError>;
+/// TDH.MNG.KEY.FREEID.
+#[seamcall(leaf = 20, in = [rcx])]
+unsafe fn tdh_mng_key_freeid(tdr: PhysAddr) -> Result<(), SeamcallError>;
+/// TDH.PHYMEM.PAGE.RECLAIM: returns (page type, owner, size).
+#[seamcall(leaf = 28, in = [rcx], out = [rcx, rdx, r8], clobber = [r9, r10, r11])]
+unsafe fn tdh_phymem_page_reclaim(page: PhysAddr) -> Result<(u64, PhysAddr, u64), SeamcallError>;
+
+// ---- the machine ----------------------------------------------------------
+
+/// One 1 GiB TDMR at 1 GiB; the TD's pages are carved from its start.
+const TDMR: u64 = 1 << 30;
+const TDMR_SIZE: u64 = 1 << 30;
+/// Host memory the module reads by physical address.
+const TDMR_LIST: u64 = 0x10_0000;
+const TDMR_INFO: u64 = 0x10_1000;
+const TD_PARAMS: u64 = 0x10_2000;
+const IMAGE: u64 = 0x20_0000;
+/// The TD's private key id.
+const HKID: u64 = 40;
+
+fn pa(addr: u64) -> PhysAddr {
+    PhysAddr::new(addr)
+}
+
+/// Hands out 4 KiB pages of the TDMR.
+struct Pages(u64);
+
+impl Pages {
+    fn next(&mut self) -> PhysAddr {
+        let p = self.0;
+        self.0 += 4096;
+        pa(p)
+    }
+}
+
+/// Runs each SEAMCALL on the recorded model and prints its trace line.
+struct Host {
+    rec: Recorder<Model>,
+    calls: usize,
+}
+
+impl Host {
+    fn new(model: Model) -> Host {
+        Host {
+            rec: Recorder::new(model),
+            calls: 0,
+        }
+    }
+
+    /// Make one leaf call (or a few: a declared retry) on the emulated
+    /// module and print what happened.
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce() -> Result<T, SeamcallError>,
+    ) -> Result<T, SeamcallError> {
+        let start = Instant::now();
+        let r = emulate::with_module(&mut self.rec, f);
+        let elapsed = start.elapsed();
+        let new = &self.rec.calls()[self.calls..];
+        let each = elapsed / new.len().max(1) as u32;
+        for c in new {
+            println!("  {c}  [{}]", micros(each));
+        }
+        self.calls = self.rec.calls().len();
+        r
+    }
+
+    fn model(&mut self) -> &mut Model {
+        self.rec.inner_mut()
+    }
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+fn main() -> Result<(), SeamcallError> {
+    let mut model = Model::new();
+    prepare_memory(&mut model);
+    // Scripted failures, on chosen calls: the first TDH.MNG.CREATE finds no
+    // entropy, the first TDH.MEM.RANGE.BLOCK finds the S-EPT busy.
+    model.inject(
+        When::Leaf { leaf: 9, nth: 0 },
+        Inject::Status(TdxStatus::RND_NO_ENTROPY),
+    );
+    model.inject(
+        When::Leaf { leaf: 7, nth: 0 },
+        Inject::Status(TdxStatus::from_raw(
+            TdxStatus::OPERAND_BUSY.raw() | u64::from(OperandId::Sept.raw()),
+        )),
+    );
+    let mut host = Host::new(model);
+    let mut pages = Pages(TDMR);
+
+    println!("TDX module initialization");
+    unsafe {
+        host.call(|| tdh_sys_rd(0x0A00_0003_0000_0008))?;
+        host.call(|| tdh_sys_init(0))?;
+        host.call(|| tdh_sys_lp_init())?;
+        host.call(|| tdh_sys_config(pa(TDMR_LIST), 1, 32))?;
+        host.call(|| tdh_sys_key_config())?;
+        let mut next = TDMR;
+        while next < TDMR + TDMR_SIZE {
+            next = host.call(|| tdh_sys_tdmr_init(pa(TDMR)))?;
+        }
+    }
+
+    println!("\nTD build (the first MNG.CREATE is retried: no entropy)");
+    let tdr = pages.next();
+    let tdvpr;
+    let sept: Vec<PhysAddr> = (0..3).map(|_| pages.next()).collect();
+    let guest: Vec<PhysAddr> = (0..2).map(|_| pages.next()).collect();
+    unsafe {
+        host.call(|| tdh_mng_create(tdr, HKID))?;
+        host.call(|| tdh_mng_key_config(tdr))?;
+        for _ in 0..seamcall_core::emulate::model::TDCS_PAGES {
+            let p = pages.next();
+            host.call(|| tdh_mng_addcx(p, tdr))?;
+        }
+        host.call(|| tdh_mng_init(tdr, pa(TD_PARAMS)))?;
+        tdvpr = pages.next();
+        host.call(|| tdh_vp_create(tdvpr, tdr))?;
+        for _ in 1..seamcall_core::emulate::model::TDVPS_PAGES {
+            let p = pages.next();
+            host.call(|| tdh_vp_addcx(p, tdvpr))?;
+        }
+        host.call(|| tdh_vp_init(tdvpr, 0, 0))?;
+        // S-EPT pages for GPA 0: levels 3 (PDPT), 2 (PD), 1 (PT).
+        for (level, page) in (1..=3u64).rev().zip(&sept) {
+            host.call(|| tdh_mem_sept_add(level, tdr, *page))?;
+        }
+        // Two pages of guest image at GPA 0 and 0x1000; the first measured.
+        for (i, page) in guest.iter().enumerate() {
+            let gpa = i as u64 * 4096;
+            host.call(|| tdh_mem_page_add(gpa, tdr, *page, pa(IMAGE + gpa)))?;
+        }
+        println!("  ... TDH.MR.EXTEND of GPA 0x0-0xf00, 16 chunks of 256 bytes:");
+        for chunk in 0..16u64 {
+            let r = emulate::with_module(&mut host.rec, || tdh_mr_extend(chunk * 256, tdr));
+            r?;
+        }
+        host.calls = host.rec.calls().len();
+        host.call(|| tdh_mr_finalize(tdr))?;
+    }
+    let mut mrtd = String::new();
+    for i in 0..6 {
+        let v = unsafe { host.call(|| tdh_mng_rd(tdr, MRTD_FIELD_ID + i))? };
+        for b in v.to_le_bytes() {
+            mrtd.push_str(&format!("{b:02x}"));
+        }
+    }
+    println!("\nMRTD = {mrtd}");
+
+    println!("\nRuntime memory (the first RANGE.BLOCK is busy: retried once, as KVM does)");
+    let aug = pages.next();
+    unsafe {
+        host.call(|| tdh_mem_page_aug(0x2000, tdr, aug))?;
+        if let Err(e) = host.call(|| tdh_mem_range_block(0x2000, tdr)) {
+            assert_eq!(e.status().code(), TdxStatus::OPERAND_BUSY);
+            host.call(|| tdh_mem_range_block(0x2000, tdr))?;
+        }
+        host.call(|| tdh_mem_track(tdr))?;
+        host.call(|| tdh_mem_page_remove(0x2000, tdr))?;
+    }
+
+    println!("\nFailure cases");
+    unsafe {
+        // Out of order: measuring after the TD is finalized.
+        let e = host
+            .call(|| tdh_mr_extend(0, tdr))
+            .expect_err("MR.EXTEND after MR.FINALIZE must fail");
+        println!("    out of order -> {e}");
+        // Another TD takes a page that is already the first TD's TDR.
+        let e = host
+            .call(|| tdh_mng_create(tdr, HKID + 1))
+            .expect_err("a page belongs to one TD object");
+        println!("    page in use -> {e}");
+    }
+    // No module on this thread: the instruction faults for real and the
+    // exception table turns the fault into an error.
+    let start = Instant::now();
+    let e = unsafe { tdh_mng_rd(tdr, MRTD_FIELD_ID) }.expect_err("no module, no TDX");
+    println!(
+        "  TDH.MNG.RD without a module -> {e} ({:?})  [{}]",
+        e.kind(),
+        micros(start.elapsed())
+    );
+    // VMfailInvalid: the module is not loaded (CF=1).
+    let next_call = host.rec.inner().calls();
+    host.model()
+        .inject(When::Call(next_call), Inject::VmFailInvalid);
+    let e = unsafe { host.call(|| tdh_mng_rd(tdr, MRTD_FIELD_ID)) }.expect_err("injected");
+    assert_eq!(e.kind(), ErrorKind::VmFailInvalid);
+    println!("    -> {e}");
+
+    println!("\nTeardown");
+    unsafe {
+        host.call(|| tdh_vp_flush(tdvpr))?;
+        host.call(|| tdh_mng_vpflushdone(tdr))?;
+        host.call(|| tdh_phymem_cache_wb(0))?;
+        host.call(|| tdh_mng_key_freeid(tdr))?;
+        let mut used: Vec<PhysAddr> = (TDMR + 4096..pages.0)
+            .step_by(4096)
+            .map(pa)
+            .filter(|p| *p != aug)
+            .collect();
+        used.push(tdr);
+        for p in used {
+            host.call(|| tdh_phymem_page_reclaim(p))?;
+        }
+    }
+    let model = host.rec.inner();
+    println!(
+        "\n{} SEAMCALLs answered; {} pages still assigned to a TD.",
+        model.calls(),
+        model.assigned_pages()
+    );
+    Ok(())
+}
+
+/// What the host puts in memory before the calls that read it: the TDMR
+/// list (one `TDMR_INFO`), `TD_PARAMS`, and the guest image.
+fn prepare_memory(model: &mut Model) {
+    let mem = model.memory_mut();
+    mem.write_u64(TDMR_LIST, TDMR_INFO);
+    mem.write_u64(TDMR_INFO, TDMR);
+    mem.write_u64(TDMR_INFO + 8, TDMR_SIZE);
+    mem.write(TD_PARAMS, &TdParams::default().to_bytes());
+    let mut image = vec![0u8; 8192];
+    let text = b"\xf4 seamcall demo guest: this page is measured into MRTD ";
+    for (i, b) in image.iter_mut().enumerate() {
+        *b = text[i % text.len()];
+    }
+    mem.write(IMAGE, &image);
+}
