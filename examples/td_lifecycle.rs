@@ -5,7 +5,8 @@
 //! cargo run --example td_lifecycle
 //! ```
 //!
-//! Every leaf below is an ordinary `#[seamcall]` declaration: one inline
+//! Every leaf is a declaration of the catalog (`seamcall_core::leaves`),
+//! an ordinary `#[seamcall]` declaration: one inline
 //! `asm!` block with the real instruction (`66 0F 01 CF`). On this machine
 //! the instruction faults; `seamcall_core::emulate` catches the fault,
 //! hands the registers to the software TDX module (`emulate::model`),
@@ -20,116 +21,25 @@ use std::time::{Duration, Instant};
 
 use seamcall_core::emulate::model::{Inject, Model, TdParams, When, MRTD_FIELD_ID};
 use seamcall_core::emulate::{self, Recorder};
-use seamcall_core::{seamcall, ErrorKind, OperandId, SeamcallError, TdxStatus};
-use x86_64::PhysAddr;
+use seamcall_core::leaves::*;
+use seamcall_core::{ErrorKind, OperandId, SeamcallError, TdxStatus};
 
-// ---- the leaves the demo uses ----------------------------------------------
-//
-// Declared here until the leaf catalog (`seamcall_core::leaves`) is used
-// instead; the register sets are those of `tdx-abi/leaves.tsv`, and every
-// register module 1.5.01 may write (`tdx-abi/writes.tsv`) is in `out` or
-// `clobber` (the macro checks this).
+/// The `Result` form of a leaf the catalog declares raw (status and
+/// outputs whatever happened).
+fn ok<T>((status, value): (TdxStatus, T)) -> Result<T, SeamcallError> {
+    match SeamcallError::from_status(status.raw()) {
+        None => Ok(value),
+        Some(e) => Err(e),
+    }
+}
 
-/// TDH.SYS.INIT: global initialization.
-#[seamcall(leaf = 33, in = [rcx], clobber = [rcx, rdx, r8, r9, r10])]
-unsafe fn tdh_sys_init(attributes: u64) -> Result<(), SeamcallError>;
-/// TDH.SYS.LP.INIT: per-logical-processor initialization.
-#[seamcall(leaf = 35, clobber = [rcx, rdx, r8])]
-unsafe fn tdh_sys_lp_init() -> Result<(), SeamcallError>;
-/// TDH.SYS.CONFIG: the TDMRs and the global private key id.
-#[seamcall(leaf = 45, in = [rcx, rdx, r8])]
-unsafe fn tdh_sys_config(tdmrs: PhysAddr, count: u64, hkid: u64) -> Result<(), SeamcallError>;
-/// TDH.SYS.KEY.CONFIG: program the global key on this package.
-#[seamcall(leaf = 31)]
-unsafe fn tdh_sys_key_config() -> Result<(), SeamcallError>;
-/// TDH.SYS.TDMR.INIT: initialize part of a TDMR; returns the next address.
-#[seamcall(leaf = 36, in = [rcx], out = [rdx])]
-unsafe fn tdh_sys_tdmr_init(tdmr: PhysAddr) -> Result<u64, SeamcallError>;
-/// TDH.SYS.RD: read a global metadata field; returns (value, next field id).
-#[seamcall(leaf = 34, in = [rdx], out = [r8, rdx])]
-unsafe fn tdh_sys_rd(field: u64) -> Result<(u64, u64), SeamcallError>;
+fn page(gpa: u64) -> GpaLevel {
+    GpaLevel::page(gpa).expect("4 KiB aligned")
+}
 
-/// TDH.MNG.CREATE, re-issued while the module has no entropy (Linux's
-/// `sc_retry`, 10 attempts).
-#[seamcall(leaf = 9, in = [rcx, rdx], retry = 10)]
-unsafe fn tdh_mng_create(tdr: PhysAddr, hkid: u64) -> Result<(), SeamcallError>;
-/// TDH.MNG.KEY.CONFIG.
-#[seamcall(leaf = 8, in = [rcx])]
-unsafe fn tdh_mng_key_config(tdr: PhysAddr) -> Result<(), SeamcallError>;
-/// TDH.MNG.ADDCX: add a TDCS page.
-#[seamcall(leaf = 1, in = [rcx, rdx])]
-unsafe fn tdh_mng_addcx(page: PhysAddr, tdr: PhysAddr) -> Result<(), SeamcallError>;
-/// TDH.MNG.INIT: returns the extended error (rejected CPUID leaf).
-#[seamcall(leaf = 21, in = [rcx, rdx], out = [rcx])]
-unsafe fn tdh_mng_init(tdr: PhysAddr, td_params: PhysAddr) -> Result<u64, SeamcallError>;
-/// TDH.VP.CREATE.
-#[seamcall(leaf = 10, in = [rcx, rdx])]
-unsafe fn tdh_vp_create(tdvpr: PhysAddr, tdr: PhysAddr) -> Result<(), SeamcallError>;
-/// TDH.VP.ADDCX: add a TDVPS page.
-#[seamcall(leaf = 4, in = [rcx, rdx])]
-unsafe fn tdh_vp_addcx(page: PhysAddr, tdvpr: PhysAddr) -> Result<(), SeamcallError>;
-/// TDH.VP.INIT version 1 (x2APIC id in R8), as Linux calls it. Module
-/// 1.5.01 has no version 1, so the registers it may write are Linux's
-/// out-of-line set.
-#[seamcall(leaf = 22, version = 1, unchecked, in = [rcx, rdx, r8], clobber = [rcx, rdx, r8, r9, r10, r11])]
-unsafe fn tdh_vp_init(tdvpr: PhysAddr, rcx: u64, x2apic_id: u64) -> Result<(), SeamcallError>;
-/// TDH.MEM.SEPT.ADD: add an S-EPT page (RCX = GPA | level).
-#[seamcall(leaf = 3, in = [rcx, rdx, r8], clobber = [rcx, rdx, r8, r9, r10, r11])]
-unsafe fn tdh_mem_sept_add(
-    gpa_level: u64,
-    tdr: PhysAddr,
-    page: PhysAddr,
-) -> Result<(), SeamcallError>;
-/// TDH.MEM.PAGE.ADD: copy a source page into a new TD page and map it.
-#[seamcall(leaf = 2, in = [rcx, rdx, r8, r9], clobber = [rcx, rdx])]
-unsafe fn tdh_mem_page_add(
-    gpa: u64,
-    tdr: PhysAddr,
-    page: PhysAddr,
-    source: PhysAddr,
-) -> Result<(), SeamcallError>;
-/// TDH.MR.EXTEND: measure a 256-byte chunk.
-#[seamcall(leaf = 16, in = [rcx, rdx], clobber = [rcx, rdx])]
-unsafe fn tdh_mr_extend(gpa: u64, tdr: PhysAddr) -> Result<(), SeamcallError>;
-/// TDH.MR.FINALIZE.
-#[seamcall(leaf = 17, in = [rcx])]
-unsafe fn tdh_mr_finalize(tdr: PhysAddr) -> Result<(), SeamcallError>;
-/// TDH.MNG.RD: read a TD metadata field.
-#[seamcall(leaf = 11, in = [rcx, rdx], out = [r8], clobber = [rdx])]
-unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;
-
-/// TDH.MEM.PAGE.AUG: add a page to a running TD (pending its accept).
-#[seamcall(leaf = 6, in = [rcx, rdx, r8], clobber = [rcx, rdx])]
-unsafe fn tdh_mem_page_aug(
-    gpa_level: u64,
-    tdr: PhysAddr,
-    page: PhysAddr,
-) -> Result<(), SeamcallError>;
-/// TDH.MEM.RANGE.BLOCK.
-#[seamcall(leaf = 7, in = [rcx, rdx], clobber = [rcx, rdx])]
-unsafe fn tdh_mem_range_block(gpa_level: u64, tdr: PhysAddr) -> Result<(), SeamcallError>;
-/// TDH.MEM.TRACK.
-#[seamcall(leaf = 38, in = [rcx])]
-unsafe fn tdh_mem_track(tdr: PhysAddr) -> Result<(), SeamcallError>;
-/// TDH.MEM.PAGE.REMOVE: returns the freed page.
-#[seamcall(leaf = 29, in = [rcx, rdx], out = [rcx], clobber = [rdx])]
-unsafe fn tdh_mem_page_remove(gpa_level: u64, tdr: PhysAddr) -> Result<PhysAddr, SeamcallError>;
-
-/// TDH.VP.FLUSH.
-#[seamcall(leaf = 18, in = [rcx])]
-unsafe fn tdh_vp_flush(tdvpr: PhysAddr) -> Result<(), SeamcallError>;
-/// TDH.MNG.VPFLUSHDONE.
-#[seamcall(leaf = 19, in = [rcx])]
-unsafe fn tdh_mng_vpflushdone(tdr: PhysAddr) -> Result<(), SeamcallError>;
-/// TDH.PHYMEM.CACHE.WB (RCX: 0 start, 1 resume).
-#[seamcall(leaf = 40, in = [rcx])]
-unsafe fn tdh_phymem_cache_wb(resume: u64) -> Result<(), SeamcallError>;
-/// TDH.MNG.KEY.FREEID.
-#[seamcall(leaf = 20, in = [rcx])]
-unsafe fn tdh_mng_key_freeid(tdr: PhysAddr) -> Result<(), SeamcallError>;
-/// TDH.PHYMEM.PAGE.RECLAIM: returns (page type, owner, size).
-#[seamcall(leaf = 28, in = [rcx], out = [rcx, rdx, r8], clobber = [r9, r10, r11])]
-unsafe fn tdh_phymem_page_reclaim(page: PhysAddr) -> Result<(u64, PhysAddr, u64), SeamcallError>;
+fn field(id: u64) -> FieldId {
+    FieldId::from_raw(id)
+}
 
 // ---- the machine ----------------------------------------------------------
 
@@ -142,7 +52,7 @@ const TDMR_INFO: u64 = 0x10_1000;
 const TD_PARAMS: u64 = 0x10_2000;
 const IMAGE: u64 = 0x20_0000;
 /// The TD's private key id.
-const HKID: u64 = 40;
+const HKID: u16 = 40;
 
 fn pa(addr: u64) -> PhysAddr {
     PhysAddr::new(addr)
@@ -220,14 +130,14 @@ fn main() -> Result<(), SeamcallError> {
 
     println!("TDX module initialization");
     unsafe {
-        host.call(|| tdh_sys_rd(0x0A00_0003_0000_0008))?;
-        host.call(|| tdh_sys_init(0))?;
-        host.call(|| tdh_sys_lp_init())?;
-        host.call(|| tdh_sys_config(pa(TDMR_LIST), 1, 32))?;
+        host.call(|| tdh_sys_rd(field(0x0A00_0003_0000_0008)))?;
+        host.call(|| ok(tdh_sys_init(0)))?;
+        host.call(|| ok(tdh_sys_lp_init()))?;
+        host.call(|| tdh_sys_config(pa(TDMR_LIST), 1, Hkid(32)))?;
         host.call(|| tdh_sys_key_config())?;
         let mut next = TDMR;
         while next < TDMR + TDMR_SIZE {
-            next = host.call(|| tdh_sys_tdmr_init(pa(TDMR)))?;
+            next = host.call(|| tdh_sys_tdmr_init(pa(TDMR)))?.as_u64();
         }
     }
 
@@ -237,13 +147,13 @@ fn main() -> Result<(), SeamcallError> {
     let sept: Vec<PhysAddr> = (0..3).map(|_| pages.next()).collect();
     let guest: Vec<PhysAddr> = (0..2).map(|_| pages.next()).collect();
     unsafe {
-        host.call(|| tdh_mng_create(tdr, HKID))?;
+        host.call(|| tdh_mng_create(tdr, Hkid(HKID)))?;
         host.call(|| tdh_mng_key_config(tdr))?;
         for _ in 0..seamcall_core::emulate::model::TDCS_PAGES {
             let p = pages.next();
             host.call(|| tdh_mng_addcx(p, tdr))?;
         }
-        host.call(|| tdh_mng_init(tdr, pa(TD_PARAMS)))?;
+        host.call(|| ok(tdh_mng_init(tdr, pa(TD_PARAMS))))?;
         tdvpr = pages.next();
         host.call(|| tdh_vp_create(tdvpr, tdr))?;
         for _ in 1..seamcall_core::emulate::model::TDVPS_PAGES {
@@ -252,25 +162,27 @@ fn main() -> Result<(), SeamcallError> {
         }
         host.call(|| tdh_vp_init(tdvpr, 0, 0))?;
         // S-EPT pages for GPA 0: levels 3 (PDPT), 2 (PD), 1 (PT).
-        for (level, page) in (1..=3u64).rev().zip(&sept) {
-            host.call(|| tdh_mem_sept_add(level, tdr, *page))?;
+        for (level, sept_page) in (1..=3u8).rev().zip(&sept) {
+            let gpa = GpaLevel::new(0, SeptLevel::new(level).expect("level 1-3")).expect("GPA 0");
+            host.call(|| ok(tdh_mem_sept_add(gpa, tdr, *sept_page)))?;
         }
         // Two pages of guest image at GPA 0 and 0x1000; the first measured.
-        for (i, page) in guest.iter().enumerate() {
+        for (i, target) in guest.iter().enumerate() {
             let gpa = i as u64 * 4096;
-            host.call(|| tdh_mem_page_add(gpa, tdr, *page, pa(IMAGE + gpa)))?;
+            host.call(|| ok(tdh_mem_page_add(page(gpa), tdr, *target, pa(IMAGE + gpa))))?;
         }
         println!("  ... TDH.MR.EXTEND of GPA 0x0-0xf00, 16 chunks of 256 bytes:");
         for chunk in 0..16u64 {
-            let r = emulate::with_module(&mut host.rec, || tdh_mr_extend(chunk * 256, tdr));
-            r?;
+            ok(emulate::with_module(&mut host.rec, || {
+                tdh_mr_extend(chunk * 256, tdr)
+            }))?;
         }
         host.calls = host.rec.calls().len();
         host.call(|| tdh_mr_finalize(tdr))?;
     }
     let mut mrtd = String::new();
     for i in 0..6 {
-        let v = unsafe { host.call(|| tdh_mng_rd(tdr, MRTD_FIELD_ID + i))? };
+        let v = unsafe { host.call(|| tdh_mng_rd(tdr, field(MRTD_FIELD_ID + i)))? };
         for b in v.to_le_bytes() {
             mrtd.push_str(&format!("{b:02x}"));
         }
@@ -280,32 +192,32 @@ fn main() -> Result<(), SeamcallError> {
     println!("\nRuntime memory (the first RANGE.BLOCK is busy: retried once, as KVM does)");
     let aug = pages.next();
     unsafe {
-        host.call(|| tdh_mem_page_aug(0x2000, tdr, aug))?;
-        if let Err(e) = host.call(|| tdh_mem_range_block(0x2000, tdr)) {
+        host.call(|| ok(tdh_mem_page_aug(page(0x2000), tdr, aug)))?;
+        if let Err(e) = host.call(|| ok(tdh_mem_range_block(page(0x2000), tdr))) {
             assert_eq!(e.status().code(), TdxStatus::OPERAND_BUSY);
-            host.call(|| tdh_mem_range_block(0x2000, tdr))?;
+            host.call(|| ok(tdh_mem_range_block(page(0x2000), tdr)))?;
         }
         host.call(|| tdh_mem_track(tdr))?;
-        host.call(|| tdh_mem_page_remove(0x2000, tdr))?;
+        host.call(|| ok(tdh_mem_page_remove(page(0x2000), tdr)))?;
     }
 
     println!("\nFailure cases");
     unsafe {
         // Out of order: measuring after the TD is finalized.
         let e = host
-            .call(|| tdh_mr_extend(0, tdr))
+            .call(|| ok(tdh_mr_extend(0, tdr)))
             .expect_err("MR.EXTEND after MR.FINALIZE must fail");
         println!("    out of order -> {e}");
         // Another TD takes a page that is already the first TD's TDR.
         let e = host
-            .call(|| tdh_mng_create(tdr, HKID + 1))
+            .call(|| tdh_mng_create(tdr, Hkid(HKID + 1)))
             .expect_err("a page belongs to one TD object");
         println!("    page in use -> {e}");
     }
     // No module on this thread: the instruction faults for real and the
     // exception table turns the fault into an error.
     let start = Instant::now();
-    let e = unsafe { tdh_mng_rd(tdr, MRTD_FIELD_ID) }.expect_err("no module, no TDX");
+    let e = unsafe { tdh_mng_rd(tdr, field(MRTD_FIELD_ID)) }.expect_err("no module, no TDX");
     println!(
         "  TDH.MNG.RD without a module -> {e} ({:?})  [{}]",
         e.kind(),
@@ -315,7 +227,7 @@ fn main() -> Result<(), SeamcallError> {
     let next_call = host.rec.inner().calls();
     host.model()
         .inject(When::Call(next_call), Inject::VmFailInvalid);
-    let e = unsafe { host.call(|| tdh_mng_rd(tdr, MRTD_FIELD_ID)) }.expect_err("injected");
+    let e = unsafe { host.call(|| tdh_mng_rd(tdr, field(MRTD_FIELD_ID))) }.expect_err("injected");
     assert_eq!(e.kind(), ErrorKind::VmFailInvalid);
     println!("    -> {e}");
 
@@ -323,7 +235,7 @@ fn main() -> Result<(), SeamcallError> {
     unsafe {
         host.call(|| tdh_vp_flush(tdvpr))?;
         host.call(|| tdh_mng_vpflushdone(tdr))?;
-        host.call(|| tdh_phymem_cache_wb(0))?;
+        host.call(|| tdh_phymem_cache_wb(false))?;
         host.call(|| tdh_mng_key_freeid(tdr))?;
         let mut used: Vec<PhysAddr> = (TDMR + 4096..pages.0)
             .step_by(4096)
@@ -332,7 +244,7 @@ fn main() -> Result<(), SeamcallError> {
             .collect();
         used.push(tdr);
         for p in used {
-            host.call(|| tdh_phymem_page_reclaim(p))?;
+            host.call(|| ok(tdh_phymem_page_reclaim(p)))?;
         }
     }
     let model = host.rec.inner();

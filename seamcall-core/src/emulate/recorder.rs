@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::leaf_names::row_of;
+use super::leaf_names::{gprs, row_of};
 use super::{Gpr, Module, Outcome, Regs};
 use crate::status::TdxStatus;
 
@@ -37,15 +37,21 @@ impl Call {
             .collect()
     }
 
-    /// The registers the leaf takes its operands in, where the leaf is known.
-    pub fn input_regs(&self) -> Option<&'static [Gpr]> {
-        row_of(self.leaf).map(|r| r.inputs)
+    /// The leaf word (leaf and version) of the call.
+    pub fn leaf_word(&self) -> u64 {
+        u64::from(self.leaf) | u64::from(self.version) << 16
     }
 
-    /// The registers module 1.5.01 may write for this leaf (besides RAX),
-    /// where known.
-    pub fn write_regs(&self) -> Option<&'static [Gpr]> {
-        row_of(self.leaf).and_then(|r| r.writes)
+    /// The registers the leaf takes its operands in, where the leaf is known.
+    pub fn input_regs(&self) -> Option<Vec<Gpr>> {
+        row_of(self.leaf_word()).map(|r| gprs(r.reads))
+    }
+
+    /// The registers the module may write for this leaf and version
+    /// (besides RAX), where known: module 1.5.01's audited set, or the leaf
+    /// catalog's declaration for leaves the audit does not cover.
+    pub fn write_regs(&self) -> Option<Vec<Gpr>> {
+        row_of(self.leaf_word()).and_then(|r| r.writes).map(gprs)
     }
 }
 
@@ -63,7 +69,9 @@ impl fmt::Display for Call {
             write!(f, " v{}", self.version)?;
         }
         f.write_str("(")?;
-        let inputs = self.input_regs().unwrap_or(&Gpr::ALL[1..]);
+        let inputs = self
+            .input_regs()
+            .unwrap_or_else(|| Gpr::ALL[1..].to_vec());
         for (i, r) in inputs.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
@@ -157,7 +165,7 @@ impl<M: Module> Module for Recorder<M> {
         self.calls.push(Call {
             leaf: inputs.leaf(),
             version: inputs.version(),
-            name: row_of(inputs.leaf()).map(|r| r.name),
+            name: row_of(inputs.rax & 0xFF_FFFF).map(|r| r.name),
             inputs,
             outputs,
             outcome,

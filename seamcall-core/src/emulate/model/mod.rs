@@ -63,7 +63,8 @@ use sha2::{Digest, Sha384};
 
 pub use memory::HostMemory;
 
-use super::leaf_names::row_of;
+use super::leaf_names::{reg, row_of};
+use crate::leaves::RegSet;
 use super::{Gpr, Module, Outcome, Regs};
 use crate::error::Trap;
 use crate::status::{OperandId, TdxStatus};
@@ -430,41 +431,43 @@ pub(crate) fn with_operand(code: TdxStatus, op: OperandId) -> u64 {
 /// before they reach the caller.
 pub(crate) struct Out {
     leaf: u16,
-    allowed: &'static [Gpr],
+    allowed: RegSet,
     writes: [(Gpr, u64); 14],
     len: usize,
 }
 
 impl Out {
-    fn new(leaf: u16) -> Out {
+    fn new(leaf: u16, version: u8) -> Out {
         Out {
             leaf,
-            allowed: row_of(leaf).and_then(|r| r.writes).unwrap_or(&[]),
+            allowed: row_of(u64::from(leaf) | u64::from(version) << 16)
+                .and_then(|r| r.writes)
+                .unwrap_or(RegSet::of(&[])),
             writes: [(Gpr::Rax, 0); 14],
             len: 0,
         }
     }
 
     /// Write `value` into `reg` (later writes to the same register win).
-    pub(crate) fn set(&mut self, reg: Gpr, value: u64) {
+    pub(crate) fn set(&mut self, r: Gpr, value: u64) {
         debug_assert!(
-            self.allowed.contains(&reg),
-            "model bug: leaf {} may not write {reg}",
+            self.allowed.contains(reg(r)),
+            "model bug: leaf {} may not write {r}",
             self.leaf
         );
-        if let Some(w) = self.writes[..self.len].iter_mut().find(|w| w.0 == reg) {
+        if let Some(w) = self.writes[..self.len].iter_mut().find(|w| w.0 == r) {
             w.1 = value;
         } else if self.len < self.writes.len() {
-            self.writes[self.len] = (reg, value);
+            self.writes[self.len] = (r, value);
             self.len += 1;
         }
     }
 
     /// Copy the writes the leaf declares into `regs`; drop any other.
     fn apply(&self, regs: &mut Regs) {
-        for (reg, value) in &self.writes[..self.len] {
-            if self.allowed.contains(reg) {
-                regs.set(*reg, *value);
+        for (r, value) in &self.writes[..self.len] {
+            if self.allowed.contains(reg(*r)) {
+                regs.set(*r, *value);
             }
         }
     }
@@ -795,7 +798,7 @@ impl Module for Model {
         };
         let injected = self.take_injection(leaf, nth);
         self.calls += 1;
-        let mut out = Out::new(leaf);
+        let mut out = Out::new(leaf, version);
         let status = match injected {
             Some(Inject::VmFailInvalid) => return Outcome::VmFailInvalid,
             Some(Inject::Fault(trap)) => return Outcome::Fault(trap),
