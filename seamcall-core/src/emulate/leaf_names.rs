@@ -45,7 +45,9 @@ pub(crate) fn row_of(leaf_word: u64) -> Option<LeafRow> {
 /// and RSP, which no leaf takes as operands, and the XMM registers left
 /// out), in encoding order.
 pub(crate) fn gprs(set: RegSet) -> Vec<Gpr> {
-    set.iter().filter_map(|r| Gpr::from_name(r.name())).collect()
+    set.iter()
+        .filter_map(|r| Gpr::from_name(r.name()))
+        .collect()
 }
 
 /// The catalog register for a [`Gpr`].

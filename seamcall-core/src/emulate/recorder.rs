@@ -69,9 +69,7 @@ impl fmt::Display for Call {
             write!(f, " v{}", self.version)?;
         }
         f.write_str("(")?;
-        let inputs = self
-            .input_regs()
-            .unwrap_or_else(|| Gpr::ALL[1..].to_vec());
+        let inputs = self.input_regs().unwrap_or_else(|| Gpr::ALL[1..].to_vec());
         for (i, r) in inputs.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;

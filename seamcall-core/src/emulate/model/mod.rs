@@ -64,9 +64,9 @@ use sha2::{Digest, Sha384};
 pub use memory::HostMemory;
 
 use super::leaf_names::{reg, row_of};
-use crate::leaves::RegSet;
 use super::{Gpr, Module, Outcome, Regs};
 use crate::error::Trap;
+use crate::leaves::RegSet;
 use crate::status::{OperandId, TdxStatus};
 
 /// Leaf numbers of the leaves the model implements.
