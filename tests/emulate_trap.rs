@@ -167,6 +167,16 @@ fn child_entry() {
     let Ok(what) = std::env::var("EMULATE_CHILD") else {
         return;
     };
+    if what == "no_module_first" {
+        // Nothing in this process has touched `emulate` yet: the handlers
+        // installed before `main` must already turn the fault into an error.
+        let r = unsafe { tdh_mng_rd(1, 2) };
+        let code = match r.map_err(|e| e.kind()) {
+            Err(ErrorKind::Fault(_)) => 0,
+            _ => 1,
+        };
+        std::process::exit(code);
+    }
     let mut m = Fixed(Outcome::Return, 0);
     emulate::with_module(&mut m, || match what.as_str() {
         "null" => {
@@ -189,6 +199,18 @@ fn child_entry() {
     });
     println!("child survived {what}");
     std::process::exit(0);
+}
+
+#[test]
+fn handlers_are_installed_before_main() {
+    use std::os::unix::process::ExitStatusExt;
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new(exe)
+        .args(["--exact", "child_entry", "--test-threads=1"])
+        .env("EMULATE_CHILD", "no_module_first")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{:?}", out.status.signal());
 }
 
 #[test]

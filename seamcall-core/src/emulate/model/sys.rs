@@ -8,9 +8,11 @@ use super::{
 use crate::emulate::{Gpr, Regs};
 use crate::status::{OperandId, TdxStatus};
 
-/// Global metadata fields TDH.SYS.RD answers, sorted by id: the ids Linux
-/// reads (`tdx_global_metadata.c`) for the module's features, TDMR and PAMT
-/// limits, and control-structure sizes.
+/// Global metadata fields TDH.SYS.RD answers, sorted by id: the module's
+/// features and TDMR/PAMT limits under the ids `tdx-abi/NOTES.md` §4 lists
+/// (Linux's `tdx_global_metadata.c`), and the control-structure sizes (TDR,
+/// TDCS, TDVPS base size) under the ids this model gives them, in the same
+/// class as Linux's TD-control fields.
 const SYS_FIELDS: [(u64, u64); 9] = [
     // TDX_FEATURES0: bit 18, NO_RBP_MOD, which Linux requires.
     (0x0A00_0003_0000_0008, 1 << 18),
