@@ -63,6 +63,12 @@ impl GpaLevel {
         Some(GpaLevel(gpa | level.0 as u64))
     }
 
+    /// The operand with this register value, as is (bits 11:3 are
+    /// reserved; the module rejects them set).
+    pub const fn from_raw(raw: u64) -> GpaLevel {
+        GpaLevel(raw)
+    }
+
     /// A 4 KiB-level operand for `gpa`, which must be 4 KiB aligned.
     pub const fn page(gpa: u64) -> Option<GpaLevel> {
         GpaLevel::new(gpa, SeptLevel::L4K)
