@@ -19,7 +19,7 @@
 // `seamcall_stub` is a cfg set by RUSTFLAGS, not declared by this package.
 #![allow(unexpected_cfgs)]
 
-use seamcall_core::{extable, seamcall, ErrorKind, SeamcallError, TdxStatus, Trap};
+use seamcall_core::{extable, seamcall, SeamcallError};
 use seamcall_tests::linux_style::{self, TdxModuleArgs};
 
 /// `SEAMCALL`.
@@ -170,6 +170,8 @@ fn stub_calls_succeed() {
 #[cfg(not(seamcall_stub))]
 #[test]
 fn real_instruction_faults_and_recovers() {
+    use seamcall_core::{ErrorKind, TdxStatus, Trap};
+
     seamcall_core::emulate::install();
     let fault = |s: u64| {
         s == Trap::GeneralProtection.status().raw() || s == Trap::InvalidOpcode.status().raw()
@@ -198,6 +200,7 @@ fn real_instruction_faults_and_recovers() {
 #[test]
 fn linux_style_moves_registers_through_the_struct() {
     use seamcall_core::emulate::{self, Outcome, Regs};
+    use seamcall_core::TdxStatus;
 
     fn regs13(r: &Regs) -> [u64; 13] {
         [

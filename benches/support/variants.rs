@@ -88,8 +88,13 @@ pub unsafe fn mng_rd_macro_inline(tdr: u64, field: u64) -> Result<u64, SeamcallE
 #[inline(never)]
 pub unsafe fn mng_rd_macro_outline(tdr: u64, field: u64) -> Result<u64, SeamcallError>;
 
+// `unchecked`: the ABI table also lists RBP and XMM0–15 as written by
+// TDH.VP.ENTER. Linux's `__seamcall_saved_ret` saves neither (it requires
+// NO_RBP_MOD, and KVM handles guest vector state itself), so the comparison
+// binds the same 13 registers on both sides.
 #[seamcall(
     leaf = 0,
+    unchecked,
     in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
     out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi]
 )]
@@ -128,8 +133,13 @@ pub unsafe fn vp_enter_macro_inline(
     SeamcallError,
 >;
 
+// `unchecked`: the ABI table also lists RBP and XMM0–15 as written by
+// TDH.VP.ENTER. Linux's `__seamcall_saved_ret` saves neither (it requires
+// NO_RBP_MOD, and KVM handles guest vector state itself), so the comparison
+// binds the same 13 registers on both sides.
 #[seamcall(
     leaf = 0,
+    unchecked,
     in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
     out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi]
 )]
@@ -584,8 +594,35 @@ macro_rules! narrow_loop {
 }
 
 /// A wide loop: `$body` sees the caller's register struct, opaque to the
-/// optimizer each iteration, and gives two values, which are kept.
+/// optimizer, and gives two values, which are kept.
+///
+/// The struct is filled afresh before each call (13 stores of constants, in
+/// every variant alike), as an exit handler fills it before the next
+/// TDH.VP.ENTER: so one call's inputs do not wait for the previous call's
+/// outputs, and the loop measures the calls' cost, not the latency of a
+/// store-to-load chain through the struct. `wide_chained_loop` measures
+/// that chain.
 macro_rules! wide_loop {
+    ($name:ident, |$a:ident| $body:expr) => {
+        #[inline(never)]
+        fn $name(iters: u64) {
+            require_stub();
+            for _ in 0..iters {
+                let mut state = wide_state();
+                let $a: &mut TdxModuleArgs = opaque_mut(&mut state);
+                // SAFETY: a stub build (checked above): the instruction is a
+                // NOP and `xor eax, eax`; no module runs.
+                let (x, y): (u64, u64) = unsafe { $body };
+                keep(x, y);
+            }
+        }
+    };
+}
+
+/// As `wide_loop`, but each call takes the previous call's outputs as its
+/// inputs, through the struct: every iteration waits for the previous one's
+/// stores to reach its loads.
+macro_rules! wide_chained_loop {
     ($name:ident, |$a:ident| $body:expr) => {
         #[inline(never)]
         fn $name(iters: u64) {
@@ -716,13 +753,33 @@ wide_loop!(wide_outline_floor_match, |a| {
     wide_matched(a, r)
 });
 
+wide_chained_loop!(wide_inline_chained_macro, |a| {
+    let r = call_wide!(vp_enter_macro_inline, a);
+    wide_parts(a, r)
+});
+wide_chained_loop!(wide_inline_chained_linux_saved_ret, |a| (
+    vp_enter_linux_saved_inline(a),
+    0
+));
+
+wide_chained_loop!(wide_outline_chained_macro, |a| {
+    let r = call_wide!(vp_enter_macro_outline, a);
+    wide_parts(a, r)
+});
+wide_chained_loop!(wide_outline_chained_linux_saved_ret, |a| (
+    vp_enter_linux_saved_outline(a),
+    0
+));
+
 /// One measured variant.
 pub struct Variant {
     /// `narrow` or `wide`.
     pub shape: &'static str,
     /// `inline` or `outline`.
     pub placement: &'static str,
-    /// `macro`, `floor`, `linux_saved_ret`, `linux_ret`, `macro_match`, `floor_match`.
+    /// `macro`, `floor`, `linux_saved_ret`, `linux_ret`, `macro_match`,
+    /// `floor_match`; for the wide leaf also `chained_macro` and
+    /// `chained_linux_saved_ret`.
     pub name: &'static str,
     /// Issue the call this many times.
     pub run: fn(u64),
@@ -766,10 +823,14 @@ variants! {
     wide inline linux_ret => wide_inline_linux_ret,
     wide inline macro_match => wide_inline_macro_match,
     wide inline floor_match => wide_inline_floor_match,
+    wide inline chained_macro => wide_inline_chained_macro,
+    wide inline chained_linux_saved_ret => wide_inline_chained_linux_saved_ret,
     wide outline macro => wide_outline_macro,
     wide outline floor => wide_outline_floor,
     wide outline linux_saved_ret => wide_outline_linux_saved_ret,
     wide outline linux_ret => wide_outline_linux_ret,
     wide outline macro_match => wide_outline_macro_match,
     wide outline floor_match => wide_outline_floor_match,
+    wide outline chained_macro => wide_outline_chained_macro,
+    wide outline chained_linux_saved_ret => wide_outline_chained_linux_saved_ret,
 }
