@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The one command behind docs/bench.md and docs/bench.svg:
+#
+#   scripts/bench.sh
+#
+# 1. builds the benchmarks with the stand-in instruction
+#    (RUSTFLAGS="--cfg seamcall_stub", in a target directory of its own so
+#    that a normal build's artifacts are never mixed with stub ones);
+# 2. runs the criterion benchmarks (benches/seamcall.rs);
+# 3. counts instructions per call with callgrind for the same variants
+#    (examples/bench_callgrind.rs, two iteration counts, differenced);
+# 4. measures the compile time of seamcall-core with and without the leaf
+#    catalog;
+# 5. writes docs/bench.md and docs/bench.svg from this run's numbers
+#    (scripts/bench_report.py).
+#
+# Needs valgrind, objdump and python3. Timings are only as quiet as the
+# machine: the load average is recorded at the start and the end.
+# SKIP_COMPILE_TIME=1 skips step 4 (the report then says so).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+base=${CARGO_TARGET_DIR:-$root/target}
+stub_dir=$base/seamcall-stub
+out=$base/bench-out
+rm -rf "$out"
+mkdir -p "$out"
+export CARGO_TERM_COLOR=never
+
+for tool in valgrind objdump python3; do
+    command -v "$tool" >/dev/null || { echo "error: $tool is needed" >&2; exit 1; }
+done
+
+{
+    echo "nproc	$(nproc)"
+    echo "cpu	$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    echo "rustc	$(rustc -V)"
+    echo "valgrind	$(valgrind --version)"
+    echo "commit	$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "date	$(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "load_start	$(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$out/machine.tsv"
+echo "== machine"; cat "$out/machine.tsv"
+
+stub() { RUSTFLAGS="--cfg seamcall_stub" CARGO_TARGET_DIR="$stub_dir" "$@"; }
+
+echo "== build (stub)"
+stub cargo build --release --bench seamcall --example bench_callgrind
+
+echo "== criterion"
+rm -rf "$stub_dir"/criterion/narrow_* "$stub_dir"/criterion/wide_*
+stub cargo bench --bench seamcall -- --noplot 2>&1 | tee "$out/criterion.log"
+for d in "$stub_dir"/criterion/narrow_* "$stub_dir"/criterion/wide_*; do
+    cp "$d/new/estimates.json" "$out/criterion-$(basename "$d").json"
+done
+
+echo "== callgrind"
+bin=$stub_dir/release/examples/bench_callgrind
+n1=200000
+n2=400000
+printf 'variant\tn1\tir1\tn2\tir2\n' >"$out/callgrind.tsv"
+for v in $("$bin" --list); do
+    irs=()
+    for n in $n1 $n2; do
+        valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" "$bin" "$v" "$n" 2>"$out/cg.err" \
+            || { cat "$out/cg.err" >&2; exit 1; }
+        irs+=("$(awk '/^summary:/ {print $2}' "$out/cg.out")")
+    done
+    printf '%s\t%s\t%s\t%s\t%s\n' "$v" $n1 "${irs[0]}" $n2 "${irs[1]}" | tee -a "$out/callgrind.tsv"
+done
+rm -f "$out/cg.out" "$out/cg.err"
+
+echo "== disassembly"
+objdump -d -C --no-show-raw-insn -M intel "$bin" >"$out/bench_callgrind.dis"
+
+if [ "${SKIP_COMPILE_TIME:-0}" != 1 ]; then
+    echo "== compile time of seamcall-core"
+    # Crate only: dependencies built once, then seamcall-core alone, cleaned
+    # and rebuilt per configuration. Clean: everything from nothing, in a
+    # fresh target directory.
+    ct_dir=$base/compile-time
+    printf 'config\tflags\tprofile\tscope\tseconds\n' >"$out/compile.tsv"
+    configs=("no catalog|--no-default-features" "catalog (default)|" "catalog + proposed + seamldr|--features proposed,seamldr")
+    if ! grep -q '^leaves' seamcall-core/Cargo.toml; then
+        configs=("no catalog feature in this tree|")
+    fi
+    timed() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'; }
+    for profile in dev release; do
+        pflag=(); [ $profile = release ] && pflag=(--release)
+        for c in "${configs[@]}"; do
+            name=${c%%|*}; flags=${c#*|}
+            # shellcheck disable=SC2086
+            CARGO_TARGET_DIR=$ct_dir cargo build -q -p seamcall-core "${pflag[@]}" $flags
+            CARGO_TARGET_DIR=$ct_dir cargo clean -q -p seamcall-core "${pflag[@]}"
+            # shellcheck disable=SC2086
+            s=$(timed env CARGO_TARGET_DIR="$ct_dir" cargo build -q -p seamcall-core "${pflag[@]}" $flags)
+            printf '%s\t%s\t%s\tcrate\t%s\n' "$name" "$flags" $profile "$s" | tee -a "$out/compile.tsv"
+        done
+    done
+    for c in "${configs[@]:0:2}"; do
+        name=${c%%|*}; flags=${c#*|}
+        rm -rf "$ct_dir-clean"
+        # shellcheck disable=SC2086
+        s=$(timed env CARGO_TARGET_DIR="$ct_dir-clean" cargo build -q -p seamcall-core $flags)
+        printf '%s\t%s\tdev\tclean\t%s\n' "$name" "$flags" "$s" | tee -a "$out/compile.tsv"
+    done
+    rm -rf "$ct_dir-clean"
+fi
+
+echo "load_end	$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.tsv"
+
+echo "== report"
+python3 scripts/bench_report.py "$out" docs
+echo "wrote docs/bench.md and docs/bench.svg"
