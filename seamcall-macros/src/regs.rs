@@ -123,7 +123,7 @@ impl Reg {
 }
 
 impl Reg {
-    /// The identifier of the `seamcall_core::Reg` variant (`Rcx`, `R8`, `Xmm3`).
+    /// The identifier of the `seamcall_core::leaves::Reg` variant (`Rcx`, `R8`, `Xmm3`).
     pub fn variant(self) -> String {
         let n = self.name();
         let mut c = n.chars();

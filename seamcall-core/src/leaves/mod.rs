@@ -31,6 +31,37 @@
 //!   `TDX_RND_NO_ENTROPY`, at most 10 attempts in all (`retry = 10`);
 //!   TDH.VP.ENTER and TDH.PHYMEM.PAGE.RDMD are not, as in Linux, nor are the
 //!   leaves Linux does not call.
+//!
+//! # The cross-check, and the keys it adds to `#[seamcall]`
+//!
+//! For a leaf and version the table knows, a declaration must bind in `in`
+//! only registers the leaf reads, in `out` only registers it may write, and
+//! must name every register it may write (XMM0–XMM15 included where the
+//! module may zero them) in `out` or `clobber`. The error names the leaf and
+//! the register: "TDH.VP.WR (leaf 43) writes R8 (previous value); add r8 to
+//! `out` or `clobber`". A register may be in both `in` and `clobber`: an
+//! input the leaf overwrites, whose new value is discarded.
+//!
+//! * `unchecked` skips the check. It is required where the table knows the
+//!   leaf but not what it writes (not in the module 1.5.01 audit) or not at
+//!   that version, and refused where the declaration matches the table
+//!   anyway. A leaf number the table does not know at all is not checked.
+//! * A leaf given as a path (`leaf = MY_LEAF`) is checked by a generated
+//!   `const` assertion against [`ABI`], with the same rules.
+//! * `retry = N`: re-issue while the status is exactly `TDX_RND_NO_ENTROPY`,
+//!   N attempts in all; `retry_busy` also re-issues on `TDX_OPERAND_BUSY`
+//!   (any operand). The first attempt is the plain block; the loop is a
+//!   second copy of it entered only on those statuses, so the success path
+//!   is what it is without `retry`.
+//! * `scrub`: after the outputs were taken, zero every output and clobbered
+//!   general register (RBX and RBP are restored by the block itself), as
+//!   Linux does after TDH.VP.ENTER so that guest values cannot be used
+//!   speculatively. A second small `asm!` block does it; it declares those
+//!   registers as its own outputs, so the compiler moves every result out of
+//!   them (into the return value, or the stack) before it runs. Values the
+//!   caller goes on to use are, of course, still somewhere. With SSE enabled
+//!   the compiler may copy results through XMM registers; like Linux, the
+//!   scrub covers the general registers.
 
 use core::fmt;
 
