@@ -27,13 +27,13 @@ pub(crate) fn row_of(leaf_word: u64) -> Option<LeafRow> {
     let name = exact
         .map(|e| e.name)
         .or(declared.map(|l| l.name))
-        .or(any_version().map(|e| e.name))?;
+        .or_else(|| any_version().map(|e| e.name))?;
     Some(LeafRow {
         name,
         reads: declared
             .map(|l| l.input_set())
             .or(exact.map(|e| e.reads))
-            .or(any_version().map(|e| e.reads))
+            .or_else(|| any_version().map(|e| e.reads))
             .unwrap_or(RegSet::of(&[])),
         writes: exact
             .and_then(|e| e.writes)

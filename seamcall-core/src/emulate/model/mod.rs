@@ -414,6 +414,8 @@ pub struct Model {
     rules: Vec<Rule>,
     calls: u64,
     leaf_calls: BTreeMap<u16, u64>,
+    /// [`allowed_writes`] per leaf word, looked up once.
+    allowed: BTreeMap<u32, RegSet>,
 }
 
 impl Default for Model {
@@ -436,13 +438,19 @@ pub(crate) struct Out {
     len: usize,
 }
 
+/// The registers a leaf and version may write (besides RAX), from the ABI
+/// table; empty for leaves it does not know.
+fn allowed_writes(leaf: u16, version: u8) -> RegSet {
+    row_of(u64::from(leaf) | u64::from(version) << 16)
+        .and_then(|r| r.writes)
+        .unwrap_or(RegSet::of(&[]))
+}
+
 impl Out {
-    fn new(leaf: u16, version: u8) -> Out {
+    fn new(leaf: u16, allowed: RegSet) -> Out {
         Out {
             leaf,
-            allowed: row_of(u64::from(leaf) | u64::from(version) << 16)
-                .and_then(|r| r.writes)
-                .unwrap_or(RegSet::of(&[])),
+            allowed,
             writes: [(Gpr::Rax, 0); 14],
             len: 0,
         }
@@ -551,6 +559,7 @@ impl Model {
             rules: Vec::new(),
             calls: 0,
             leaf_calls: BTreeMap::new(),
+            allowed: BTreeMap::new(),
         }
     }
 
@@ -798,7 +807,11 @@ impl Module for Model {
         };
         let injected = self.take_injection(leaf, nth);
         self.calls += 1;
-        let mut out = Out::new(leaf, version);
+        let allowed = *self
+            .allowed
+            .entry(u32::from(leaf) | u32::from(version) << 16)
+            .or_insert_with(|| allowed_writes(leaf, version));
+        let mut out = Out::new(leaf, allowed);
         let status = match injected {
             Some(Inject::VmFailInvalid) => return Outcome::VmFailInvalid,
             Some(Inject::Fault(trap)) => return Outcome::Fault(trap),
