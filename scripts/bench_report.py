@@ -16,7 +16,7 @@ import sys
 SHAPES = ["narrow", "wide"]
 PLACEMENTS = ["inline", "outline"]
 VARIANTS = ["macro", "floor", "linux_saved_ret", "linux_ret", "macro_match", "floor_match"]
-CHAINED = ["chained_macro", "chained_linux_saved_ret"]
+MEMORY = ["struct_macro", "struct_linux_saved_ret", "chained_macro", "chained_linux_saved_ret"]
 LABEL = {
     "macro": "(a) macro",
     "floor": "(b) floor",
@@ -24,8 +24,10 @@ LABEL = {
     "linux_ret": "(d) ret",
     "macro_match": "(a) + match",
     "floor_match": "(b) + match",
-    "chained_macro": "(a) chained",
-    "chained_linux_saved_ret": "(c) chained",
+    "struct_macro": "(a), struct in memory",
+    "struct_linux_saved_ret": "(c), struct in memory",
+    "chained_macro": "(a), struct, chained",
+    "chained_linux_saved_ret": "(c), struct, chained",
 }
 SHAPE_DESC = {
     "narrow": "TDH.MNG.RD shape: RCX, RDX in; R8 out",
@@ -43,7 +45,7 @@ def load(out):
     times, ci = {}, {}
     for s in SHAPES:
         for p in PLACEMENTS:
-            for v in VARIANTS + (CHAINED if s == "wide" else []):
+            for v in VARIANTS + (MEMORY if s == "wide" else []):
                 path = os.path.join(out, f"criterion-{s}_{p}_{v}.json")
                 with open(path) as f:
                     est = json.load(f)["median"]
@@ -252,7 +254,7 @@ def main():
     md.append("| group | variant | median | 95% CI of the median | instructions / call |")
     md.append("|---|---|---|---|---|")
     for s, p in groups:
-        for v in VARIANTS + (CHAINED if s == "wide" else []):
+        for v in VARIANTS + (MEMORY if s == "wide" else []):
             lo, hi = ci[(s, p, v)]
             md.append(
                 f"| {s}, {p} | {LABEL[v]} | {fmt_ns(t[(s, p, v)])} | {lo:.3f} – {hi:.3f} ns "
@@ -260,22 +262,35 @@ def main():
             )
     md.append("")
 
-    md.append("### Wide leaf, chained calls")
+    md.append("### Wide leaf, values in memory")
     md.append("")
     md.append(
-        "Above, the wide variants fill the register struct afresh before each call, as an exit "
-        "handler does before the next TDH.VP.ENTER, so the calls are independent. Here each call "
-        "takes the previous call's outputs from the struct instead, so every iteration waits for "
-        "the previous one's stores to reach its loads (store-to-load forwarding latency, the same "
-        "chain on both sides):"
+        "Above, the wide leaf's values are in registers, as the narrow leaf's are: the macro "
+        "and the floor take 13 register inputs and give 13 register outputs, while (c) and (d) "
+        "must fill the struct and read it back. When the caller's values live in a "
+        "`struct tdx_module_args` in memory anyway (KVM's vCPU state), both sides load and store "
+        "all 13; then the macro saves only the call, the pushes and the scrubbing. Two ways:"
     )
     md.append("")
-    md.append("| placement | (a) chained | (c) chained | (c) / (a) time | (c) / (a) instructions |")
-    md.append("|---|---|---|---|---|")
+    md.append(
+        "* *struct*: the struct is filled afresh before each call (13 stores of constants on both "
+        "sides, as an exit handler fills it before the next entry), so calls are independent;"
+    )
+    md.append(
+        "* *chained*: each call's inputs are the previous call's outputs, so every iteration "
+        "waits for the previous one's stores to reach its loads."
+    )
+    md.append("")
+    md.append("| placement | model | (a) | (c) | (c) / (a) time | (c) / (a) instructions |")
+    md.append("|---|---|---|---|---|---|")
     for p in PLACEMENTS:
-        a, c = t[("wide", p, "chained_macro")], t[("wide", p, "chained_linux_saved_ret")]
-        ia, ic = ir[("wide", p, "chained_macro")], ir[("wide", p, "chained_linux_saved_ret")]
-        md.append(f"| {p} | {fmt_ns(a)} | {fmt_ns(c)} | {c / a:.2f} | {ic / ia:.2f} |")
+        for model in ["struct", "chained"]:
+            a, c = t[("wide", p, f"{model}_macro")], t[("wide", p, f"{model}_linux_saved_ret")]
+            ia = ir[("wide", p, f"{model}_macro")]
+            ic = ir[("wide", p, f"{model}_linux_saved_ret")]
+            md.append(
+                f"| {p} | {model} | {fmt_ns(a)} | {fmt_ns(c)} | {c / a:.2f} | {ic / ia:.2f} |"
+            )
     md.append("")
 
     # Compile time.
@@ -330,10 +345,11 @@ def main():
     )
     md.append(
         "* The loops (`benches/support/variants.rs`) hide inputs from the optimizer and keep "
-        "outputs with empty `asm!` blocks on registers, so the harness adds no memory traffic; "
-        "the wide variants load their inputs from, and store their outputs to, a "
-        "`struct tdx_module_args` in memory, as KVM's vCPU state is. criterion and callgrind run "
-        "the very same loop functions."
+        "outputs with empty `asm!` blocks on registers, so the harness adds no memory traffic "
+        "of its own (criterion's `black_box` would add a store and a load per value, as much as "
+        "the call being measured). The Linux-style calls fill their struct from those registers "
+        "and read it back, as their callers must. criterion and callgrind run the very same loop "
+        "functions."
     )
     md.append("")
 

@@ -24,6 +24,17 @@
 //! For the wide leaf (d) is not a correct call (it moves 6 of the 13
 //! registers): it is measured as the least any struct-based call costs.
 //!
+//! Where the values live: in the variants above, as in the narrow ones, the
+//! caller has its inputs in registers and keeps the outputs in registers;
+//! the Linux-style calls must go through the struct. Two more pairs, macro
+//! against (c), put the wide leaf's values in a `struct tdx_module_args` in
+//! memory on both sides, as KVM's vCPU state is:
+//!
+//! | name | what |
+//! |---|---|
+//! | `struct_macro`, `struct_linux_saved_ret` | the struct is filled afresh before each call (calls independent) |
+//! | `chained_macro`, `chained_linux_saved_ret` | each call's inputs are the previous call's outputs, in the struct |
+//!
 //! Everything here runs only in a `RUSTFLAGS="--cfg seamcall_stub"` build:
 //! the real instruction faults outside SEAM root, and the floor carries no
 //! exception-table entry.
@@ -706,52 +717,164 @@ narrow_loop!(narrow_outline_floor_match, |t, f| matched(
     mng_rd_floor_outline(t, f)
 ));
 
-wide_loop!(wide_inline_macro, |a| {
+wide_loop!(wide_inline_struct_macro, |a| {
     let r = call_wide!(vp_enter_macro_inline, a);
     wide_parts(a, r)
 });
-wide_loop!(wide_inline_floor, |a| {
-    let r = call_wide!(vp_enter_floor_inline, a);
-    wide_parts(a, r)
-});
-wide_loop!(wide_inline_linux_saved_ret, |a| (
+wide_loop!(wide_inline_struct_linux_saved_ret, |a| (
     vp_enter_linux_saved_inline(a),
     0
 ));
-wide_loop!(wide_inline_linux_ret, |a| (vp_enter_linux_ret_inline(a), 0));
-wide_loop!(wide_inline_macro_match, |a| {
-    let r = call_wide!(vp_enter_macro_inline, a);
-    wide_matched(a, r)
-});
-wide_loop!(wide_inline_floor_match, |a| {
-    let r = call_wide!(vp_enter_floor_inline, a);
-    wide_matched(a, r)
-});
 
-wide_loop!(wide_outline_macro, |a| {
+wide_loop!(wide_outline_struct_macro, |a| {
     let r = call_wide!(vp_enter_macro_outline, a);
     wide_parts(a, r)
 });
-wide_loop!(wide_outline_floor, |a| {
-    let r = call_wide!(vp_enter_floor_outline, a);
-    wide_parts(a, r)
-});
-wide_loop!(wide_outline_linux_saved_ret, |a| (
+wide_loop!(wide_outline_struct_linux_saved_ret, |a| (
     vp_enter_linux_saved_outline(a),
     0
 ));
-wide_loop!(wide_outline_linux_ret, |a| (
-    vp_enter_linux_ret_outline(a),
-    0
+
+/// The wide leaf with its values in registers, as the narrow loops have
+/// them: 13 opaque inputs; the status and 13 outputs kept. The Linux-style
+/// calls fill a `struct tdx_module_args` from the inputs and read the
+/// outputs back from it, as their callers must.
+macro_rules! wide_reg_loop {
+    ($name:ident, |$v:ident| $body:expr) => {
+        #[inline(never)]
+        fn $name(iters: u64) {
+            require_stub();
+            for _ in 0..iters {
+                let $v: [u64; 13] = core::array::from_fn(|i| opaque(i as u64 + 1));
+                // SAFETY: a stub build (checked above): the instruction is a
+                // NOP and `xor eax, eax`; no module runs.
+                unsafe { $body };
+            }
+        }
+    };
+}
+
+/// Keep a status and 13 values (two blocks: `asm!` can take at most 13
+/// general registers).
+#[inline(always)]
+fn keep_wide(status: u64, o: [u64; 13]) {
+    // SAFETY: the templates are empty (comments); they read registers.
+    unsafe {
+        asm!(
+            "/* {0} {1} {2} {3} {4} {5} {6} */",
+            in(reg) status, in(reg) o[0], in(reg) o[1], in(reg) o[2], in(reg) o[3],
+            in(reg) o[4], in(reg) o[5],
+            options(nomem, nostack, preserves_flags)
+        );
+        asm!(
+            "/* {0} {1} {2} {3} {4} {5} {6} */",
+            in(reg) o[6], in(reg) o[7], in(reg) o[8], in(reg) o[9], in(reg) o[10],
+            in(reg) o[11], in(reg) o[12],
+            options(nomem, nostack, preserves_flags)
+        );
+    }
+}
+
+fn wide_array(o: Wide) -> [u64; 13] {
+    [
+        o.0, o.1, o.2, o.3, o.4, o.5, o.6, o.7, o.8, o.9, o.10, o.11, o.12,
+    ]
+}
+
+/// The wide `Result` kept as it comes: the 13 values, or the error.
+#[inline(always)]
+fn keep_wide_result(r: Result<Wide, SeamcallError>) {
+    match r {
+        Ok(o) => keep_wide(0, wide_array(o)),
+        Err(e) => keep(1, e.raw()),
+    }
+}
+
+/// As [`keep_wide_result`], with the error handled on a cold path.
+#[inline(always)]
+fn keep_wide_matched(r: Result<Wide, SeamcallError>) {
+    match r {
+        Ok(o) => keep_wide(0, wide_array(o)),
+        Err(e) => keep(1, on_error(e)),
+    }
+}
+
+/// Call a wide leaf with the 13 values of `v`.
+macro_rules! call_wide_v {
+    ($f:path, $v:expr) => {{
+        let v: [u64; 13] = $v;
+        $f(
+            v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
+        )
+    }};
+}
+
+/// A Linux-style call from registers: fill the struct, call, read it back.
+#[inline(always)]
+fn linux_from_regs(v: [u64; 13], call: impl FnOnce(&mut TdxModuleArgs) -> u64) {
+    let mut a = TdxModuleArgs {
+        rcx: v[0],
+        rdx: v[1],
+        r8: v[2],
+        r9: v[3],
+        r10: v[4],
+        r11: v[5],
+        r12: v[6],
+        r13: v[7],
+        r14: v[8],
+        r15: v[9],
+        rbx: v[10],
+        rdi: v[11],
+        rsi: v[12],
+    };
+    let ret = call(&mut a);
+    let o = [
+        a.rcx, a.rdx, a.r8, a.r9, a.r10, a.r11, a.r12, a.r13, a.r14, a.r15, a.rbx, a.rdi, a.rsi,
+    ];
+    keep_wide(ret, o);
+}
+
+wide_reg_loop!(wide_inline_macro, |v| keep_wide_result(call_wide_v!(
+    vp_enter_macro_inline,
+    v
+)));
+wide_reg_loop!(wide_inline_floor, |v| keep_wide_result(call_wide_v!(
+    vp_enter_floor_inline,
+    v
+)));
+wide_reg_loop!(wide_inline_linux_saved_ret, |v| linux_from_regs(v, |a| {
+    vp_enter_linux_saved_inline(a)
+}));
+wide_reg_loop!(wide_inline_linux_ret, |v| linux_from_regs(v, |a| {
+    vp_enter_linux_ret_inline(a)
+}));
+wide_reg_loop!(wide_inline_macro_match, |v| keep_wide_matched(
+    call_wide_v!(vp_enter_macro_inline, v)
 ));
-wide_loop!(wide_outline_macro_match, |a| {
-    let r = call_wide!(vp_enter_macro_outline, a);
-    wide_matched(a, r)
-});
-wide_loop!(wide_outline_floor_match, |a| {
-    let r = call_wide!(vp_enter_floor_outline, a);
-    wide_matched(a, r)
-});
+wide_reg_loop!(wide_inline_floor_match, |v| keep_wide_matched(
+    call_wide_v!(vp_enter_floor_inline, v)
+));
+
+wide_reg_loop!(wide_outline_macro, |v| keep_wide_result(call_wide_v!(
+    vp_enter_macro_outline,
+    v
+)));
+wide_reg_loop!(wide_outline_floor, |v| keep_wide_result(call_wide_v!(
+    vp_enter_floor_outline,
+    v
+)));
+wide_reg_loop!(wide_outline_linux_saved_ret, |v| linux_from_regs(v, |a| {
+    vp_enter_linux_saved_outline(a)
+}));
+wide_reg_loop!(wide_outline_linux_ret, |v| linux_from_regs(v, |a| {
+    vp_enter_linux_ret_outline(a)
+}));
+wide_reg_loop!(wide_outline_macro_match, |v| keep_wide_matched(
+    call_wide_v!(vp_enter_macro_outline, v)
+));
+wide_reg_loop!(wide_outline_floor_match, |v| keep_wide_matched(
+    call_wide_v!(vp_enter_floor_outline, v)
+));
 
 wide_chained_loop!(wide_inline_chained_macro, |a| {
     let r = call_wide!(vp_enter_macro_inline, a);
@@ -778,8 +901,8 @@ pub struct Variant {
     /// `inline` or `outline`.
     pub placement: &'static str,
     /// `macro`, `floor`, `linux_saved_ret`, `linux_ret`, `macro_match`,
-    /// `floor_match`; for the wide leaf also `chained_macro` and
-    /// `chained_linux_saved_ret`.
+    /// `floor_match`; for the wide leaf also `struct_macro`,
+    /// `struct_linux_saved_ret`, `chained_macro`, `chained_linux_saved_ret`.
     pub name: &'static str,
     /// Issue the call this many times.
     pub run: fn(u64),
@@ -823,6 +946,8 @@ variants! {
     wide inline linux_ret => wide_inline_linux_ret,
     wide inline macro_match => wide_inline_macro_match,
     wide inline floor_match => wide_inline_floor_match,
+    wide inline struct_macro => wide_inline_struct_macro,
+    wide inline struct_linux_saved_ret => wide_inline_struct_linux_saved_ret,
     wide inline chained_macro => wide_inline_chained_macro,
     wide inline chained_linux_saved_ret => wide_inline_chained_linux_saved_ret,
     wide outline macro => wide_outline_macro,
@@ -831,6 +956,8 @@ variants! {
     wide outline linux_ret => wide_outline_linux_ret,
     wide outline macro_match => wide_outline_macro_match,
     wide outline floor_match => wide_outline_floor_match,
+    wide outline struct_macro => wide_outline_struct_macro,
+    wide outline struct_linux_saved_ret => wide_outline_struct_linux_saved_ret,
     wide outline chained_macro => wide_outline_chained_macro,
     wide outline chained_linux_saved_ret => wide_outline_chained_linux_saved_ret,
 }
