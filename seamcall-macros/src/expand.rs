@@ -332,7 +332,8 @@ pub fn expand(decl: &Decl) -> TokenStream {
 
     let outs: Vec<Ident> = decl.outputs.iter().map(|r| out_ident(*r)).collect();
     let call = match decl.retry {
-        None => quote! {
+        // One attempt in all is no retry.
+        None | Some(1) => quote! {
             #asm
         },
         Some(n) => {
@@ -368,7 +369,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
                     #asm
                     (#status, #(#outs,)*)
                 };
-                let (#status, #(#outs,)*) = if #again && 1 < #n {
+                let (#status, #(#outs,)*) = if #again {
                     let mut __seamcall_attempt: u32 = 1;
                     loop {
                         __seamcall_attempt += 1;
