@@ -68,7 +68,7 @@ pub unsafe fn codegen_mng_rd_floor(tdr: u64, field: u64) -> Result<u64, Seamcall
 fn main() {
     // Keep both symbols referenced; never called (the instruction faults
     // outside SEAM).
-    let f: [unsafe fn(u64, u64) -> Result<u64, SeamcallError>; 2] =
-        [codegen_mng_rd_macro, codegen_mng_rd_floor];
+    type Leaf = unsafe fn(u64, u64) -> Result<u64, SeamcallError>;
+    let f: [Leaf; 2] = [codegen_mng_rd_macro, codegen_mng_rd_floor];
     println!("{:p} {:p}", f[0] as *const (), f[1] as *const ());
 }

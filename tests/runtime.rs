@@ -87,23 +87,24 @@ fn wide_set(r: &mut Regs, v: [u64; 13]) {
     ] = v;
 }
 
-fn tuple13(
-    t: (
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-    ),
-) -> [u64; 13] {
+/// The wide leaf's success value.
+type Wide13 = (
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+);
+
+fn tuple13(t: Wide13) -> [u64; 13] {
     [
         t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, t.8, t.9, t.10, t.11, t.12,
     ]
