@@ -4,9 +4,12 @@
 #   scripts/bench.sh
 #
 # 1. builds the benchmarks with the stand-in instruction
-#    (RUSTFLAGS="--cfg seamcall_stub", in a target directory of its own so
-#    that a normal build's artifacts are never mixed with stub ones);
-# 2. runs the criterion benchmarks (benches/seamcall.rs);
+#    (RUSTFLAGS="--cfg seamcall_stub -C llvm-args=-align-loops=64", in a
+#    target directory of its own so that a normal build's artifacts are
+#    never mixed with stub ones);
+# 2. runs the criterion benchmarks (benches/seamcall.rs), then the same
+#    variants again interleaved, round after round, for ratios that a
+#    changing machine load cannot skew;
 # 3. counts instructions per call with callgrind for the same variants
 #    (examples/bench_callgrind.rs, two iteration counts, differenced);
 # 4. measures the compile time of seamcall-core with and without the leaf
@@ -40,17 +43,24 @@ done
     echo "commit	$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "date	$(date -u +%Y-%m-%dT%H:%MZ)"
     echo "load_start	$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "rustflags	--cfg seamcall_stub -C llvm-args=-align-loops=64"
 } >"$out/machine.tsv"
 echo "== machine"; cat "$out/machine.tsv"
 
-stub() { RUSTFLAGS="--cfg seamcall_stub" CARGO_TARGET_DIR="$stub_dir" "$@"; }
+# Loops aligned to 64 bytes: where the linker happens to put each loop
+# otherwise moves its time by up to a third on this machine (the same
+# instructions, 2 bytes apart in encoding, measured 1.80 against 1.47 ns),
+# which would be measuring code placement, not the variants.
+stub_flags="--cfg seamcall_stub -C llvm-args=-align-loops=64"
+stub() { RUSTFLAGS="$stub_flags" CARGO_TARGET_DIR="$stub_dir" "$@"; }
 
 echo "== build (stub)"
 stub cargo build --release --bench seamcall --example bench_callgrind
 
 echo "== criterion"
 rm -rf "$stub_dir"/criterion/narrow_* "$stub_dir"/criterion/wide_*
-stub cargo bench --bench seamcall -- --noplot 2>&1 | tee "$out/criterion.log"
+SEAMCALL_BENCH_INTERLEAVED="$out/interleaved.tsv" \
+    stub cargo bench --bench seamcall -- --noplot 2>&1 | tee "$out/criterion.log"
 for d in "$stub_dir"/criterion/narrow_* "$stub_dir"/criterion/wide_*; do
     cp "$d/new/estimates.json" "$out/criterion-$(basename "$d").json"
 done
@@ -85,7 +95,15 @@ if [ "${SKIP_COMPILE_TIME:-0}" != 1 ]; then
     if ! grep -q '^leaves' seamcall-core/Cargo.toml; then
         configs=("no catalog feature in this tree|")
     fi
-    timed() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'; }
+    # Seconds the command took; its output goes to ct.log, and a failure
+    # stops the script.
+    timed() {
+        local t0 t1
+        t0=$(date +%s.%N)
+        "$@" >"$out/ct.log" 2>&1 || { cat "$out/ct.log" >&2; return 1; }
+        t1=$(date +%s.%N)
+        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
+    }
     for profile in dev release; do
         pflag=(); [ $profile = release ] && pflag=(--release)
         for c in "${configs[@]}"; do
@@ -94,7 +112,7 @@ if [ "${SKIP_COMPILE_TIME:-0}" != 1 ]; then
             CARGO_TARGET_DIR=$ct_dir cargo build -q -p seamcall-core "${pflag[@]}" $flags
             CARGO_TARGET_DIR=$ct_dir cargo clean -q -p seamcall-core "${pflag[@]}"
             # shellcheck disable=SC2086
-            s=$(timed env CARGO_TARGET_DIR="$ct_dir" cargo build -q -p seamcall-core "${pflag[@]}" $flags)
+            s=$(timed env CARGO_TARGET_DIR="$ct_dir" cargo build -q -p seamcall-core "${pflag[@]}" $flags) || exit 1
             printf '%s\t%s\t%s\tcrate\t%s\n' "$name" "$flags" $profile "$s" | tee -a "$out/compile.tsv"
         done
     done
@@ -102,10 +120,10 @@ if [ "${SKIP_COMPILE_TIME:-0}" != 1 ]; then
         name=${c%%|*}; flags=${c#*|}
         rm -rf "$ct_dir-clean"
         # shellcheck disable=SC2086
-        s=$(timed env CARGO_TARGET_DIR="$ct_dir-clean" cargo build -q -p seamcall-core $flags)
+        s=$(timed env CARGO_TARGET_DIR="$ct_dir-clean" cargo build -q -p seamcall-core $flags) || exit 1
         printf '%s\t%s\tdev\tclean\t%s\n' "$name" "$flags" "$s" | tee -a "$out/compile.tsv"
     done
-    rm -rf "$ct_dir-clean"
+    rm -rf "$ct_dir-clean" "$out/ct.log"
 fi
 
 echo "load_end	$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.tsv"

@@ -34,6 +34,7 @@
 //! |---|---|
 //! | `struct_macro`, `struct_linux_saved_ret` | the struct is filled afresh before each call (calls independent) |
 //! | `chained_macro`, `chained_linux_saved_ret` | each call's inputs are the previous call's outputs, in the struct |
+//! | `struct_macro_ptr`, `chained_macro_ptr` (out of line only) | as above, (a) inlined into a function that takes the struct by pointer, like Linux's `tdh_vp_enter()` |
 //!
 //! Everything here runs only in a `RUSTFLAGS="--cfg seamcall_stub"` build:
 //! the real instruction faults outside SEAM root, and the floor carries no
@@ -894,6 +895,34 @@ wide_chained_loop!(wide_outline_chained_linux_saved_ret, |a| (
     0
 ));
 
+/// (a) out of line as a caller whose values live in the struct writes it:
+/// the leaf inlined into a function that takes the struct by pointer and
+/// returns the status, the signature of Linux's `tdh_vp_enter()`.
+///
+/// # Safety
+///
+/// Stub builds only.
+#[inline(never)]
+pub unsafe fn vp_enter_macro_ptr(a: &mut TdxModuleArgs) -> u64 {
+    // SAFETY: forwarded contract.
+    match unsafe { call_wide!(vp_enter_macro_inline, a) } {
+        Ok(o) => {
+            store_wide(a, o);
+            0
+        }
+        Err(e) => e.raw(),
+    }
+}
+
+wide_loop!(wide_outline_struct_macro_ptr, |a| (
+    vp_enter_macro_ptr(a),
+    0
+));
+wide_chained_loop!(wide_outline_chained_macro_ptr, |a| (
+    vp_enter_macro_ptr(a),
+    0
+));
+
 /// One measured variant.
 pub struct Variant {
     /// `narrow` or `wide`.
@@ -902,7 +931,8 @@ pub struct Variant {
     pub placement: &'static str,
     /// `macro`, `floor`, `linux_saved_ret`, `linux_ret`, `macro_match`,
     /// `floor_match`; for the wide leaf also `struct_macro`,
-    /// `struct_linux_saved_ret`, `chained_macro`, `chained_linux_saved_ret`.
+    /// `struct_linux_saved_ret`, `chained_macro`, `chained_linux_saved_ret`,
+    /// and out of line `struct_macro_ptr`, `chained_macro_ptr`.
     pub name: &'static str,
     /// Issue the call this many times.
     pub run: fn(u64),
@@ -959,5 +989,7 @@ variants! {
     wide outline struct_macro => wide_outline_struct_macro,
     wide outline struct_linux_saved_ret => wide_outline_struct_linux_saved_ret,
     wide outline chained_macro => wide_outline_chained_macro,
+    wide outline struct_macro_ptr => wide_outline_struct_macro_ptr,
+    wide outline chained_macro_ptr => wide_outline_chained_macro_ptr,
     wide outline chained_linux_saved_ret => wide_outline_chained_linux_saved_ret,
 }
