@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use seamcall_core::emulate::{self, Gpr, Module, Outcome, Recorder, Regs};
+use seamcall_core::emulate::{self, Module, Outcome, Recorder, Reg, Regs};
 use seamcall_core::{seamcall, ErrorKind, SeamcallError, TdxStatus, Trap};
 
 /// How a test leaf uses its register.
@@ -16,29 +16,13 @@ enum Mode {
     InOut,
 }
 
-/// Leaf numbers: 1000 + 3 * index + mode. No real leaf has them.
+/// Leaf numbers: 1000 + 3 * (index in [`Reg::OPERANDS`]) + mode. No real
+/// leaf has them.
 const FIRST: u16 = 1000;
 
-/// The registers an operand may be, in the order of the declarations below.
-const OPERANDS: [Gpr; 13] = [
-    Gpr::Rcx,
-    Gpr::Rdx,
-    Gpr::Rbx,
-    Gpr::Rsi,
-    Gpr::Rdi,
-    Gpr::R8,
-    Gpr::R9,
-    Gpr::R10,
-    Gpr::R11,
-    Gpr::R12,
-    Gpr::R13,
-    Gpr::R14,
-    Gpr::R15,
-];
-
-fn decode(leaf: u16) -> Option<(Gpr, Mode)> {
+fn decode(leaf: u16) -> Option<(Reg, Mode)> {
     let i = leaf.checked_sub(FIRST)? as usize;
-    let reg = *OPERANDS.get(i / 3)?;
+    let reg = *Reg::OPERANDS.get(i / 3)?;
     let mode = [Mode::In, Mode::Out, Mode::InOut][i % 3];
     Some((reg, mode))
 }
@@ -77,7 +61,7 @@ reg_leaves! {
 }
 
 /// The value an output leaf returns for register `r`.
-fn out_value(r: Gpr) -> u64 {
+fn out_value(r: Reg) -> u64 {
     0x0123_4567_89ab_cd00 | r as u64
 }
 
@@ -87,7 +71,7 @@ fn out_value(r: Gpr) -> u64 {
 #[derive(Default)]
 struct RegModule {
     expect: u64,
-    seen: Vec<(Gpr, Mode, u64)>,
+    seen: Vec<(Reg, Mode, u64)>,
     tag: u64,
 }
 
@@ -97,13 +81,14 @@ impl Module for RegModule {
             regs.rax = TdxStatus::OPERAND_INVALID.raw();
             return Outcome::Return;
         };
-        let v = regs.get(r);
+        let v = regs.get(r).expect("an operand register is in Regs");
         self.seen.push((r, mode, v));
-        match mode {
-            Mode::In => {}
+        let held = match mode {
+            Mode::In => true,
             Mode::Out => regs.set(r, out_value(r) ^ self.tag),
             Mode::InOut => regs.set(r, !v ^ self.tag),
-        }
+        };
+        assert!(held, "an operand register is in Regs");
         regs.rax = if mode == Mode::In && v != self.expect {
             TdxStatus::OPERAND_INVALID.raw() | 1
         } else {
@@ -117,24 +102,29 @@ type In = unsafe fn(u64) -> Result<(), SeamcallError>;
 type OutF = unsafe fn() -> Result<u64, SeamcallError>;
 type InOut = unsafe fn(u64) -> Result<u64, SeamcallError>;
 
-const FNS: [(Gpr, In, OutF, InOut); 13] = [
-    (Gpr::Rcx, rcx::input, rcx::output, rcx::inout),
-    (Gpr::Rdx, rdx::input, rdx::output, rdx::inout),
-    (Gpr::Rbx, rbx::input, rbx::output, rbx::inout),
-    (Gpr::Rsi, rsi::input, rsi::output, rsi::inout),
-    (Gpr::Rdi, rdi::input, rdi::output, rdi::inout),
-    (Gpr::R8, r8::input, r8::output, r8::inout),
-    (Gpr::R9, r9::input, r9::output, r9::inout),
-    (Gpr::R10, r10::input, r10::output, r10::inout),
-    (Gpr::R11, r11::input, r11::output, r11::inout),
-    (Gpr::R12, r12::input, r12::output, r12::inout),
-    (Gpr::R13, r13::input, r13::output, r13::inout),
-    (Gpr::R14, r14::input, r14::output, r14::inout),
-    (Gpr::R15, r15::input, r15::output, r15::inout),
+const FNS: [(Reg, In, OutF, InOut); 13] = [
+    (Reg::Rcx, rcx::input, rcx::output, rcx::inout),
+    (Reg::Rdx, rdx::input, rdx::output, rdx::inout),
+    (Reg::Rbx, rbx::input, rbx::output, rbx::inout),
+    (Reg::Rsi, rsi::input, rsi::output, rsi::inout),
+    (Reg::Rdi, rdi::input, rdi::output, rdi::inout),
+    (Reg::R8, r8::input, r8::output, r8::inout),
+    (Reg::R9, r9::input, r9::output, r9::inout),
+    (Reg::R10, r10::input, r10::output, r10::inout),
+    (Reg::R11, r11::input, r11::output, r11::inout),
+    (Reg::R12, r12::input, r12::output, r12::inout),
+    (Reg::R13, r13::input, r13::output, r13::inout),
+    (Reg::R14, r14::input, r14::output, r14::inout),
+    (Reg::R15, r15::input, r15::output, r15::inout),
 ];
 
 #[test]
 fn every_register_as_input_output_and_inout() {
+    assert_eq!(
+        FNS.map(|f| f.0),
+        Reg::OPERANDS,
+        "FNS in the order of decode"
+    );
     let mut m = Recorder::new(RegModule {
         expect: 0xfeed_f00d_0000_0001,
         ..RegModule::default()
@@ -163,7 +153,7 @@ fn every_register_as_input_output_and_inout() {
             Mode::Out => {}
             Mode::InOut => assert_eq!(*v, 0x1111_2222_3333_4444),
         }
-        let expected: Vec<Gpr> = if *mode == Mode::In { vec![] } else { vec![*r] };
+        let expected: Vec<Reg> = if *mode == Mode::In { vec![] } else { vec![*r] };
         assert_eq!(call.changed(), expected, "{call}");
     }
 }
@@ -295,8 +285,8 @@ fn raw_seamcall(regs: &mut Regs) -> u64 {
 
 fn distinct_regs() -> Regs {
     let mut r = Regs::default();
-    for (i, g) in Gpr::ALL.into_iter().enumerate() {
-        r.set(g, 0xa5a5_0000_0000_0000 | (i as u64) << 8 | 0x11);
+    for (i, g) in Regs::REGS.into_iter().enumerate() {
+        assert!(r.set(g, 0xa5a5_0000_0000_0000 | (i as u64) << 8 | 0x11));
     }
     r.rax = 2000; // the leaf word: leaf 2000, version 0
     r
@@ -369,17 +359,17 @@ impl Scribbler {
 
 impl Module for Scribbler {
     fn seamcall(&mut self, regs: &mut Regs) -> Outcome {
-        use Gpr::*;
-        let writes: &[Gpr] = match regs.leaf() {
+        use Reg::*;
+        let writes: &[Reg] = match regs.leaf() {
             1100 => &[
                 R8, R9, Rbx, Rcx, Rdx, R10, R11, Rsi, Rdi, R12, R13, R14, R15,
             ],
             1101 => &[R8, Rdx, Rcx, R9, R10, R11],
             _ => &[],
         };
-        for r in writes {
+        for &r in writes {
             let v = self.next();
-            regs.set(*r, v);
+            assert!(regs.set(r, v), "{r} is not in Regs");
         }
         regs.rax = 0;
         Outcome::Return

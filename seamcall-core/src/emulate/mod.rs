@@ -73,6 +73,7 @@ mod trap;
 use core::fmt;
 
 pub use crate::error::Trap;
+pub use crate::leaves::Reg;
 pub use leaf_names::leaf_name;
 pub use recorder::{Call, Recorder};
 pub use trap::{install, with_module};
@@ -81,7 +82,11 @@ pub use trap::{install, with_module};
 /// them on entry and leaves them on return.
 ///
 /// RSP and RBP are not here: no leaf takes an operand in them, and the
-/// emulator never changes them.
+/// emulator never changes them; nor are the XMM registers. To name a
+/// register, as in tables and assertions, use [`Reg`] (the catalog's
+/// register type, [`crate::leaves::Reg`]): [`Regs::get`], [`Regs::get_mut`]
+/// and [`Regs::set`] take one and answer `None` (or `false`) for a register
+/// `Regs` does not hold; [`Regs::REGS`] lists those it holds.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[allow(missing_docs)] // the fields are the registers they are named after
 pub struct Regs {
@@ -101,130 +106,113 @@ pub struct Regs {
     pub r15: u64,
 }
 
-/// One of the registers of [`Regs`], to name a register in tables and
-/// assertions.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
-#[allow(missing_docs)]
-pub enum Gpr {
-    Rax,
-    Rcx,
-    Rdx,
-    Rbx,
-    Rsi,
-    Rdi,
-    R8,
-    R9,
-    R10,
-    R11,
-    R12,
-    R13,
-    R14,
-    R15,
-}
-
-impl Gpr {
-    /// Every register of [`Regs`], in field order.
-    pub const ALL: [Gpr; 14] = [
-        Gpr::Rax,
-        Gpr::Rcx,
-        Gpr::Rdx,
-        Gpr::Rbx,
-        Gpr::Rsi,
-        Gpr::Rdi,
-        Gpr::R8,
-        Gpr::R9,
-        Gpr::R10,
-        Gpr::R11,
-        Gpr::R12,
-        Gpr::R13,
-        Gpr::R14,
-        Gpr::R15,
-    ];
-
-    /// The lower-case name, as `asm!` and the declarations spell it.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Gpr::Rax => "rax",
-            Gpr::Rcx => "rcx",
-            Gpr::Rdx => "rdx",
-            Gpr::Rbx => "rbx",
-            Gpr::Rsi => "rsi",
-            Gpr::Rdi => "rdi",
-            Gpr::R8 => "r8",
-            Gpr::R9 => "r9",
-            Gpr::R10 => "r10",
-            Gpr::R11 => "r11",
-            Gpr::R12 => "r12",
-            Gpr::R13 => "r13",
-            Gpr::R14 => "r14",
-            Gpr::R15 => "r15",
-        }
-    }
-
-    /// The register with that lower-case name.
-    pub fn from_name(name: &str) -> Option<Gpr> {
-        Gpr::ALL.into_iter().find(|g| g.name() == name)
-    }
-}
-
-impl fmt::Display for Gpr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 impl Regs {
-    /// The value of one register.
-    pub const fn get(&self, r: Gpr) -> u64 {
-        match r {
-            Gpr::Rax => self.rax,
-            Gpr::Rcx => self.rcx,
-            Gpr::Rdx => self.rdx,
-            Gpr::Rbx => self.rbx,
-            Gpr::Rsi => self.rsi,
-            Gpr::Rdi => self.rdi,
-            Gpr::R8 => self.r8,
-            Gpr::R9 => self.r9,
-            Gpr::R10 => self.r10,
-            Gpr::R11 => self.r11,
-            Gpr::R12 => self.r12,
-            Gpr::R13 => self.r13,
-            Gpr::R14 => self.r14,
-            Gpr::R15 => self.r15,
+    /// The registers `Regs` holds, in field order (which is encoding order):
+    /// RAX, then [`Reg::OPERANDS`].
+    pub const REGS: [Reg; 14] = {
+        let mut all = [Reg::Rax; 14];
+        let mut i = 0;
+        while i < Reg::OPERANDS.len() {
+            all[i + 1] = Reg::OPERANDS[i];
+            i += 1;
+        }
+        all
+    };
+
+    /// The value of register `r`, or `None` for a register `Regs` does not
+    /// hold (RSP, RBP and the XMM registers; see [`Regs::REGS`]).
+    pub const fn get(&self, r: Reg) -> Option<u64> {
+        Some(match r {
+            Reg::Rax => self.rax,
+            Reg::Rcx => self.rcx,
+            Reg::Rdx => self.rdx,
+            Reg::Rbx => self.rbx,
+            Reg::Rsi => self.rsi,
+            Reg::Rdi => self.rdi,
+            Reg::R8 => self.r8,
+            Reg::R9 => self.r9,
+            Reg::R10 => self.r10,
+            Reg::R11 => self.r11,
+            Reg::R12 => self.r12,
+            Reg::R13 => self.r13,
+            Reg::R14 => self.r14,
+            Reg::R15 => self.r15,
+            _ => return None,
+        })
+    }
+
+    /// A mutable reference to register `r`, or `None` for a register `Regs`
+    /// does not hold (RSP, RBP and the XMM registers).
+    pub fn get_mut(&mut self, r: Reg) -> Option<&mut u64> {
+        Some(match r {
+            Reg::Rax => &mut self.rax,
+            Reg::Rcx => &mut self.rcx,
+            Reg::Rdx => &mut self.rdx,
+            Reg::Rbx => &mut self.rbx,
+            Reg::Rsi => &mut self.rsi,
+            Reg::Rdi => &mut self.rdi,
+            Reg::R8 => &mut self.r8,
+            Reg::R9 => &mut self.r9,
+            Reg::R10 => &mut self.r10,
+            Reg::R11 => &mut self.r11,
+            Reg::R12 => &mut self.r12,
+            Reg::R13 => &mut self.r13,
+            Reg::R14 => &mut self.r14,
+            Reg::R15 => &mut self.r15,
+            _ => return None,
+        })
+    }
+
+    /// Set register `r` to `value`. Returns whether `Regs` holds `r`: for
+    /// RSP, RBP and the XMM registers nothing changes and it returns `false`
+    /// (the emulator never writes those back to the caller).
+    pub fn set(&mut self, r: Reg, value: u64) -> bool {
+        match self.get_mut(r) {
+            Some(slot) => {
+                *slot = value;
+                true
+            }
+            None => false,
         }
     }
 
-    /// A mutable reference to one register.
-    pub fn get_mut(&mut self, r: Gpr) -> &mut u64 {
-        match r {
-            Gpr::Rax => &mut self.rax,
-            Gpr::Rcx => &mut self.rcx,
-            Gpr::Rdx => &mut self.rdx,
-            Gpr::Rbx => &mut self.rbx,
-            Gpr::Rsi => &mut self.rsi,
-            Gpr::Rdi => &mut self.rdi,
-            Gpr::R8 => &mut self.r8,
-            Gpr::R9 => &mut self.r9,
-            Gpr::R10 => &mut self.r10,
-            Gpr::R11 => &mut self.r11,
-            Gpr::R12 => &mut self.r12,
-            Gpr::R13 => &mut self.r13,
-            Gpr::R14 => &mut self.r14,
-            Gpr::R15 => &mut self.r15,
-        }
-    }
-
-    /// Set one register.
-    pub fn set(&mut self, r: Gpr, value: u64) {
-        *self.get_mut(r) = value;
-    }
-
-    /// The registers whose values differ between `self` and `other`.
-    pub fn changed(&self, other: &Regs) -> impl Iterator<Item = Gpr> + '_ {
-        let other = *other;
-        Gpr::ALL
+    /// The registers whose values differ between `self` and `other`, in
+    /// encoding order.
+    pub fn changed(&self, other: &Regs) -> impl Iterator<Item = Reg> {
+        let other = other.values();
+        Regs::REGS
             .into_iter()
-            .filter(move |r| self.get(*r) != other.get(*r))
+            .zip(self.values().into_iter().zip(other))
+            .filter_map(|(r, (a, b))| (a != b).then_some(r))
+    }
+
+    /// The values of [`Regs::REGS`], in that order.
+    pub(crate) const fn values(&self) -> [u64; 14] {
+        [
+            self.rax, self.rcx, self.rdx, self.rbx, self.rsi, self.rdi, self.r8, self.r9, self.r10,
+            self.r11, self.r12, self.r13, self.r14, self.r15,
+        ]
+    }
+
+    /// The registers with the values of [`Regs::REGS`], in that order.
+    pub(crate) const fn from_values(v: [u64; 14]) -> Regs {
+        let [rax, rcx, rdx, rbx, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15] = v;
+        Regs {
+            rax,
+            rcx,
+            rdx,
+            rbx,
+            rsi,
+            rdi,
+            r8,
+            r9,
+            r10,
+            r11,
+            r12,
+            r13,
+            r14,
+            r15,
+        }
     }
 
     /// The leaf number (RAX bits 15:0) of a leaf word.
@@ -241,8 +229,8 @@ impl Regs {
 impl fmt::Debug for Regs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("Regs");
-        for r in Gpr::ALL {
-            s.field(r.name(), &format_args!("{:#x}", self.get(r)));
+        for (r, v) in Regs::REGS.into_iter().zip(self.values()) {
+            s.field(r.name(), &format_args!("{v:#x}"));
         }
         s.finish()
     }
@@ -283,5 +271,37 @@ pub trait Module {
 impl<F: FnMut(&mut Regs) -> Outcome> Module for F {
     fn seamcall(&mut self, regs: &mut Regs) -> Outcome {
         self(regs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regs_by_register() {
+        let mut r = Regs::default();
+        for (i, reg) in Regs::REGS.into_iter().enumerate() {
+            assert!(r.set(reg, i as u64 + 1));
+        }
+        assert_eq!(r.values(), core::array::from_fn(|i| i as u64 + 1));
+        assert_eq!(Regs::from_values(r.values()), r);
+        assert_eq!((r.rax, r.rdi, r.r15), (1, 6, 14), "REGS is in field order");
+        for reg in Reg::ALL {
+            assert_eq!(r.get(reg).is_some(), Regs::REGS.contains(&reg), "{reg}");
+        }
+        for reg in [Reg::Rsp, Reg::Rbp, Reg::Xmm0, Reg::Xmm15] {
+            let before = r;
+            assert_eq!(r.get(reg), None);
+            assert_eq!(r.get_mut(reg), None);
+            assert!(!r.set(reg, 0xdead), "{reg}");
+            assert_eq!(r, before, "{reg}");
+        }
+        *r.get_mut(Reg::R9).expect("R9 is in Regs") = 0x99;
+        let mut other = r;
+        other.rcx = 0;
+        other.r9 = 0;
+        assert_eq!(r.changed(&other).collect::<Vec<_>>(), [Reg::Rcx, Reg::R9]);
+        assert!(format!("{r:?}").starts_with("Regs { rax: 0x1, rcx: 0x2,"));
     }
 }

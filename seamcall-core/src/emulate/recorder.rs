@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::leaf_names::{gprs, row_of};
-use super::{Gpr, Module, Outcome, Regs};
+use super::{Module, Outcome, Reg, Regs};
 use crate::status::TdxStatus;
 
 /// One `SEAMCALL` as a [`Recorder`] saw it.
@@ -29,11 +29,12 @@ pub struct Call {
 }
 
 impl Call {
-    /// The registers other than RAX whose value the call changed.
-    pub fn changed(&self) -> Vec<Gpr> {
+    /// The registers other than RAX whose value the call changed, in
+    /// encoding order.
+    pub fn changed(&self) -> Vec<Reg> {
         self.inputs
             .changed(&self.outputs)
-            .filter(|r| *r != Gpr::Rax)
+            .filter(|r| *r != Reg::Rax)
             .collect()
     }
 
@@ -42,15 +43,18 @@ impl Call {
         u64::from(self.leaf) | u64::from(self.version) << 16
     }
 
-    /// The registers the leaf takes its operands in, where the leaf is known.
-    pub fn input_regs(&self) -> Option<Vec<Gpr>> {
+    /// The registers the leaf takes its operands in, where the leaf is known,
+    /// in encoding order.
+    pub fn input_regs(&self) -> Option<Vec<Reg>> {
         row_of(self.leaf_word()).map(|r| gprs(r.reads))
     }
 
     /// The registers the module may write for this leaf and version
     /// (besides RAX), where known: module 1.5.01's audited set, or the leaf
-    /// catalog's declaration for leaves the audit does not cover.
-    pub fn write_regs(&self) -> Option<Vec<Gpr>> {
+    /// catalog's declaration for leaves the audit does not cover. Only the
+    /// registers [`Regs`] holds are listed (not the XMM registers
+    /// TDH.VP.ENTER may zero), in encoding order.
+    pub fn write_regs(&self) -> Option<Vec<Reg>> {
         row_of(self.leaf_word()).and_then(|r| r.writes).map(gprs)
     }
 }
@@ -69,16 +73,19 @@ impl fmt::Display for Call {
             write!(f, " v{}", self.version)?;
         }
         f.write_str("(")?;
-        let inputs = self.input_regs().unwrap_or_else(|| Gpr::ALL[1..].to_vec());
-        for (i, r) in inputs.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
+        let inputs = self.input_regs().unwrap_or_else(|| Reg::OPERANDS.to_vec());
+        let mut sep = "";
+        for r in inputs {
+            if let Some(v) = self.inputs.get(r) {
+                write!(f, "{sep}{r}={v:#x}")?;
+                sep = ", ";
             }
-            write!(f, "{}={:#x}", r, self.inputs.get(*r))?;
         }
         f.write_str(") ->")?;
         for r in self.changed() {
-            write!(f, " {}={:#x}", r, self.outputs.get(r))?;
+            if let Some(v) = self.outputs.get(r) {
+                write!(f, " {r}={v:#x}")?;
+            }
         }
         match self.outcome {
             Outcome::Return => write!(f, " {}", self.status),

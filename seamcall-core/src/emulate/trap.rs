@@ -228,8 +228,8 @@ static INSTALL_AT_START: extern "C" fn() = {
     install_at_start
 };
 
-/// Indexes into `uc_mcontext.gregs` for the registers of [`Regs`], in field
-/// order.
+/// Indexes into `uc_mcontext.gregs` for the registers of [`Regs`], in the
+/// order of [`Regs::REGS`].
 const GREGS: [c_int; 14] = [
     libc::REG_RAX,
     libc::REG_RCX,
@@ -248,28 +248,12 @@ const GREGS: [c_int; 14] = [
 ];
 
 fn load_regs(gregs: &[i64; 23]) -> Regs {
-    let g = |i: c_int| gregs[i as usize] as u64;
-    Regs {
-        rax: g(GREGS[0]),
-        rcx: g(GREGS[1]),
-        rdx: g(GREGS[2]),
-        rbx: g(GREGS[3]),
-        rsi: g(GREGS[4]),
-        rdi: g(GREGS[5]),
-        r8: g(GREGS[6]),
-        r9: g(GREGS[7]),
-        r10: g(GREGS[8]),
-        r11: g(GREGS[9]),
-        r12: g(GREGS[10]),
-        r13: g(GREGS[11]),
-        r14: g(GREGS[12]),
-        r15: g(GREGS[13]),
-    }
+    Regs::from_values(GREGS.map(|i| gregs[i as usize] as u64))
 }
 
 fn store_regs(gregs: &mut [i64; 23], regs: &Regs) {
-    for (i, r) in GREGS.iter().zip(super::Gpr::ALL) {
-        gregs[*i as usize] = regs.get(r) as i64;
+    for (i, v) in GREGS.iter().zip(regs.values()) {
+        gregs[*i as usize] = v as i64;
     }
 }
 

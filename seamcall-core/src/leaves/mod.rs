@@ -144,6 +144,16 @@ impl Reg {
         ]
     };
 
+    /// The general registers a leaf can take or return an operand in, in
+    /// encoding order: every GPR but RAX (the leaf word and the status), RSP
+    /// and RBP.
+    pub const OPERANDS: [Reg; 13] = {
+        use Reg::*;
+        [
+            Rcx, Rdx, Rbx, Rsi, Rdi, R8, R9, R10, R11, R12, R13, R14, R15,
+        ]
+    };
+
     /// The register with encoding `i` (0–31).
     pub const fn from_index(i: u8) -> Option<Reg> {
         if i < 32 {
@@ -369,6 +379,10 @@ mod tests {
             assert_eq!(r.index() as usize, i);
             assert_eq!(Reg::from_name(r.name()), Some(*r));
         }
+        let not_operands = [Reg::Rax, Reg::Rsp, Reg::Rbp];
+        let gprs = Reg::ALL.into_iter().filter(|r| r.is_gpr());
+        let operands = gprs.filter(|r| !not_operands.contains(r));
+        assert!(operands.eq(Reg::OPERANDS));
         assert_eq!(Reg::R8.to_string(), "r8");
         assert_eq!(Reg::Xmm15.to_string(), "xmm15");
         let s = RegSet::of(&[Reg::R8, Reg::Rcx]);

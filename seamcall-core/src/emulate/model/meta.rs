@@ -1,7 +1,7 @@
 //! Metadata: TDH.MNG.RD, TDH.VP.RD, TDH.VP.WR, TDH.PHYMEM.PAGE.RDMD.
 
 use super::{with_operand, Model, Out, Td, TdParams, Vcpu, MAX_PA_BITS, MRTD_FIELD_ID};
-use crate::emulate::{Gpr, Regs};
+use crate::emulate::{Reg, Regs};
 use crate::status::{OperandId, TdxStatus};
 
 /// Bits of a field id that describe its encoding rather than name it
@@ -98,9 +98,9 @@ impl Model {
         let Some(i) = TD_FIELDS.iter().position(|f| same_field(*f, inp.rdx)) else {
             return TdxStatus::METADATA_FIELD_ID_INCORRECT.raw();
         };
-        out.set(Gpr::R8, td_field(td, i));
+        out.set(Reg::R8, td_field(td, i));
         if version >= 1 {
-            out.set(Gpr::Rdx, TD_FIELDS.get(i + 1).copied().unwrap_or(u64::MAX));
+            out.set(Reg::Rdx, TD_FIELDS.get(i + 1).copied().unwrap_or(u64::MAX));
         }
         0
     }
@@ -132,9 +132,9 @@ impl Model {
             Some(VpField::StateDetails) => 0,
             Some(VpField::PendNmi) => vcpu.pend_nmi,
         };
-        out.set(Gpr::R8, value);
+        out.set(Reg::R8, value);
         if version >= 1 {
-            out.set(Gpr::Rdx, u64::MAX);
+            out.set(Reg::Rdx, u64::MAX);
         }
         0
     }
@@ -171,7 +171,7 @@ impl Model {
                 VpField::StateDetails => {}
             }
         }
-        out.set(Gpr::R8, old);
+        out.set(Reg::R8, old);
         0
     }
 
@@ -187,10 +187,10 @@ impl Model {
         }
         let meta = self.pamt.get(&pa).copied();
         out.set(
-            Gpr::Rcx,
+            Reg::Rcx,
             meta.map_or(super::PageType::Nda as u64, |m| m.pt as u64),
         );
-        out.set(Gpr::Rdx, meta.map_or(0, |m| m.owner));
+        out.set(Reg::Rdx, meta.map_or(0, |m| m.owner));
         0
     }
 }

@@ -63,8 +63,8 @@ use sha2::{Digest, Sha384};
 
 pub use memory::HostMemory;
 
-use super::leaf_names::{reg, row_of};
-use super::{Gpr, Module, Outcome, Regs};
+use super::leaf_names::row_of;
+use super::{Module, Outcome, Reg, Regs};
 use crate::error::Trap;
 use crate::leaves::RegSet;
 use crate::status::{OperandId, TdxStatus};
@@ -434,7 +434,7 @@ pub(crate) fn with_operand(code: TdxStatus, op: OperandId) -> u64 {
 pub(crate) struct Out {
     leaf: u16,
     allowed: RegSet,
-    writes: [(Gpr, u64); 14],
+    writes: [(Reg, u64); 14],
     len: usize,
 }
 
@@ -451,15 +451,15 @@ impl Out {
         Out {
             leaf,
             allowed,
-            writes: [(Gpr::Rax, 0); 14],
+            writes: [(Reg::Rax, 0); 14],
             len: 0,
         }
     }
 
     /// Write `value` into `reg` (later writes to the same register win).
-    pub(crate) fn set(&mut self, r: Gpr, value: u64) {
+    pub(crate) fn set(&mut self, r: Reg, value: u64) {
         debug_assert!(
-            self.allowed.contains(reg(r)),
+            self.allowed.contains(r),
             "model bug: leaf {} may not write {r}",
             self.leaf
         );
@@ -471,11 +471,12 @@ impl Out {
         }
     }
 
-    /// Copy the writes the leaf declares into `regs`; drop any other.
+    /// Copy the writes the leaf declares into `regs`; drop any other (and
+    /// any to a register `Regs` does not hold).
     fn apply(&self, regs: &mut Regs) {
-        for (r, value) in &self.writes[..self.len] {
-            if self.allowed.contains(reg(*r)) {
-                regs.set(*r, *value);
+        for &(r, value) in &self.writes[..self.len] {
+            if self.allowed.contains(r) {
+                regs.set(r, value);
             }
         }
     }
@@ -484,7 +485,7 @@ impl Out {
 /// What the module writes on entry to a leaf, before any check: the
 /// defaults every path returns unless it sets something else.
 fn entry_defaults(leaf: u16, version: u8, out: &mut Out) {
-    use Gpr::*;
+    use Reg::*;
     match leaf {
         leaf::MEM_PAGE_ADD
         | leaf::MEM_SEPT_ADD

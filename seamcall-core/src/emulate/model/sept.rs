@@ -9,7 +9,7 @@
 use sha2::Digest;
 
 use super::{measurement_block, LeafState, Model, OpState, Out, PageType, Sept, Td, PAGE};
-use crate::emulate::{Gpr, Regs};
+use crate::emulate::{Reg, Regs};
 use crate::status::{OperandId, TdxStatus};
 
 /// Bytes mapped by one entry at `level`.
@@ -54,8 +54,8 @@ fn septe_details(td: &Td, gpa: u64, level: u8, out: &mut Out) {
         Some(Sept::Table { hpa }) | Some(Sept::Leaf { hpa, .. }) => hpa | 7,
         None => 0,
     };
-    out.set(Gpr::Rcx, entry);
-    out.set(Gpr::Rdx, u64::from(level));
+    out.set(Reg::Rcx, entry);
+    out.set(Reg::Rdx, u64::from(level));
 }
 
 const fn rcx_error(code: TdxStatus) -> u64 {
@@ -344,7 +344,7 @@ impl Model {
         }
         self.pamt.remove(&hpa);
         self.mem.zero_page(hpa);
-        out.set(Gpr::Rcx, hpa);
+        out.set(Reg::Rcx, hpa);
         0
     }
 }

@@ -5,7 +5,7 @@ use super::{
     codes, with_operand, KeyState, Model, Out, SysState, Tdmr, MAX_TDMRS, PRIVATE_HKIDS,
     TDCS_PAGES, TDMR_INIT_CHUNK, TDVPS_PAGES,
 };
-use crate::emulate::{Gpr, Regs};
+use crate::emulate::{Reg, Regs};
 use crate::status::{OperandId, TdxStatus};
 
 /// Global metadata fields TDH.SYS.RD answers, sorted by id: the module's
@@ -134,7 +134,7 @@ impl Model {
             return TdxStatus::TDMR_ALREADY_INITIALIZED.raw();
         }
         t.initialized += TDMR_INIT_CHUNK.min(t.size - t.initialized);
-        out.set(Gpr::Rdx, t.base + t.initialized);
+        out.set(Reg::Rdx, t.base + t.initialized);
         0
     }
 
@@ -143,12 +143,12 @@ impl Model {
     pub(super) fn sys_rd(&mut self, inp: &Regs, out: &mut Out) -> u64 {
         let Some(i) = SYS_FIELDS.iter().position(|(id, _)| *id == inp.rdx) else {
             if inp.rdx == 0 {
-                out.set(Gpr::Rdx, SYS_FIELDS[0].0);
+                out.set(Reg::Rdx, SYS_FIELDS[0].0);
             }
             return TdxStatus::METADATA_FIELD_ID_INCORRECT.raw();
         };
-        out.set(Gpr::R8, SYS_FIELDS[i].1);
-        out.set(Gpr::Rdx, SYS_FIELDS.get(i + 1).map_or(u64::MAX, |f| f.0));
+        out.set(Reg::R8, SYS_FIELDS[i].1);
+        out.set(Reg::Rdx, SYS_FIELDS.get(i + 1).map_or(u64::MAX, |f| f.0));
         0
     }
 }

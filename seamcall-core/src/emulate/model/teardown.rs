@@ -2,7 +2,7 @@
 //! TDH.MNG.KEY.FREEID, TDH.PHYMEM.PAGE.RECLAIM.
 
 use super::{codes, with_operand, KeyState, Lifecycle, Model, Out, PageType, MAX_PA_BITS};
-use crate::emulate::{Gpr, Regs};
+use crate::emulate::{Reg, Regs};
 use crate::status::{OperandId, TdxStatus};
 
 impl Model {
@@ -102,8 +102,8 @@ impl Model {
         let Some(meta) = self.pamt.get(&pa).copied() else {
             return with_operand(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx);
         };
-        out.set(Gpr::Rcx, meta.pt as u64);
-        out.set(Gpr::Rdx, meta.owner);
+        out.set(Reg::Rcx, meta.pt as u64);
+        out.set(Reg::Rdx, meta.owner);
         let tdr = if meta.pt == PageType::Tdr {
             pa
         } else {
