@@ -18,15 +18,15 @@ unsafe fn mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;
 #[inline(never)]
 unsafe fn mng_rd_outlined(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;
 
-// In/out registers and RBX (through a scratch register); leaf unknown to the
-// ABI table, so any register set is accepted.
-#[seamcall(leaf = 300, in = [rcx, rbx, r12], out = [rbx, rcx, r13])]
+// In/out registers and RBX (through a scratch register). Leaves 300-304 are
+// unknown to the ABI table, so they say `unchecked`.
+#[seamcall(leaf = 300, unchecked, in = [rcx, rbx, r12], out = [rbx, rcx, r13])]
 unsafe fn rbx_leaf(a: u64, b: u64, c: u64) -> Result<(u64, u64, u64), SeamcallError>;
 
-#[seamcall(leaf = 301, out = [rbx])]
+#[seamcall(leaf = 301, unchecked, out = [rbx])]
 unsafe fn rbx_out_only() -> Result<u64, SeamcallError>;
 
-#[seamcall(leaf = 302, in = [rbx], clobber = [rsi])]
+#[seamcall(leaf = 302, unchecked, in = [rbx], clobber = [rsi])]
 unsafe fn rbx_in_only(b: u64) -> Result<(), SeamcallError>;
 
 // Every allocatable register bound: RBX travels through RAX and a stack
@@ -34,6 +34,7 @@ unsafe fn rbx_in_only(b: u64) -> Result<(), SeamcallError>;
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
 #[seamcall(
     leaf = 303,
+    unchecked,
     in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
     out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
     clobber = [rbp]
@@ -71,8 +72,28 @@ unsafe fn wide(
     SeamcallError,
 >;
 
-#[seamcall(leaf = 0, unchecked, in = [rcx], out = [rdx])]
-unsafe fn leaf_zero(a: u64) -> (TdxStatus, u64);
+// RBX out with one register left for the scratch: the scratch is written
+// before the instruction, so it must not share a register with the input in
+// RCX (an `out`, not a `lateout`, operand).
+#[seamcall(
+    leaf = 304,
+    unchecked,
+    in = [rcx],
+    out = [rbx],
+    clobber = [rdx, rsi, rdi, r8, r9, r10, r11, r12, r13, r14]
+)]
+unsafe fn rbx_out_tight(a: u64) -> Result<u64, SeamcallError>;
+
+/// Leaf 0 (TDH.VP.ENTER) from the catalog: its leaf word is 0, so without
+/// the CF check VMfailInvalid would read as success.
+unsafe fn leaf_zero(a: u64) -> (TdxStatus, u64) {
+    // SAFETY: forwarded to the caller; the emulated module or the fixup
+    // answers the instruction.
+    let (status, out) = unsafe {
+        seamcall_core::leaves::tdh_vp_enter(PhysAddr::new(a), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    };
+    (status, out.0)
+}
 
 /// The 13 operand registers in the order `wide` binds them.
 fn wide_regs(r: &Regs) -> [u64; 13] {
@@ -240,6 +261,26 @@ fn outputs_arrive_where_declared() {
         assert_eq!(rbx_out_only(), Ok(0xb0b0));
         let v: [u64; 13] = std::array::from_fn(|i| i as u64 * 0x1_0001);
         assert_eq!(call_wide(v), Ok(v.map(|x| x ^ 0xffff_0000)));
+    });
+}
+
+#[test]
+fn rbx_scratch_does_not_take_an_input_register() {
+    let mut m = |r: &mut Regs| {
+        // The input must arrive intact; answer with it in RBX.
+        r.rax = if r.rcx == 0x1234 {
+            0
+        } else {
+            TdxStatus::OPERAND_INVALID.raw() | 1
+        };
+        r.rbx = r.rcx + 1;
+        Outcome::Return
+    };
+    emulate::with_module(&mut m, || unsafe {
+        let first = rbx_out_tight(0x1234).expect("RCX arrived intact");
+        assert_eq!(first, 0x1235);
+        // Feed the result into another call's RCX: live values around it.
+        assert_eq!(rbx_out_tight(first - 1), Ok(0x1235));
     });
 }
 
