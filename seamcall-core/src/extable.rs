@@ -35,6 +35,13 @@
 //! kernel that brings its own handler can read the table without this crate.
 //! This crate adds one entry of its own, with vector `0xFFFF_FFFF`, so that the
 //! section (and its bounds) exists in every binary that links [`search`].
+//!
+//! The bounds come from the final link. A relocatable link (`ld -r`, as for
+//! a Linux loadable module) defines no `__start_`/`__stop_` symbols, so
+//! [`entries`] and [`search`] are for fully linked images (a kernel, a
+//! hypervisor, a user-mode test binary); a module loader that wants the
+//! table reads the `seamcall_extable` section of the object itself, with
+//! the layout above.
 
 use x86_64::structures::idt::InterruptStackFrame;
 use x86_64::VirtAddr;
@@ -74,7 +81,11 @@ impl Entry {
 core::arch::global_asm!(
     ".pushsection seamcall_extable, \"aR\", @progbits",
     ".balign 4",
-    ".globl __seamcall_extable_anchor",
+    // Weak: two copies of this crate (two semver-incompatible versions in
+    // one graph) each bring an anchor; both are harmless entries, and a
+    // weak definition lets the linker keep them without a duplicate-symbol
+    // error.
+    ".weak __seamcall_extable_anchor",
     ".hidden __seamcall_extable_anchor",
     "__seamcall_extable_anchor:",
     ".long 0, 0, 0xffffffff",
