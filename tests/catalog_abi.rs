@@ -1,6 +1,8 @@
 //! The catalog against the facts, read at test time from
-//! `../shared/tdx-abi/leaves.tsv` (what Linux passes and reads) and
-//! `writes.tsv` (what TDX module 1.5.01 may write): for every entry of
+//! `tests/data/tdx-abi/leaves.tsv` (what Linux passes and reads) and
+//! `writes.tsv` (what TDX module 1.5.01 may write), copies of the project's
+//! ABI notes checked against the originals when those sit beside the
+//! repository (`../shared/tdx-abi`): for every entry of
 //! `seamcall_core::leaves::ALL`, the leaf number and version match, the
 //! inputs and outputs cover Linux's, and outputs ∪ clobbers cover every
 //! register the module may write. The ABI table the macro checks against is
@@ -17,19 +19,33 @@ use seamcall_core::leaves::{self, LeafInfo, Reg, RegSet, ABI};
 /// A row of a TSV file, by column name.
 type Row = BTreeMap<String, String>;
 
-fn shared_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tdx-abi");
-    assert!(
-        dir.join("leaves.tsv").is_file() && dir.join("writes.tsv").is_file(),
-        "the ABI facts are not where this test expects them: {} should hold leaves.tsv and \
-         writes.tsv (a copy of the project's shared/ folder must sit beside the repository)",
-        dir.display()
-    );
-    dir
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tdx-abi")
+}
+
+/// The copies in `tests/data` are the originals, byte for byte, wherever
+/// the originals are present.
+#[test]
+fn vendored_facts_match_the_originals() {
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tdx-abi");
+    if !shared.is_dir() {
+        println!("{} not present: nothing to compare", shared.display());
+        return;
+    }
+    for name in ["leaves.tsv", "writes.tsv"] {
+        let read = |p: PathBuf| {
+            std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+        };
+        assert!(
+            read(data_dir().join(name)) == read(shared.join(name)),
+            "tests/data/tdx-abi/{name} differs from {}: copy the original over it",
+            shared.join(name).display()
+        );
+    }
 }
 
 fn read_tsv(name: &str) -> Vec<Row> {
-    let path = shared_dir().join(name);
+    let path = data_dir().join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
