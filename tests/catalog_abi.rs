@@ -343,7 +343,7 @@ fn the_abi_table_matches_writes_tsv() {
 }
 
 #[test]
-fn vp_enter_is_declared_as_the_issue_requires() {
+fn vp_enter_binds_every_register_and_saves_rbp() {
     let info = leaves::by_name("TDH.VP.ENTER").expect("declared");
     assert_eq!(info.inputs.len(), 13);
     assert_eq!(info.outputs.len(), 13);
