@@ -40,7 +40,7 @@ done
     echo "cpu	$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
     echo "rustc	$(rustc -V)"
     echo "valgrind	$(valgrind --version)"
-    echo "commit	$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "commit	${BENCH_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
     echo "date	$(date -u +%Y-%m-%dT%H:%MZ)"
     echo "load_start	$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "rustflags	--cfg seamcall_stub -C llvm-args=-align-loops=64"
@@ -83,6 +83,7 @@ rm -f "$out/cg.out" "$out/cg.err"
 
 echo "== disassembly"
 objdump -d -C --no-show-raw-insn -M intel "$bin" >"$out/bench_callgrind.dis"
+nm -S -C --defined-only "$bin" >"$out/bench_callgrind.sym"
 
 if [ "${SKIP_COMPILE_TIME:-0}" != 1 ]; then
     echo "== compile time of seamcall-core"
