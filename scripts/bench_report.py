@@ -248,7 +248,7 @@ def main():
     md.append("")
 
     # Targets.
-    md.append("## Targets (issue 5)")
+    md.append("## Targets")
     md.append("")
     def ir_cell(s, p, a, b):
         return f"{r(inter, s, p, a, b):.3f}" if inter else "–"
