@@ -1,5 +1,6 @@
 //! Support code shared by the workspace's examples, tests and benchmarks.
 //! Not published; nothing here is part of seamcall's API.
 
+pub mod callee_saved;
 pub mod disasm;
 pub mod linux_style;

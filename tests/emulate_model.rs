@@ -854,7 +854,7 @@ fn dispatcher_rejects_bad_leaf_words() {
     use seamcall_core::seamcall;
     #[seamcall(leaf = 9, version = 1, unchecked, in = [rcx, rdx])]
     unsafe fn mng_create_v1(tdr: u64, hkid: u64) -> Result<(), SeamcallError>;
-    #[seamcall(leaf = 0xFFFF, in = [rcx])]
+    #[seamcall(leaf = 0xFFFF, unchecked, in = [rcx])]
     unsafe fn unknown(x: u64) -> Result<(), SeamcallError>;
     #[seamcall(
         leaf = 0,
@@ -1071,4 +1071,17 @@ fn random_registers_never_reach_undeclared_outputs() {
         rec.seamcall(&mut regs);
     }
     assert_writes_allowed(rec.calls());
+}
+
+#[test]
+fn the_model_leaves_rbp_alone() {
+    // RBP changes only on module 1.5.01's asynchronous exit from
+    // TDH.VP.ENTER (leaf 0), which the model does not implement.
+    let mut m = fresh_model();
+    for leaf_word in [0, 11, 0x1_0000] {
+        assert_eq!(
+            seamcall_core::emulate::Module::rbp_after(&mut m, leaf_word),
+            None
+        );
+    }
 }

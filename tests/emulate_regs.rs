@@ -1,12 +1,16 @@
 //! Register-level tests through the emulator: every allowed register as
 //! input, output and in/out; registers outside a declaration unchanged; a
 //! module that scribbles over every declared output and clobber; threads
-//! with separate modules; faults and VMfailInvalid injected by the module.
+//! with separate modules; faults and VMfailInvalid injected by the module;
+//! a module that zeroes RBP, as module 1.5.01 does on an asynchronous exit
+//! from TDH.VP.ENTER.
 
 use std::hint::black_box;
 
 use seamcall_core::emulate::{self, Module, Outcome, Recorder, Reg, Regs};
 use seamcall_core::{seamcall, ErrorKind, SeamcallError, TdxStatus, Trap};
+use seamcall_tests::callee_saved;
+use x86_64::PhysAddr;
 
 /// How a test leaf uses its register.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -17,7 +21,7 @@ enum Mode {
 }
 
 /// Leaf numbers: 1000 + 3 * (index in [`Reg::OPERANDS`]) + mode. No real
-/// leaf has them.
+/// leaf has them, so the declarations say `unchecked`.
 const FIRST: u16 = 1000;
 
 fn decode(leaf: u16) -> Option<(Reg, Mode)> {
@@ -32,13 +36,13 @@ macro_rules! reg_leaves {
         #[allow(dead_code)]
         mod $r {
             use super::*;
-            #[seamcall(leaf = $i, in = [$r])]
+            #[seamcall(leaf = $i, unchecked, in = [$r])]
             pub unsafe fn input(v: u64) -> Result<(), SeamcallError>;
-            #[seamcall(leaf = $o, out = [$r])]
+            #[seamcall(leaf = $o, unchecked, out = [$r])]
             pub unsafe fn output() -> Result<u64, SeamcallError>;
-            #[seamcall(leaf = $io, in = [$r], out = [$r])]
+            #[seamcall(leaf = $io, unchecked, in = [$r], out = [$r])]
             pub unsafe fn inout(v: u64) -> Result<u64, SeamcallError>;
-            #[seamcall(leaf = $io, in = [$r], out = [$r])]
+            #[seamcall(leaf = $io, unchecked, in = [$r], out = [$r])]
             pub unsafe fn inout_raw(v: u64) -> (TdxStatus, u64);
         }
     )*};
@@ -335,10 +339,10 @@ fn emulator_vmfailinvalid_and_faults_change_no_register() {
 
 // ---- a module that writes every register it may --------------------------
 
-#[seamcall(leaf = 1100, in = [rcx, rdx], out = [r8, r9, rbx], clobber = [rcx, rdx, r10, r11, rsi, rdi, r12, r13, r14, r15])]
+#[seamcall(leaf = 1100, unchecked, in = [rcx, rdx], out = [r8, r9, rbx], clobber = [rcx, rdx, r10, r11, rsi, rdi, r12, r13, r14, r15])]
 unsafe fn wide(a: u64, b: u64) -> Result<(u64, u64, u64), SeamcallError>;
 
-#[seamcall(leaf = 1101, in = [rdx], out = [r8, rdx], clobber = [rcx, r9, r10, r11])]
+#[seamcall(leaf = 1101, unchecked, in = [rdx], out = [r8, rdx], clobber = [rcx, r9, r10, r11])]
 unsafe fn sys_rd_like(field: u64) -> Result<(u64, u64), SeamcallError>;
 
 /// Writes a fresh pseudo-random value into every register the leaf
@@ -470,5 +474,197 @@ fn injected_faults_and_vmfailinvalid_through_the_module() {
             let (s, v) = unsafe { r12::inout_raw(5) };
             assert_eq!((s, v), (status, 0), "the pad zeroes the output");
         });
+    }
+}
+
+// ---- RBP: zeroed by module 1.5.01 on an asynchronous TD exit -------------
+
+#[seamcall(leaf = 1200, unchecked, in = [rcx], out = [r8], clobber = [rbp])]
+unsafe fn rbp_leaf(a: u64) -> Result<u64, SeamcallError>;
+
+/// TDH.VP.ENTER's exit details in RCX, RDX, R8 and R9 for an asynchronous
+/// exit; module 1.5.01 zeroes every other register, RBP included.
+const EXIT_DETAILS: [u64; 4] = [0x11, 0x22, 0x88, 0x99];
+
+/// Answers with `outcome` and, through [`Module::rbp_after`], sets RBP to
+/// `rbp` on return. Leaf 0 (TDH.VP.ENTER) exits asynchronously as module
+/// 1.5.01 does; leaf 1200 returns R8 = RCX + 1; other leaves write RAX
+/// only. Records the leaf words `rbp_after` was called with.
+struct SetsRbp {
+    outcome: Outcome,
+    rbp: u64,
+    words: Vec<u64>,
+}
+
+impl SetsRbp {
+    fn new(outcome: Outcome, rbp: u64) -> SetsRbp {
+        SetsRbp {
+            outcome,
+            rbp,
+            words: Vec::new(),
+        }
+    }
+}
+
+impl Module for SetsRbp {
+    fn seamcall(&mut self, regs: &mut Regs) -> Outcome {
+        match regs.leaf() {
+            0 => {
+                let mut exit = Regs::default();
+                [exit.rcx, exit.rdx, exit.r8, exit.r9] = EXIT_DETAILS;
+                *regs = exit;
+            }
+            1200 => regs.r8 = regs.rcx + 1,
+            _ => {}
+        }
+        regs.rax = 0;
+        self.outcome
+    }
+
+    fn rbp_after(&mut self, leaf_word: u64) -> Option<u64> {
+        self.words.push(leaf_word);
+        Some(self.rbp)
+    }
+}
+
+/// Runs a SEAMCALL registered in the table with RAX = `leaf_word` and RBP =
+/// `rbp`, and returns RBP as the instruction left it.
+fn rbp_across_raw_seamcall(leaf_word: u64, rbp: u64) -> u64 {
+    let after: u64;
+    // SAFETY: the block saves the caller's RBP on the stack (so it is not
+    // `nostack`) and restores it before it ends; the instruction is recorded
+    // in the table with both fault entries pointing at a pad that rejoins
+    // after it. The modules used with it write RAX only, an operand.
+    unsafe {
+        core::arch::asm!(
+            "push rbp",
+            "mov rbp, {v}",
+            "2:",
+            ".byte 0x66, 0x0f, 0x01, 0xcf",
+            "3:",
+            "mov {v}, rbp",
+            "pop rbp",
+            ".pushsection .text.unlikely, \"ax\", @progbits",
+            "4:",
+            "jmp 3b",
+            ".popsection",
+            ".pushsection seamcall_extable, \"aR\", @progbits",
+            ".balign 4",
+            ".long 2b - .",
+            ".long 4b - .",
+            ".long 6",
+            ".long 2b - .",
+            ".long 4b - .",
+            ".long 13",
+            ".popsection",
+            v = inout(reg) rbp => after,
+            inout("rax") leaf_word => _,
+        );
+    }
+    after
+}
+
+#[test]
+fn emulator_sets_rbp_on_return_only_when_the_module_asks() {
+    const RBP: u64 = 0x5eed_0000_0000_b0b0;
+    const WORD: u64 = 0x0001_07d0; // leaf 2000, version 1
+    for value in [0, 0x1234_5678] {
+        let mut m = Recorder::new(SetsRbp::new(Outcome::Return, value));
+        let got = emulate::with_module(&mut m, || rbp_across_raw_seamcall(WORD, RBP));
+        assert_eq!(got, value, "RBP as the module set it (through a Recorder)");
+        assert_eq!(m.inner().words, [WORD], "asked once, with the leaf word");
+    }
+    for outcome in [
+        Outcome::VmFailInvalid,
+        Outcome::Fault(Trap::InvalidOpcode),
+        Outcome::Fault(Trap::GeneralProtection),
+    ] {
+        let mut m = SetsRbp::new(outcome, 0);
+        let got = emulate::with_module(&mut m, || rbp_across_raw_seamcall(WORD, RBP));
+        assert_eq!(got, RBP, "{outcome:?} changes no register");
+        assert!(m.words.is_empty(), "{outcome:?}: not asked");
+    }
+    // A module that does not override `rbp_after` leaves RBP alone.
+    let mut m = |regs: &mut Regs| {
+        regs.rax = 0;
+        Outcome::Return
+    };
+    assert_eq!(
+        emulate::with_module(&mut m, || rbp_across_raw_seamcall(WORD, RBP)),
+        RBP
+    );
+}
+
+/// Arguments and results of a leaf call made through
+/// [`callee_saved::check`].
+struct Io {
+    regs: [u64; 13],
+    status: u64,
+}
+
+extern "C" fn via_vp_enter(io: *mut Io) {
+    // SAFETY: `io` points at the caller's live `Io` for this call.
+    let io = unsafe { &mut *io };
+    let [a, b, c, d, e, f, g, h, i, j, k, l, m] = io.regs;
+    // SAFETY: the test's module answers the instruction.
+    let (status, out) = unsafe {
+        seamcall_core::leaves::tdh_vp_enter(PhysAddr::new(a), b, c, d, e, f, g, h, i, j, k, l, m)
+    };
+    io.status = status.raw();
+    io.regs = [
+        out.0, out.1, out.2, out.3, out.4, out.5, out.6, out.7, out.8, out.9, out.10, out.11,
+        out.12,
+    ];
+}
+
+extern "C" fn via_rbp_leaf(io: *mut Io) {
+    // SAFETY: `io` points at the caller's live `Io` for this call.
+    let io = unsafe { &mut *io };
+    // SAFETY: the test's module answers the instruction.
+    match unsafe { rbp_leaf(io.regs[0]) } {
+        Ok(v) => (io.status, io.regs[0]) = (0, v),
+        Err(e) => io.status = e.raw(),
+    }
+}
+
+/// The module zeroes RBP, as module 1.5.01 does on an asynchronous exit;
+/// the declarations say `clobber = [rbp]`, so the caller's RBP survives.
+///
+/// The private leaf is what catches a block that does not save RBP: its
+/// enclosing function does not use RBP, so the zero reaches the harness.
+/// The catalog's TDH.VP.ENTER binds every other register, and LLVM then
+/// allocates RBP in the enclosing function and saves it in the prologue
+/// (debug and release alike), so that case shows RBP intact and the
+/// outputs right, but would not see a missing save by itself.
+#[test]
+fn rbp_clobber_keeps_the_callers_rbp_when_the_module_zeroes_it() {
+    let mut expect_vp = [0u64; 13];
+    expect_vp[..4].copy_from_slice(&EXIT_DETAILS);
+    let mut expect_leaf = [0x1000u64; 13];
+    expect_leaf[0] = 0x1001;
+    for (name, f, word, expect) in [
+        (
+            "TDH.VP.ENTER (catalog)",
+            via_vp_enter as extern "C" fn(*mut Io),
+            0,
+            expect_vp,
+        ),
+        ("unchecked leaf 1200", via_rbp_leaf, 1200, expect_leaf),
+    ] {
+        let mut io = Io {
+            regs: [0x1000; 13],
+            status: u64::MAX,
+        };
+        let mut m = SetsRbp::new(Outcome::Return, 0);
+        // SAFETY: `f` takes a pointer to an `Io`, and `io` lives across the
+        // call.
+        let changed = emulate::with_module(&mut m, || unsafe { callee_saved::check(f, &mut io) });
+        assert_eq!(
+            changed, 0,
+            "{name}: callee-saved registers changed (mask {changed:#b}; bit 1 is RBP)"
+        );
+        assert_eq!(m.words, [word], "{name}: the module zeroed RBP once");
+        assert_eq!(io.status, 0, "{name}");
+        assert_eq!(io.regs, expect, "{name}: outputs");
     }
 }

@@ -1,6 +1,7 @@
 //! Trap-and-emulate: the outcomes a module can choose, the thread with no
 //! module, nesting, panics, and faults that are not ours.
 
+use std::hint::black_box;
 use std::process::Command;
 
 use seamcall_core::emulate::{self, Module, Outcome, Regs};
@@ -65,10 +66,11 @@ fn module_faults_go_to_the_fixup() {
     }
 }
 
-/// With no module the hardware behaviour: #GP here (SIGSEGV), #UD under
-/// QEMU user mode (SIGILL).
+/// With no module (once `install` has run) the hardware behaviour: #GP here
+/// (SIGSEGV), #UD under QEMU user mode (SIGILL).
 #[test]
 fn no_module_faults_through_the_table() {
+    emulate::install();
     let e = std::thread::spawn(|| unsafe { tdh_mng_rd(1, 2) })
         .join()
         .unwrap()
@@ -146,6 +148,42 @@ fn module_state_is_visible_after_with_module() {
     assert_eq!(count, 10);
 }
 
+/// The calling thread's `errno`.
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+fn set_errno(v: i32) {
+    // SAFETY: `__errno_location` returns this thread's `errno` slot, valid
+    // and ours to write for the thread's lifetime.
+    unsafe { *libc::__errno_location() = v };
+}
+
+#[test]
+fn errno_is_preserved_across_an_emulated_call() {
+    // The interrupted code may be between a failing call and its read of
+    // `errno`; the module's own failing system calls must not show there.
+    for outcome in [
+        Outcome::Return,
+        Outcome::VmFailInvalid,
+        Outcome::Fault(Trap::GeneralProtection),
+    ] {
+        let mut m = |regs: &mut Regs| {
+            assert!(std::fs::File::open("/nonexistent/seamcall-emulate-errno").is_err());
+            assert_eq!(errno(), libc::ENOENT, "the module's call set errno");
+            regs.r8 = 7;
+            regs.rax = 0;
+            outcome
+        };
+        let seen = emulate::with_module(&mut m, || {
+            set_errno(4242);
+            let r = unsafe { tdh_mng_rd(1, 2) };
+            (r.is_ok(), errno())
+        });
+        assert_eq!(seen, (outcome == Outcome::Return, 4242), "{outcome:?}");
+    }
+}
+
 // ---- faults that are not ours still kill the process --------------------
 
 /// Runs this test binary again with `EMULATE_CHILD` set to `what`, so the
@@ -167,15 +205,55 @@ fn child_entry() {
     let Ok(what) = std::env::var("EMULATE_CHILD") else {
         return;
     };
-    if what == "no_module_first" {
-        // Nothing in this process has touched `emulate` yet: the handlers
-        // installed before `main` must already turn the fault into an error.
-        let r = unsafe { tdh_mng_rd(1, 2) };
-        let code = match r.map_err(|e| e.kind()) {
-            Err(ErrorKind::Fault(_)) => 0,
-            _ => 1,
-        };
-        std::process::exit(code);
+    match what.as_str() {
+        "no_install" => {
+            // Nothing in this process has touched `emulate`: no handler is
+            // in place, so the instruction faults for real and kills.
+            let r = unsafe { tdh_mng_rd(1, 2) };
+            println!("child survived {what}: {r:?}");
+            std::process::exit(0);
+        }
+        "install" | "with_module_once" => {
+            // After `install` (or one `with_module`), a thread with no
+            // module gets the hardware behaviour: the fixup.
+            if what == "install" {
+                emulate::install();
+            } else {
+                let mut m = Fixed(Outcome::Return, 0);
+                let v = emulate::with_module(&mut m, || unsafe { tdh_mng_rd(1, 2) });
+                assert_eq!(v, Ok(3));
+            }
+            let r = std::thread::spawn(|| unsafe { tdh_mng_rd(1, 2) })
+                .join()
+                .unwrap();
+            let code = match r.map_err(|e| e.kind()) {
+                Err(ErrorKind::Fault(_)) => 0,
+                _ => 1,
+            };
+            std::process::exit(code);
+        }
+        "overflow" => {
+            emulate::install();
+            let mut m = Fixed(Outcome::Return, 0);
+            let v = emulate::with_module(&mut m, || unsafe { tdh_mng_rd(1, 2) });
+            assert_eq!(v, Ok(3));
+            let t = std::thread::Builder::new()
+                .name("deep".into())
+                .stack_size(256 * 1024)
+                .spawn(|| recurse(0))
+                .unwrap();
+            println!("child survived {what}: {:?}", t.join());
+            std::process::exit(0);
+        }
+        "kill" => {
+            // No handler before ours (std installs one for stack overflows,
+            // which returns on a signal that is not one): the sent signal
+            // must reach the default action through ours.
+            // SAFETY: resetting SIGSEGV to its default action is always
+            // valid; nothing in this process relies on std's handler.
+            unsafe { libc::signal(libc::SIGSEGV, libc::SIG_DFL) };
+        }
+        _ => {}
     }
     let mut m = Fixed(Outcome::Return, 0);
     emulate::with_module(&mut m, || match what.as_str() {
@@ -201,16 +279,70 @@ fn child_entry() {
     std::process::exit(0);
 }
 
-#[test]
-fn handlers_are_installed_before_main() {
-    use std::os::unix::process::ExitStatusExt;
+/// Recurses until the stack overflows; every frame holds a live buffer.
+#[inline(never)]
+fn recurse(n: u64) -> u64 {
+    let buf = black_box([n; 64]);
+    if black_box(n) == u64::MAX {
+        return 0;
+    }
+    recurse(buf[0] + 1).wrapping_add(buf[63])
+}
+
+/// Runs `child_entry` for `what` in a fresh process and returns its output.
+fn child_output(what: &str) -> std::process::Output {
     let exe = std::env::current_exe().unwrap();
-    let out = Command::new(exe)
-        .args(["--exact", "child_entry", "--test-threads=1"])
-        .env("EMULATE_CHILD", "no_module_first")
+    Command::new(exe)
+        .args(["--exact", "child_entry", "--nocapture", "--test-threads=1"])
+        .env("EMULATE_CHILD", what)
         .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{:?}", out.status.signal());
+        .unwrap()
+}
+
+#[test]
+fn nothing_is_installed_before_install_or_with_module() {
+    // The handlers are installed lazily, so that the standard library's
+    // stack-overflow handler is in place first: with no call into
+    // `emulate`, a SEAMCALL is a real fault that kills the process.
+    use std::os::unix::process::ExitStatusExt;
+    let out = child_output("no_install");
+    let sig = out.status.signal();
+    assert!(
+        sig == Some(libc::SIGSEGV) || sig == Some(libc::SIGILL),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn after_install_or_one_with_module_threads_without_a_module_get_the_fixup() {
+    use std::os::unix::process::ExitStatusExt;
+    for what in ["install", "with_module_once"] {
+        let out = child_output(what);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{what}: {:?} {}",
+            out.status.signal(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn stack_overflow_still_reports_through_std() {
+    // std's SIGSEGV handler is installed before `main`; ours, installed
+    // later, chains to it, so the overflow is reported and aborts.
+    use std::os::unix::process::ExitStatusExt;
+    let out = child_output("overflow");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("thread 'deep'") && stderr.contains("has overflowed its stack"),
+        "{:?}: {stderr}",
+        out.status
+    );
+    assert_eq!(out.status.signal(), Some(libc::SIGABRT), "{stderr}");
 }
 
 #[test]

@@ -9,6 +9,7 @@
 
 use seamcall_core::emulate::{self, Outcome, Regs};
 use seamcall_core::{seamcall, ErrorKind, SeamcallError, TdxStatus, Trap};
+use seamcall_tests::callee_saved;
 use x86_64::PhysAddr;
 
 #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
@@ -302,77 +303,13 @@ fn status_is_returned_with_its_operand() {
 // ---------------------------------------------------------------------------
 // Callee-saved registers across a whole leaf call.
 //
-// `check_callee_saved(f, arg)` loads known patterns into RBX, RBP and
-// R12–R15, calls `f(arg)` (an `extern "C"` function that makes the leaf call
-// with the leaf inlined), and returns a bit mask of the registers whose
-// value changed (bit 0 RBX, 1 RBP, 2 R12, …, 5 R15). The module in these
-// tests writes garbage into every register the leaf declares, so a missing
-// restore shows up here.
+// `callee_saved::check(f, arg)` (shared harness in `seamcall_tests`) loads
+// known patterns into RBX, RBP and R12–R15, calls `f(arg)` (an `extern "C"`
+// function that makes the leaf call with the leaf inlined), and returns a bit
+// mask of the registers whose value changed (bit 0 RBX, 1 RBP, 2 R12, …, 5
+// R15). The module in these tests writes garbage into every register the
+// leaf declares, so a missing restore shows up here.
 // ---------------------------------------------------------------------------
-
-core::arch::global_asm!(
-    ".text",
-    ".globl seamcall_check_callee_saved",
-    "seamcall_check_callee_saved:",
-    "push rbx",
-    "push rbp",
-    "push r12",
-    "push r13",
-    "push r14",
-    "push r15",
-    "sub rsp, 8",
-    "mov rax, rdi",
-    "mov rdi, rsi",
-    "mov rbx, 0x1111111111111111",
-    "mov rbp, 0x2222222222222222",
-    "mov r12, 0x3333333333333333",
-    "mov r13, 0x4444444444444444",
-    "mov r14, 0x5555555555555555",
-    "mov r15, 0x6666666666666666",
-    "call rax",
-    "xor eax, eax",
-    "mov rcx, 0x1111111111111111",
-    "cmp rbx, rcx",
-    "setne dl",
-    "or al, dl",
-    "mov rcx, 0x2222222222222222",
-    "cmp rbp, rcx",
-    "setne dl",
-    "shl dl, 1",
-    "or al, dl",
-    "mov rcx, 0x3333333333333333",
-    "cmp r12, rcx",
-    "setne dl",
-    "shl dl, 2",
-    "or al, dl",
-    "mov rcx, 0x4444444444444444",
-    "cmp r13, rcx",
-    "setne dl",
-    "shl dl, 3",
-    "or al, dl",
-    "mov rcx, 0x5555555555555555",
-    "cmp r14, rcx",
-    "setne dl",
-    "shl dl, 4",
-    "or al, dl",
-    "mov rcx, 0x6666666666666666",
-    "cmp r15, rcx",
-    "setne dl",
-    "shl dl, 5",
-    "or al, dl",
-    "add rsp, 8",
-    "pop r15",
-    "pop r14",
-    "pop r13",
-    "pop r12",
-    "pop rbp",
-    "pop rbx",
-    "ret",
-);
-
-extern "C" {
-    fn seamcall_check_callee_saved(f: extern "C" fn(*mut [u64; 13]), arg: *mut [u64; 13]) -> u64;
-}
 
 extern "C" fn via_rbx_leaf(io: *mut [u64; 13]) {
     // SAFETY: `io` points at the caller's live array for this call.
@@ -428,9 +365,7 @@ fn callee_saved_registers_survive_every_shape() {
         let mut m = trash_declared;
         // SAFETY: `f` is an `extern "C" fn(*mut [u64; 13])` and `io` lives
         // across the call.
-        let changed = emulate::with_module(&mut m, || unsafe {
-            seamcall_check_callee_saved(f, &mut io)
-        });
+        let changed = emulate::with_module(&mut m, || unsafe { callee_saved::check(f, &mut io) });
         assert_eq!(changed, 0, "{name}: callee-saved registers changed (mask {changed:#b}: bit 0 rbx, 1 rbp, 2 r12 .. 5 r15)");
         assert_ne!(
             io, [7u64; 13],
@@ -440,7 +375,7 @@ fn callee_saved_registers_survive_every_shape() {
         let mut io = [7u64; 13];
         emulate::install();
         // SAFETY: as above.
-        let changed = unsafe { seamcall_check_callee_saved(f, &mut io) };
+        let changed = unsafe { callee_saved::check(f, &mut io) };
         assert_eq!(changed, 0, "{name} (fault path): mask {changed:#b}");
     }
 }

@@ -16,13 +16,16 @@
 //! 3. with no module on the thread it does what the hardware here does: the
 //!    fault goes to the fixup, so the leaf returns
 //!    [`ErrorKind::Fault`](crate::ErrorKind::Fault) (#GP for SIGSEGV, #UD for
-//!    SIGILL);
+//!    SIGILL), once the handlers are installed (below);
 //! 4. any other fault goes to the handler that was installed before this
 //!    one, or to the default action: a real null-pointer dereference still
 //!    kills the process with SIGSEGV.
 //!
-//! The handlers are installed once per process, before `main` runs (and
-//! again, idempotently, by [`install`] and [`with_module`]). Modules are per
+//! The handlers are installed once per process, by the first [`with_module`]
+//! or [`install`], never before `main`, so that the standard library's
+//! stack-overflow handler is in place first and ours chains to it. Call
+//! [`emulate::install()`](install) at start-up to get the hardware behaviour
+//! on threads without a module before any [`with_module`]. Modules are per
 //! thread: tests running in parallel do not see each other's state.
 //!
 //! [`model`] is a software TDX module that implements the host-side flow
@@ -58,9 +61,12 @@
 //! * A module must not itself execute `SEAMCALL`: it runs inside the
 //!   handler of that very signal, which is blocked until the handler returns,
 //!   so a nested fault kills the process.
-//! * The handlers are in place before `main`, so the standard library does
-//!   not install its own SIGSEGV handler and a stack overflow dies with a
-//!   plain SIGSEGV, without its "has overflowed its stack" message.
+//! * Until [`install`] or [`with_module`] has run, a `SEAMCALL` is a real
+//!   fault that kills the process.
+//! * A stack overflow is reported by the standard library's handler ("has
+//!   overflowed its stack") on threads it gave an alternate signal stack
+//!   (the main thread and `std::thread`s); a handler installed for SIGSEGV
+//!   or SIGILL after ours replaces it.
 
 #[cfg(not(target_os = "linux"))]
 compile_error!("the `emulate` feature needs Linux: it answers SEAMCALL from a signal handler.");
@@ -81,8 +87,10 @@ pub use trap::{install, with_module};
 /// The general registers a `SEAMCALL` can read or write, as the module sees
 /// them on entry and leaves them on return.
 ///
-/// RSP and RBP are not here: no leaf takes an operand in them, and the
-/// emulator never changes them; nor are the XMM registers. To name a
+/// RSP and RBP are not here: no leaf takes an operand in them; the emulator
+/// never changes RSP, and changes RBP only when [`Module::rbp_after`] asks
+/// (module 1.5.01 zeroes it on an asynchronous exit from TDH.VP.ENTER); nor
+/// are the XMM registers. To name a
 /// register, as in tables and assertions, use [`Reg`] (the catalog's
 /// register type, [`crate::leaves::Reg`]): [`Regs::get`], [`Regs::get_mut`]
 /// and [`Regs::set`] take one and answer `None` (or `false`) for a register
@@ -256,8 +264,9 @@ pub enum Outcome {
 /// bits 23:16) and the other registers what the caller left in them. For
 /// [`Outcome::Return`] the module writes the status into `regs.rax` and its
 /// outputs into the registers the leaf defines; every register it leaves
-/// alone comes back unchanged, as the real module guarantees. For the other
-/// outcomes the registers are not written back.
+/// alone comes back unchanged, as the real module guarantees, and RBP too
+/// unless [`Module::rbp_after`] says otherwise. For the other outcomes the
+/// registers are not written back.
 ///
 /// The call runs inside a signal handler, but synchronously, at an
 /// instruction of this thread that holds no lock: the module may allocate
@@ -265,6 +274,27 @@ pub enum Outcome {
 pub trait Module {
     /// Answer one `SEAMCALL`.
     fn seamcall(&mut self, regs: &mut Regs) -> Outcome;
+
+    /// The value RBP holds when the `SEAMCALL` just answered returns, or
+    /// `None` (the default) to leave RBP unchanged.
+    ///
+    /// The emulator calls this right after [`Module::seamcall`] has answered
+    /// [`Outcome::Return`] (never for the other outcomes, which change no
+    /// register), with `leaf_word` the RAX the caller passed (leaf in bits
+    /// 15:0, version in bits 23:16). [`Regs`] does not hold RBP, so this is
+    /// how a module changes it.
+    ///
+    /// It models module 1.5.01, whose asynchronous TD exit from
+    /// TDH.VP.ENTER zeroes RBP (`td_exit.c`), although TDH.SYS.RD reports
+    /// `TDX_FEATURES0.NO_RBP_MOD`; later modules leave RBP alone there, and
+    /// no other leaf writes it. A module that returns `Some(0)` for leaf 0
+    /// therefore checks that a declaration with `clobber = [rbp]` saves and
+    /// restores the caller's RBP. [`model`] does not implement TDH.VP.ENTER
+    /// and keeps the default.
+    fn rbp_after(&mut self, leaf_word: u64) -> Option<u64> {
+        let _ = leaf_word;
+        None
+    }
 }
 
 /// Any `FnMut(&mut Regs) -> Outcome` is a module, for one-off tests.

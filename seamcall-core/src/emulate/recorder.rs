@@ -178,4 +178,9 @@ impl<M: Module> Module for Recorder<M> {
         });
         outcome
     }
+
+    /// Forwarded to the wrapped module (the trace does not show RBP).
+    fn rbp_after(&mut self, leaf_word: u64) -> Option<u64> {
+        self.inner.rbp_after(leaf_word)
+    }
 }

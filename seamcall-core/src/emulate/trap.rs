@@ -13,6 +13,8 @@
 //! is in no allocator or library call: from that thread's point of view the
 //! module runs as if the wrapper had called it. Each step:
 //!
+//! * `errno`: saved on entry and restored on every return, so neither the
+//!   module nor a chained handler changes what the interrupted code reads;
 //! * reading `si_code` and the `ucontext` registers: plain memory the kernel
 //!   wrote for this handler;
 //! * [`extable::is_seamcall_site`] / [`extable::search`]: a read-only scan of
@@ -24,8 +26,9 @@
 //!   own stack (below the interrupted RSP and its red zone) even when the
 //!   handler was entered on an alternate signal stack, which is small, and
 //!   under `catch_unwind`, so no unwind crosses the handler;
-//! * writing registers, RFLAGS and RIP back: plain stores into the
-//!   `ucontext`, which `rt_sigreturn` loads.
+//! * writing registers (RBP only when [`Module::rbp_after`] asks), RFLAGS
+//!   and RIP back: plain stores into the `ucontext`, which `rt_sigreturn`
+//!   loads.
 //!
 //! For any other signal the handler only chains: it calls the handler that
 //! was installed before it (with the same arguments), or restores the
@@ -33,11 +36,20 @@
 //! async-signal-safe.
 //!
 //! The handler is installed with `SA_SIGINFO | SA_ONSTACK` and without
-//! `SA_NODEFER`: `SA_ONSTACK` keeps stack-overflow faults deliverable (a
-//! handler chained after this one runs on the alternate stack as it
-//! expects); without `SA_NODEFER` the signal stays blocked while the module
-//! runs, so a crash *inside* the module is not re-entered but kills the
-//! process with that signal.
+//! `SA_NODEFER`. `SA_ONSTACK` only means: on a thread that has an alternate
+//! signal stack (`sigaltstack`), the handler runs on it. The standard
+//! library gives one to the main thread and to the threads it spawns, and
+//! only when its own SIGSEGV handler is installed, which it does before
+//! `main` and only if no handler is in place yet; that is why [`install`]
+//! runs lazily, never before `main`. A stack overflow on such a thread is
+//! therefore delivered, and this handler chains it to the standard
+//! library's, which runs on the same alternate stack below this handler's
+//! small frame and reports "has overflowed its stack". On a thread without
+//! an alternate stack (created outside `std::thread`), the overflow fault
+//! cannot be delivered at all and the kernel kills the process with
+//! SIGSEGV, whatever the flags. Without `SA_NODEFER` the signal stays
+//! blocked while the module runs, so a crash *inside* the module is not
+//! re-entered but kills the process with that signal.
 
 use core::cell::Cell;
 use core::ffi::c_void;
@@ -69,7 +81,22 @@ const RED_ZONE: u64 = 128;
 #[derive(Clone, Copy)]
 struct Slot {
     frame: *mut (),
-    call: unsafe fn(*mut (), &mut Regs) -> Outcome,
+    call: unsafe fn(*mut (), &mut Regs) -> Answer,
+}
+
+/// What the module answered: the outcome, and for [`Outcome::Return`] what
+/// [`Module::rbp_after`] asked RBP to become.
+#[derive(Clone, Copy)]
+struct Answer {
+    outcome: Outcome,
+    rbp: Option<u64>,
+}
+
+impl Answer {
+    const VMFAIL: Answer = Answer {
+        outcome: Outcome::VmFailInvalid,
+        rbp: None,
+    };
 }
 
 thread_local! {
@@ -93,7 +120,7 @@ struct Frame<M> {
 ///
 /// `frame` must point at a live `Frame<M>` whose `module` is valid and not
 /// otherwise borrowed for the duration of the call.
-unsafe fn call_frame<M: Module>(frame: *mut (), regs: &mut Regs) -> Outcome {
+unsafe fn call_frame<M: Module>(frame: *mut (), regs: &mut Regs) -> Answer {
     // SAFETY: per the contract, `frame` is the `Frame<M>` that `with_module`
     // registered and keeps alive until it unregisters it; nothing else
     // accesses it while the handler runs on this thread.
@@ -101,16 +128,25 @@ unsafe fn call_frame<M: Module>(frame: *mut (), regs: &mut Regs) -> Outcome {
     if frame.panic.is_some() {
         // The module panicked earlier in this `with_module`: it is gone, as
         // if unloaded.
-        return Outcome::VmFailInvalid;
+        return Answer::VMFAIL;
     }
     // SAFETY: `module` came from the `&mut M` that `with_module` holds for
     // the whole closure and does not use meanwhile.
     let module = unsafe { &mut *frame.module };
-    match catch_unwind(AssertUnwindSafe(|| module.seamcall(regs))) {
-        Ok(outcome) => outcome,
+    let leaf_word = regs.rax;
+    let answer = catch_unwind(AssertUnwindSafe(|| {
+        let outcome = module.seamcall(regs);
+        let rbp = match outcome {
+            Outcome::Return => module.rbp_after(leaf_word),
+            Outcome::VmFailInvalid | Outcome::Fault(_) => None,
+        };
+        Answer { outcome, rbp }
+    }));
+    match answer {
+        Ok(answer) => answer,
         Err(payload) => {
             frame.panic = Some(payload);
-            Outcome::VmFailInvalid
+            Answer::VMFAIL
         }
     }
 }
@@ -135,7 +171,8 @@ impl Drop for Restore {
 /// answered fails with VMfailInvalid, every later one in `f` too, and the
 /// panic is resumed when `f` returns.
 ///
-/// Installs the signal handlers if they are not installed yet.
+/// Installs the signal handlers if they are not installed yet (see
+/// [`install`]).
 pub fn with_module<M: Module, R>(module: &mut M, f: impl FnOnce() -> R) -> R {
     install();
     let mut frame = Frame {
@@ -174,11 +211,20 @@ fn prev_slot(sig: c_int) -> Option<&'static OnceLock<libc::sigaction>> {
 
 /// Install the SIGSEGV and SIGILL handlers for this process, once.
 ///
-/// This runs before `main` in every program that links the `emulate`
-/// feature, so a thread with no module already gets the hardware behaviour
-/// (the fault goes to the fixup); [`with_module`] calls it too. Calling it
-/// again does nothing. The handlers in place before are kept and called for
-/// every fault that is not at a declared `SEAMCALL`.
+/// Nothing installs them before `main`: [`with_module`] calls this, and a
+/// program that wants the hardware behaviour on threads without a module
+/// (the fault goes to the fixup, the leaf returns
+/// [`ErrorKind::Fault`](crate::ErrorKind::Fault)) calls it at start-up.
+/// From the first call on, that holds for every thread of the process;
+/// before it, a `SEAMCALL` is a real fault that kills the process. Calling
+/// it again does nothing.
+///
+/// The handlers in place before are kept and called for every fault that is
+/// not at a declared `SEAMCALL`; among them the standard library's
+/// stack-overflow handler, which it installs before `main` only if no
+/// handler is in place yet, so a stack overflow still reports "has
+/// overflowed its stack". A handler that the program installs for SIGSEGV
+/// or SIGILL *after* this one replaces it.
 pub fn install() {
     INSTALL.call_once(|| {
         for sig in [libc::SIGSEGV, libc::SIGILL] {
@@ -215,19 +261,6 @@ fn install_one(sig: c_int) {
     }
 }
 
-// Installs the handlers before `main`, so that the contract "a thread with
-// no module gets the fixup" holds from the first instruction of the
-// program. `.init_array` entries run after the dynamic loader and libc are
-// initialized; `install` needs nothing else.
-#[used]
-#[link_section = ".init_array"]
-static INSTALL_AT_START: extern "C" fn() = {
-    extern "C" fn install_at_start() {
-        install();
-    }
-    install_at_start
-};
-
 /// Indexes into `uc_mcontext.gregs` for the registers of [`Regs`], in the
 /// order of [`Regs::REGS`].
 const GREGS: [c_int; 14] = [
@@ -262,7 +295,7 @@ fn store_regs(gregs: &mut [i64; 23], regs: &Regs) {
 struct Request {
     slot: Slot,
     regs: Regs,
-    outcome: Outcome,
+    answer: Answer,
 }
 
 /// Runs the module of `req.slot` on `req.regs`.
@@ -276,7 +309,7 @@ extern "C" fn run_module(req: *mut Request) {
     // SAFETY: the slot was registered by `with_module` on this thread and is
     // still registered (the thread is inside that `with_module`'s closure,
     // at the faulting instruction), so its frame is alive and unborrowed.
-    req.outcome = unsafe { (req.slot.call)(req.slot.frame, &mut req.regs) };
+    req.answer = unsafe { (req.slot.call)(req.slot.frame, &mut req.regs) };
 }
 
 /// Calls [`run_module`] on the interrupted thread's stack when the handler
@@ -344,7 +377,29 @@ extern "C" fn run_module_raw(req: *mut c_void) {
     run_module(req.cast());
 }
 
+/// Restores the thread's `errno` to the value it had when created.
+struct SavedErrno(c_int);
+
+impl SavedErrno {
+    fn save() -> SavedErrno {
+        // SAFETY: `__errno_location` returns the calling thread's `errno`
+        // slot, valid for the thread's lifetime; reading it is
+        // async-signal-safe.
+        SavedErrno(unsafe { *libc::__errno_location() })
+    }
+}
+
+impl Drop for SavedErrno {
+    fn drop(&mut self) {
+        // SAFETY: as in `save`; the slot is this thread's own.
+        unsafe { *libc::__errno_location() = self.0 };
+    }
+}
+
 extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
+    // The module (allocating, opening files, ...) and a chained handler may
+    // change `errno`; the interrupted code must find it as it left it.
+    let _errno = SavedErrno::save();
     // SAFETY: the kernel passes a valid `siginfo_t` and `ucontext_t` to a
     // `SA_SIGINFO` handler, both exclusively ours until we return.
     let (code, uc) = unsafe { ((*info).si_code, &mut *ctx.cast::<ucontext_t>()) };
@@ -367,13 +422,17 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
             let mut req = Request {
                 slot,
                 regs: load_regs(&uc.uc_mcontext.gregs),
-                outcome: Outcome::VmFailInvalid,
+                answer: Answer::VMFAIL,
             };
             call_on_thread_stack(&mut req, uc);
-            if req.outcome == Outcome::Return {
+            let Answer { outcome, rbp } = req.answer;
+            if outcome == Outcome::Return {
                 store_regs(&mut uc.uc_mcontext.gregs, &req.regs);
+                if let Some(rbp) = rbp {
+                    uc.uc_mcontext.gregs[libc::REG_RBP as usize] = rbp as i64;
+                }
             }
-            req.outcome
+            outcome
         }
     };
 
