@@ -160,7 +160,7 @@ fn leaves_without_sc_retry_are_issued_once() {
     assert_eq!(calls.get(), 1);
 }
 
-#[seamcall(leaf = 300, in = [rcx], retry = 3, retry_busy)]
+#[seamcall(leaf = 300, unchecked, in = [rcx], retry = 3, retry_busy)]
 unsafe fn busy_leaf(a: u64) -> Result<(), SeamcallError>;
 
 #[test]

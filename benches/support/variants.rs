@@ -100,12 +100,15 @@ pub unsafe fn mng_rd_macro_inline(tdr: u64, field: u64) -> Result<u64, SeamcallE
 #[inline(never)]
 pub unsafe fn mng_rd_macro_outline(tdr: u64, field: u64) -> Result<u64, SeamcallError>;
 
-// `unchecked`: the ABI table also lists RBP and XMM0–15 as written by
-// TDH.VP.ENTER. Linux's `__seamcall_saved_ret` saves neither (it requires
-// NO_RBP_MOD, and KVM handles guest vector state itself), so the comparison
-// binds the same 13 registers on both sides.
+// TDH.VP.ENTER as Linux calls it, under a stand-in leaf number (0xFF00,
+// unknown to the ABI table, hence `unchecked`): the table's TDH.VP.ENTER
+// also writes RBP and XMM0–15, which `unchecked` no longer excuses. Linux's
+// `__seamcall_saved_ret` saves neither (it requires NO_RBP_MOD, and KVM
+// handles guest vector state itself), so the comparison binds the same 13
+// registers on both sides. Stub builds only: the number never reaches a
+// module, and the code is leaf 0's but for the immediate.
 #[seamcall(
-    leaf = 0,
+    leaf = 0xFF00,
     unchecked,
     in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
     out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi]
@@ -145,12 +148,15 @@ pub unsafe fn vp_enter_macro_inline(
     SeamcallError,
 >;
 
-// `unchecked`: the ABI table also lists RBP and XMM0–15 as written by
-// TDH.VP.ENTER. Linux's `__seamcall_saved_ret` saves neither (it requires
-// NO_RBP_MOD, and KVM handles guest vector state itself), so the comparison
-// binds the same 13 registers on both sides.
+// TDH.VP.ENTER as Linux calls it, under a stand-in leaf number (0xFF00,
+// unknown to the ABI table, hence `unchecked`): the table's TDH.VP.ENTER
+// also writes RBP and XMM0–15, which `unchecked` no longer excuses. Linux's
+// `__seamcall_saved_ret` saves neither (it requires NO_RBP_MOD, and KVM
+// handles guest vector state itself), so the comparison binds the same 13
+// registers on both sides. Stub builds only: the number never reaches a
+// module, and the code is leaf 0's but for the immediate.
 #[seamcall(
-    leaf = 0,
+    leaf = 0xFF00,
     unchecked,
     in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
     out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi]

@@ -14,7 +14,27 @@
 //! 1.5.01. Where the module's behaviour depends on the version (NOTES.md §6),
 //! each version has its own row. Leaves the audit does not cover (not in
 //! module 1.5.01, proposed, P-SEAMLDR) have `writes: None`: a declaration
-//! must say `unchecked` for them.
+//! must say `unchecked` for them, as for a leaf number the table does not
+//! know at all.
+//!
+//! Versions: module 1.5.01 accepts a version above 0 only for TDH.MNG.RD,
+//! TDH.VP.RD, TDH.MEM.SEPT.ADD, TDH.MEM.SEPT.REMOVE and
+//! TDH.MEM.PAGE.PROMOTE. For those five, a version above the highest row
+//! (2 and up) still runs the version-1 handler, which writes its registers
+//! before it returns `TDX_OPERAND_INVALID`: such a declaration is checked
+//! against the version-1 row ([`Lookup::Rejected`]). For every other leaf
+//! the dispatcher rejects a version above 0 writing RAX alone, so on 1.5.01
+//! the call cannot do anything; a declaration of such a version is for a
+//! later module, whose writes at that version the audit does not cover, so
+//! it needs `unchecked` like an unaudited leaf ([`Lookup::OtherVersions`]).
+//! Checking it against "RAX only" would accept a declaration that clobbers
+//! nothing, the very miscompile the check exists to prevent.
+//!
+//! `unchecked` relaxes only what cannot miscompile: an `in` register the
+//! leaf does not read, an `out` register it never writes, and the leaves
+//! whose writes are not known. Where the table has audited writes, a
+//! register the module may write that is in neither `out` nor `clobber` is
+//! an error with or without it.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -41,6 +61,11 @@ pub struct Entry {
     /// The module may zero XMM0–XMM15 after the call (AES-GCM state reset
     /// for the migration leaves; guest state for TDH.VP.ENTER).
     pub xmm: bool,
+    /// Module 1.5.01 runs this row's handler for every higher version too,
+    /// and the handler writes this row's registers before it rejects the
+    /// version with `TDX_OPERAND_INVALID` (NOTES.md §6): a declaration of a
+    /// higher version is checked against this row.
+    pub covers_higher: bool,
 }
 
 impl Entry {
@@ -58,6 +83,7 @@ impl Entry {
             reads,
             writes: Some(writes),
             xmm: false,
+            covers_higher: false,
         }
     }
 
@@ -68,6 +94,12 @@ impl Entry {
 
     const fn xmm(mut self) -> Entry {
         self.xmm = true;
+        self
+    }
+
+    /// Higher versions run this row's handler (see [`Entry::covers_higher`]).
+    const fn covers_higher(mut self) -> Entry {
+        self.covers_higher = true;
         self
     }
 
@@ -100,9 +132,10 @@ impl Entry {
             .map(|(_, note)| *note)
     }
 
-    /// `TDH.VP.WR (leaf 43)`, with the version when it is not 0.
-    pub fn title(&self) -> String {
-        match (self.seamldr, self.version) {
+    /// `TDH.VP.WR (leaf 43)`, with `version` when it is not 0 (the
+    /// declaration's version, which may be above this row's).
+    pub fn title_at(&self, version: u8) -> String {
+        match (self.seamldr, version) {
             (true, _) => format!("{} (P-SEAMLDR leaf {})", self.name, self.leaf),
             (false, 0) => format!("{} (leaf {})", self.name, self.leaf),
             (false, v) => format!("{} (leaf {}, version {v})", self.name, self.leaf),
@@ -134,7 +167,7 @@ pub const TABLE: &[Entry] = &[
     Entry::new("TDH.MEM.SEPT.ADD", 3, &[Rcx, Rdx, R8, R9, R10, R11],
         &[(Rcx, SEPT_ENTRY), (Rdx, SEPT_LEVEL), (R8, "L1 S-EPT page, echoed back"),
           (R9, "L2 S-EPT page, echoed back"), (R10, "L2 S-EPT page, echoed back"),
-          (R11, "L2 S-EPT page, echoed back")]).v(1),
+          (R11, "L2 S-EPT page, echoed back")]).v(1).covers_higher(),
     Entry::new("TDH.VP.ADDCX", 4, &[Rcx, Rdx], &[]),
     Entry::new("TDH.MEM.PAGE.RELOCATE", 5, &[Rcx, Rdx, R8],
         &[(Rcx, "old page HPA, or S-EPT entry on error"), (Rdx, SEPT_LEVEL)]),
@@ -145,7 +178,7 @@ pub const TABLE: &[Entry] = &[
     Entry::new("TDH.VP.CREATE", 10, &[Rcx, Rdx], &[]),
     Entry::new("TDH.MNG.RD", 11, &[Rcx, Rdx], &[(R8, "field value, 0 on error")]),
     Entry::new("TDH.MNG.RD", 11, &[Rcx, Rdx],
-        &[(Rdx, "next field ID"), (R8, "field value, 0 on error")]).v(1),
+        &[(Rdx, "next field ID"), (R8, "field value, 0 on error")]).v(1).covers_higher(),
     Entry::new("TDH.MEM.RD", 12, &[Rcx, Rdx],
         &[(Rcx, SEPT_ENTRY), (Rdx, SEPT_LEVEL), (R8, "the 8 bytes read")]),
     Entry::new("TDH.MNG.WR", 13, &[Rcx, Rdx, R8, R9], &[(R8, "previous value")]),
@@ -169,7 +202,7 @@ pub const TABLE: &[Entry] = &[
     Entry::new("TDH.MEM.PAGE.PROMOTE", 23, &[Rcx, Rdx],
         &[(Rcx, "merged S-EPT page HPA, or S-EPT entry on error"), (Rdx, SEPT_LEVEL),
           (R9, "freed L2 S-EPT page"), (R10, "freed L2 S-EPT page"),
-          (R11, "freed L2 S-EPT page")]).v(1),
+          (R11, "freed L2 S-EPT page")]).v(1).covers_higher(),
     Entry::new("TDH.PHYMEM.PAGE.RDMD", 24, &[Rcx],
         &[(Rcx, "page type"), (Rdx, "owner (TDR PA)"), (R8, "page size"),
           (R9, "BEPOCH, or 0"), (R10, "zeroed"), (R11, "zeroed")]),
@@ -178,7 +211,7 @@ pub const TABLE: &[Entry] = &[
           (R8, "L2 attributes, when requested")]),
     Entry::new("TDH.VP.RD", 26, &[Rcx, Rdx], &[(R8, "field value, 0 on error")]),
     Entry::new("TDH.VP.RD", 26, &[Rcx, Rdx],
-        &[(Rdx, "next field ID"), (R8, "field value, 0 on error")]).v(1),
+        &[(Rdx, "next field ID"), (R8, "field value, 0 on error")]).v(1).covers_higher(),
     Entry::new("TDH.MNG.KEY.RECLAIMID", 27, &[Rcx], &[]),
     Entry::new("TDH.PHYMEM.PAGE.RECLAIM", 28, &[Rcx],
         &[(Rcx, "page type"), (Rdx, "owner (TDR PA)"), (R8, "page size"),
@@ -190,7 +223,7 @@ pub const TABLE: &[Entry] = &[
     Entry::new("TDH.MEM.SEPT.REMOVE", 30, &[Rcx, Rdx],
         &[(Rcx, "removed S-EPT page HPA, or S-EPT entry on error"), (Rdx, SEPT_LEVEL),
           (R9, "removed L2 S-EPT page"), (R10, "removed L2 S-EPT page"),
-          (R11, "removed L2 S-EPT page")]).v(1),
+          (R11, "removed L2 S-EPT page")]).v(1).covers_higher(),
     Entry::new("TDH.SYS.KEY.CONFIG", 31, &[], &[]),
     Entry::new("TDH.SYS.INFO", 32, &[Rcx, Rdx, R8, R9],
         &[(Rdx, "bytes written to TDSYSINFO"), (R9, "CMR entries written")]),
@@ -253,10 +286,29 @@ pub const TABLE: &[Entry] = &[
 
 /// What the table says about a leaf word.
 pub enum Lookup {
+    /// The row for this leaf and version.
     Found(&'static Entry),
-    /// The leaf is known, but not at this version.
+    /// A version above the highest row of a leaf whose handler module
+    /// 1.5.01 runs for every version (see [`Entry::covers_higher`]): the
+    /// handler writes that row's registers, then rejects the version. The
+    /// declaration is checked against that row.
+    Rejected(&'static Entry),
+    /// The leaf is known, but not at this version: module 1.5.01 rejects
+    /// the version in its dispatcher (RAX alone), and what a later module
+    /// writes there was not audited.
     OtherVersions(Vec<&'static Entry>),
+    /// A leaf number the table does not know.
     Unknown,
+}
+
+impl Lookup {
+    /// The row whose audited writes a declaration must cover, if any.
+    pub fn audited(&self) -> Option<&'static Entry> {
+        match self {
+            Lookup::Found(e) | Lookup::Rejected(e) if e.writes.is_some() => Some(e),
+            _ => None,
+        }
+    }
 }
 
 pub fn lookup(leaf: u16, version: u8, seamldr: bool) -> Lookup {
@@ -264,10 +316,17 @@ pub fn lookup(leaf: u16, version: u8, seamldr: bool) -> Lookup {
         .iter()
         .filter(|e| e.leaf == leaf && e.seamldr == seamldr)
         .collect();
-    match rows.iter().find(|e| e.version == version) {
-        Some(e) => Lookup::Found(e),
-        None if rows.is_empty() => Lookup::Unknown,
-        None => Lookup::OtherVersions(rows),
+    if let Some(e) = rows.iter().find(|e| e.version == version) {
+        return Lookup::Found(e);
+    }
+    let below = rows
+        .iter()
+        .filter(|e| e.version < version)
+        .max_by_key(|e| e.version);
+    match below {
+        Some(e) if e.covers_higher => Lookup::Rejected(e),
+        _ if rows.is_empty() => Lookup::Unknown,
+        _ => Lookup::OtherVersions(rows),
     }
 }
 
@@ -286,41 +345,72 @@ pub struct Declared<'a> {
     pub unchecked: Option<Span>,
 }
 
-const UNKNOWN_HELP: &str = "add `unchecked` to declare it without the cross-check, and list in `clobber` every register the module may write (Linux's out-of-line call treats rcx, rdx and r8-r11 as clobbered)";
+/// What a declaration without the cross-check should clobber.
+pub const LINUX_CLOBBERS: &str =
+    "(Linux's out-of-line call treats rcx, rdx, rsi, rdi, r8-r11 and all xmm as clobbered)";
+
+/// The help of every "needs `unchecked`" error but the unknown leaf's.
+const UNKNOWN_HELP: &str = "add `unchecked` to declare it without the cross-check, and list in `clobber` every register the module may write (Linux's out-of-line call treats rcx, rdx, rsi, rdi, r8-r11 and all xmm as clobbered)";
 
 /// The cross-check for a literal leaf: every `in` register is one the leaf
 /// reads, every `out` register one it may write, and every register it may
-/// write is in `out` or `clobber`. A leaf the table knows without an audit
-/// of its writes, or at another version, needs `unchecked`; a leaf number
-/// the table does not know at all is not checked.
+/// write is in `out` or `clobber`. A leaf the table does not know, knows
+/// without an audit of its writes, or knows only at other versions needs
+/// `unchecked`. `unchecked` relaxes the `in` and `out` rules; it never
+/// excuses a register the audit says the module may write.
 pub fn check(cx: &Ctxt, d: &Declared) {
-    let entry = match lookup(d.leaf, d.version, d.seamldr) {
-        Lookup::Found(e) if e.writes.is_some() => e,
-        Lookup::Found(e) => {
-            if d.unchecked.is_none() {
+    let relaxed = d.unchecked.is_some();
+    let found = lookup(d.leaf, d.version, d.seamldr);
+    let entry = match (&found, found.audited()) {
+        (_, Some(e)) => e,
+        (Lookup::Found(e) | Lookup::Rejected(e), None) => {
+            if !relaxed {
                 cx.error_at(
                     d.leaf_span,
-                    format!("{} is not covered by the audit of TDX module 1.5.01 (tdx-abi/writes.tsv), so the registers it may write are unknown; {UNKNOWN_HELP}", e.title()),
+                    format!("{} is not covered by the audit of TDX module 1.5.01 (tdx-abi/writes.tsv), so the registers it may write are unknown; {UNKNOWN_HELP}", e.title_at(d.version)),
                 );
             }
             return;
         }
-        Lookup::OtherVersions(rows) => {
-            if d.unchecked.is_none() {
+        (Lookup::OtherVersions(rows), None) => {
+            if !relaxed {
                 let known: Vec<String> = rows.iter().map(|e| e.version.to_string()).collect();
+                let leaf = rows.first().map(|e| e.title_at(0)).unwrap_or_default();
+                let why = if d.seamldr {
+                    String::new()
+                } else {
+                    format!(": module 1.5.01 rejects version {} of this leaf in its dispatcher, writing RAX alone, and what a module that accepts it writes was not audited", d.version)
+                };
                 cx.error_at(
                     d.leaf_span,
-                    format!("{} (leaf {}) has no version {} in the ABI table (known: {}); {UNKNOWN_HELP}", rows[0].name, d.leaf, d.version, known.join(", ")),
+                    format!("{leaf} has no version {} in the ABI table (known: {}){why}; {UNKNOWN_HELP}", d.version, known.join(", ")),
                 );
             }
             return;
         }
-        // A number the table has never heard of (a private test leaf, a
-        // leaf of a later module) is the declaration's responsibility.
-        Lookup::Unknown => return,
+        (Lookup::Unknown, None) => {
+            if !relaxed {
+                let who = if d.seamldr { "P-SEAMLDR leaf" } else { "leaf" };
+                cx.error_at(
+                    d.leaf_span,
+                    format!("{who} {} is not in the ABI table (module 1.5.01 audit): the macro cannot check which registers it writes; add `unchecked` and list in `clobber` every register it may write {LINUX_CLOBBERS}", d.leaf),
+                );
+            }
+            return;
+        }
     };
-    let title = entry.title();
-    let mut mismatches = Vec::new();
+    let title = entry.title_at(d.version);
+    // Why a register of the version-1 row counts for a higher version.
+    let rejected = if entry.version == d.version {
+        String::new()
+    } else {
+        format!(
+            "; module 1.5.01 runs the version-{} handler, which may write it, before it rejects version {} with TDX_OPERAND_INVALID",
+            entry.version, d.version
+        )
+    };
+    // (span, message, whether `unchecked` relaxes it)
+    let mut mismatches: Vec<(Span, String, bool)> = Vec::new();
     for (r, span) in &d.inputs.regs {
         if r.is_gpr() && !entry.reads(*r) && !matches!(r, Rax | Rsp | Rbp) {
             let reads: Vec<String> = entry.reads.iter().map(|r| r.name()).collect();
@@ -335,12 +425,13 @@ pub fn check(cx: &Ctxt, d: &Declared) {
                     "{title} does not read {}; remove {r} from `in` ({reads})",
                     upper(*r)
                 ),
+                true,
             ));
         }
     }
     for (r, span) in &d.outputs.regs {
         if entry.write_note(*r).is_none() && !matches!(r, Rax | Rsp) {
-            mismatches.push((*span, format!("{title} does not write {}, so the value read back would be the input, not a result; remove {r} from `out`", upper(*r))));
+            mismatches.push((*span, format!("{title} does not write {}, so the value read back would be the input, not a result; remove {r} from `out`", upper(*r)), true));
         }
     }
     let covered = |r: Reg| d.outputs.contains(r) || d.clobbers.contains(r);
@@ -350,9 +441,10 @@ pub fn check(cx: &Ctxt, d: &Declared) {
                 mismatches.push((
                     d.write_span,
                     format!(
-                        "{title} writes {} ({note}); add {r} to `out` or `clobber`",
+                        "{title} writes {} ({note}{rejected}); add {r} to `out` or `clobber`",
                         upper(r)
                     ),
+                    false,
                 ));
             }
         }
@@ -375,20 +467,24 @@ pub fn check(cx: &Ctxt, d: &Declared) {
                     "{title} may change XMM0-XMM15 ({why}); add {} to `clobber`",
                     missing.join(", ")
                 ),
+                false,
             ));
         }
     }
-    match d.unchecked {
-        Some(span) if mismatches.is_empty() => cx.error_at(
-            span,
-            format!("`unchecked` is not needed: {title} is in the ABI table and this declaration matches it; remove `unchecked` so that later edits stay checked"),
-        ),
-        Some(_) => {}
-        None => {
-            for (span, msg) in mismatches {
-                cx.error_at(span, msg);
-            }
+    // A register the module may write and the declaration does not cover
+    // is an error whatever the declaration says: the compiler would keep a
+    // live value in it across the instruction.
+    let relaxable = mismatches.iter().any(|(_, _, soft)| *soft);
+    for (span, msg, soft) in mismatches {
+        if !(soft && relaxed) {
+            cx.error_at(span, msg);
         }
+    }
+    if let (Some(span), false) = (d.unchecked, relaxable) {
+        cx.error_at(
+            span,
+            format!("`unchecked` is not needed: {title} is in the ABI table and this declaration's `in` and `out` match it (`unchecked` relaxes only those, never a register the module writes); remove `unchecked` so that later edits stay checked"),
+        );
     }
 }
 
@@ -449,6 +545,7 @@ pub fn emit_table(path: TokenStream) -> TokenStream {
         let seamldr = e.seamldr;
         let reads = mask(e.reads.iter().copied());
         let xmm = e.xmm;
+        let covers_higher = e.covers_higher;
         let writes = match e.writes {
             None => quote!(::core::option::Option::None),
             Some(w) => {
@@ -472,6 +569,7 @@ pub fn emit_table(path: TokenStream) -> TokenStream {
                 reads: #path::RegSet::from_bits(#reads),
                 writes: #writes,
                 zeroes_xmm: #xmm,
+                covers_higher_versions: #covers_higher,
                 notes: &[#(#notes),*],
             }
         }
@@ -581,6 +679,212 @@ pub fn catalog(tokens: TokenStream) -> TokenStream {
 mod tests {
     use super::*;
 
+    /// The messages of the `compile_error!`s a declaration expands to.
+    fn errors(args: TokenStream, item: TokenStream) -> Vec<String> {
+        fn walk(ts: TokenStream, out: &mut Vec<String>) {
+            let tts: Vec<proc_macro2::TokenTree> = ts.into_iter().collect();
+            for (i, tt) in tts.iter().enumerate() {
+                match tt {
+                    proc_macro2::TokenTree::Ident(id) if id == "compile_error" => {
+                        if let Some(proc_macro2::TokenTree::Group(g)) = tts.get(i + 2) {
+                            if let Ok(lit) = syn::parse2::<syn::LitStr>(g.stream()) {
+                                out.push(lit.value());
+                            }
+                        }
+                    }
+                    proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Err(tokens) = crate::declare(args, item) {
+            walk(tokens, &mut out);
+        }
+        out
+    }
+
+    fn unit() -> TokenStream {
+        quote!(
+            unsafe fn f() -> Result<(), SeamcallError>;
+        )
+    }
+
+    #[test]
+    fn unchecked_never_excuses_an_audited_write() {
+        // TDH.VP.WR writes R8: `unchecked` must not let the declaration
+        // leave it out (the compiler would go on using R8 as `value`).
+        let e = errors(
+            quote!(leaf = 43, in = [rcx, rdx, r8, r9], unchecked),
+            quote!(
+                unsafe fn f(a: u64, b: u64, c: u64, d: u64) -> Result<(), SeamcallError>;
+            ),
+        );
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with("TDH.VP.WR (leaf 43) writes R8")),
+            "{e:#?}"
+        );
+        // XMM0-15 after a migration leaf, likewise.
+        let e = errors(
+            quote!(leaf = 71, in = [rcx, r8, r10], unchecked),
+            quote!(
+                unsafe fn f(a: u64, b: u64, c: u64) -> Result<(), SeamcallError>;
+            ),
+        );
+        assert!(
+            e.iter().any(|m| m.contains("may change XMM0-XMM15")),
+            "{e:#?}"
+        );
+        // What `unchecked` relaxes: inputs not read, outputs never written.
+        let e = errors(
+            quote!(leaf = 43, in = [rcx, rdx, r8, r9, r10], out = [r8, r12], unchecked),
+            quote!(
+                unsafe fn f(
+                    a: u64,
+                    b: u64,
+                    c: u64,
+                    d: u64,
+                    e: u64,
+                ) -> Result<(u64, u64), SeamcallError>;
+            ),
+        );
+        assert!(e.is_empty(), "{e:#?}");
+    }
+
+    #[test]
+    fn unknown_leaves_need_unchecked() {
+        let e = errors(
+            quote!(leaf = 300, in = [rcx]),
+            quote!(
+                unsafe fn f(a: u64) -> Result<(), SeamcallError>;
+            ),
+        );
+        assert_eq!(
+            e,
+            ["leaf 300 is not in the ABI table (module 1.5.01 audit): the macro cannot check which registers it writes; add `unchecked` and list in `clobber` every register it may write (Linux's out-of-line call treats rcx, rdx, rsi, rdi, r8-r11 and all xmm as clobbered)"]
+        );
+        let e = errors(quote!(leaf = 7, seamldr), unit());
+        assert!(
+            e.len() == 1 && e[0].starts_with("P-SEAMLDR leaf 7 is not in the ABI table"),
+            "{e:#?}"
+        );
+        let e = errors(
+            quote!(leaf = 300, in = [rcx], unchecked),
+            quote!(
+                unsafe fn f(a: u64) -> Result<(), SeamcallError>;
+            ),
+        );
+        assert!(e.is_empty(), "{e:#?}");
+    }
+
+    #[test]
+    fn unaudited_help_names_every_register_linux_treats_as_clobbered() {
+        let e = errors(quote!(leaf = 69), unit());
+        assert!(
+            e.len() == 1 && e[0].ends_with("(Linux's out-of-line call treats rcx, rdx, rsi, rdi, r8-r11 and all xmm as clobbered)"),
+            "{e:#?}"
+        );
+    }
+
+    #[test]
+    fn higher_versions_are_checked_against_version_1() {
+        // Module 1.5.01 runs the version-1 handler for version 2 and up; it
+        // writes RDX and R8 before returning TDX_OPERAND_INVALID.
+        let item = quote!(
+            unsafe fn f(a: u64, b: u64) -> Result<u64, SeamcallError>;
+        );
+        let e = errors(
+            quote!(leaf = 11, version = 2, in = [rcx, rdx], out = [r8]),
+            item.clone(),
+        );
+        assert!(
+            e.len() == 1 && e[0].starts_with("TDH.MNG.RD (leaf 11, version 2) writes RDX"),
+            "{e:#?}"
+        );
+        let ok = quote!(leaf = 11, version = 2, in = [rcx, rdx], out = [r8], clobber = [rdx]);
+        assert!(errors(ok, item.clone()).is_empty());
+        // Matching it, `unchecked` is refused as for any checked leaf.
+        let e = errors(
+            quote!(leaf = 11, version = 9, in = [rcx, rdx], out = [r8], clobber = [rdx], unchecked),
+            item,
+        );
+        assert!(
+            e.len() == 1 && e[0].starts_with("`unchecked` is not needed"),
+            "{e:#?}"
+        );
+        // The five versioned leaves at version 2: version 1's registers
+        // covered is accepted without `unchecked`; one fewer is refused.
+        let cases: [(u16, TokenStream, TokenStream, TokenStream); 5] = [
+            (
+                3,
+                quote!([rcx, rdx, r8]),
+                quote!([rcx, rdx]),
+                quote!([r8, r9, r10, r11]),
+            ),
+            (11, quote!([rcx, rdx]), quote!([r8]), quote!([rdx])),
+            (
+                23,
+                quote!([rcx, rdx]),
+                quote!([rcx, rdx]),
+                quote!([r9, r10, r11]),
+            ),
+            (26, quote!([rcx, rdx]), quote!([r8]), quote!([rdx])),
+            (
+                30,
+                quote!([rcx, rdx]),
+                quote!([rcx, rdx]),
+                quote!([r9, r10, r11]),
+            ),
+        ];
+        for (leaf, ins, outs, clobbers) in cases {
+            let n_in = ins.to_string().matches(',').count() + 1;
+            let args =
+                quote!(leaf = #leaf, version = 2, in = #ins, out = #outs, clobber = #clobbers);
+            let item = if outs.to_string().contains(',') {
+                let n = outs.to_string().matches(',').count() + 1;
+                let tys = (0..n).map(|_| quote!(u64));
+                let params = (0..n_in).map(|i| quote::format_ident!("p{i}"));
+                quote!(unsafe fn f(#(#params: u64),*) -> (TdxStatus, (#(#tys),*));)
+            } else {
+                let params = (0..n_in).map(|i| quote::format_ident!("p{i}"));
+                quote!(unsafe fn f(#(#params: u64),*) -> (TdxStatus, u64);)
+            };
+            let e = errors(args, item.clone());
+            assert!(e.is_empty(), "leaf {leaf} version 2: {e:#?}");
+            let short = quote!(leaf = #leaf, version = 2, in = #ins, out = #outs);
+            let e = errors(short, item);
+            assert!(
+                !e.is_empty() && e.iter().all(|m| m.contains("version 2) writes")),
+                "leaf {leaf} version 2 without clobbers: {e:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn versions_of_unversioned_leaves_need_unchecked() {
+        // The dispatcher of module 1.5.01 rejects them writing RAX alone:
+        // the version is for a later module, which the audit does not cover.
+        let e = errors(
+            quote!(leaf = 9, version = 1, in = [rcx, rdx]),
+            quote!(
+                unsafe fn f(a: u64, b: u64) -> Result<(), SeamcallError>;
+            ),
+        );
+        assert!(
+            e.len() == 1 && e[0].starts_with("TDH.MNG.CREATE (leaf 9) has no version 1"),
+            "{e:#?}"
+        );
+        assert!(matches!(lookup(22, 2, false), Lookup::OtherVersions(_)));
+        let e = errors(
+            quote!(leaf = 9, version = 1, in = [rcx, rdx], unchecked),
+            quote!(
+                unsafe fn f(a: u64, b: u64) -> Result<(), SeamcallError>;
+            ),
+        );
+        assert!(e.is_empty(), "{e:#?}");
+    }
+
     #[test]
     fn rows_are_unique_and_well_formed() {
         for (i, e) in TABLE.iter().enumerate() {
@@ -590,18 +894,22 @@ mod tests {
                         && other.version == e.version
                         && other.seamldr == e.seamldr),
                     "duplicate row {}",
-                    e.title()
+                    e.title_at(e.version)
                 );
             }
             for r in e.reads {
                 assert!(
                     r.is_gpr() && *r != Rax && *r != Rsp && *r != Rbp,
                     "{}",
-                    e.title()
+                    e.title_at(e.version)
                 );
             }
             for (r, _) in e.writes.unwrap_or(&[]) {
-                assert!(r.is_gpr() && *r != Rax && *r != Rsp, "{}", e.title());
+                assert!(
+                    r.is_gpr() && *r != Rax && *r != Rsp,
+                    "{}",
+                    e.title_at(e.version)
+                );
             }
         }
     }
@@ -617,7 +925,10 @@ mod tests {
         assert_eq!(w(3, 1) & !w(3, 0), mask([R8, R9, R10, R11]));
         assert_eq!(w(23, 1) & !w(23, 0), mask([R9, R10, R11]));
         assert_eq!(w(30, 1) & !w(30, 0), mask([R9, R10, R11]));
-        assert!(matches!(lookup(11, 2, false), Lookup::OtherVersions(_)));
+        assert!(matches!(lookup(11, 2, false), Lookup::Rejected(e) if e.version == 1));
+        assert!(matches!(lookup(30, 255, false), Lookup::Rejected(e) if e.version == 1));
+        assert!(matches!(lookup(9, 1, false), Lookup::OtherVersions(_)));
+        assert!(matches!(lookup(22, 2, false), Lookup::OtherVersions(_)));
         assert!(matches!(lookup(42, 0, false), Lookup::Unknown));
         assert!(matches!(lookup(0, 0, true), Lookup::Found(e) if e.name == "P-SEAMLDR.INFO"));
     }

@@ -466,12 +466,17 @@ fn scrub(decl: &Decl) -> TokenStream {
 
 /// For a leaf given as a path, the cross-check as a `const` assertion
 /// against `seamcall_core::leaves::ABI`, the same table `abi.rs` checks
-/// literal leaves with. Const panics print a fixed string, so each register
-/// gets its own test and message.
+/// literal leaves with, by the same rules: where the table has audited
+/// writes for the leaf and version (a version above the version-1 row of
+/// the five versioned leaves is checked against that row), every register
+/// the module may write must be in `out` or `clobber`, `unchecked` or not;
+/// `unchecked` relaxes the `in`/`out` rules and is required for a leaf the
+/// table does not know, knows without an audit, or knows only at other
+/// versions. Const panics print a fixed string, so each register gets its
+/// own test and message.
 fn abi_assert(decl: &Decl, private: &TokenStream) -> TokenStream {
-    let p = match &decl.leaf {
-        LeafWord::Path(p) if !decl.unchecked => p,
-        _ => return TokenStream::new(),
+    let LeafWord::Path(p) = &decl.leaf else {
+        return TokenStream::new();
     };
     let shown = quote!(#p).to_string().replace(' ', "");
     let version = decl.version;
@@ -482,22 +487,26 @@ fn abi_assert(decl: &Decl, private: &TokenStream) -> TokenStream {
         quote!(#private::Reg::#v)
     };
     let mut tests = Vec::new();
-    for r in &decl.inputs {
-        let msg = format!(
-            "{who} does not read {}; remove {r} from `in`",
-            r.name().to_uppercase()
-        );
-        let rr = reg(*r);
-        tests.push(quote!(if !e.reads.contains(#rr) { ::core::panic!("{}", #msg) }));
+    if !decl.unchecked {
+        for r in &decl.inputs {
+            let msg = format!(
+                "{who} does not read {}; remove {r} from `in`",
+                r.name().to_uppercase()
+            );
+            let rr = reg(*r);
+            tests.push(quote!(if !e.reads.contains(#rr) { ::core::panic!("{}", #msg) }));
+        }
+        for r in &decl.outputs {
+            let msg = format!(
+                "{who} does not write {}; remove {r} from `out`",
+                r.name().to_uppercase()
+            );
+            let rr = reg(*r);
+            tests.push(quote!(if !w.contains(#rr) { ::core::panic!("{}", #msg) }));
+        }
     }
-    for r in &decl.outputs {
-        let msg = format!(
-            "{who} does not write {}; remove {r} from `out`",
-            r.name().to_uppercase()
-        );
-        let rr = reg(*r);
-        tests.push(quote!(if !w.contains(#rr) { ::core::panic!("{}", #msg) }));
-    }
+    // Never relaxed: a register the module may write that the declaration
+    // does not cover.
     let covered = |r: &Reg| decl.outputs.contains(r) || decl.clobbers.contains(r);
     for r in abi::checked_regs().filter(|r| r.is_gpr() && !covered(r)) {
         let msg = format!(
@@ -521,22 +530,33 @@ fn abi_assert(decl: &Decl, private: &TokenStream) -> TokenStream {
             ::core::panic!("{}", #msg)
         }));
     }
-    let unaudited = format!("{who} is in the ABI table but its writes were not audited; add `unchecked` and list every register it may write");
-    let other = format!("{who}: the ABI table knows this leaf only at other versions; add `unchecked` and list every register it may write");
+    let needs_unchecked = |msg: String| {
+        if decl.unchecked {
+            quote!({})
+        } else {
+            quote!(::core::panic!("{}", #msg))
+        }
+    };
+    let unaudited = needs_unchecked(format!("{who} is in the ABI table but its writes were not audited; add `unchecked` and list in `clobber` every register it may write {}", abi::LINUX_CLOBBERS));
+    let other = needs_unchecked(format!("{who}: the ABI table knows this leaf only at other versions (module 1.5.01 rejects this one in its dispatcher, writing RAX alone; a module that accepts it was not audited); add `unchecked` and list in `clobber` every register it may write {}", abi::LINUX_CLOBBERS));
+    let unknown = needs_unchecked(format!("{who} is not in the ABI table (module 1.5.01 audit): the macro cannot check which registers it writes; add `unchecked` and list in `clobber` every register it may write {}", abi::LINUX_CLOBBERS));
     quote_spanned! {p.span()=>
+        #[allow(unused_variables)]
         const _: () = {
             let leaf = #p as u64;
             if leaf <= 0xFFFF {
-                match #private::abi_find(leaf as u16, #version, #seamldr) {
+                match #private::abi_find_checked(leaf as u16, #version, #seamldr) {
                     ::core::option::Option::Some(e) => match e.writes {
                         ::core::option::Option::Some(w) => {
                             #(#tests)*
                         }
-                        ::core::option::Option::None => ::core::panic!("{}", #unaudited),
+                        ::core::option::Option::None => #unaudited,
                     },
                     ::core::option::Option::None => {
                         if #private::abi_knows(leaf as u16, #seamldr) {
-                            ::core::panic!("{}", #other)
+                            #other
+                        } else {
+                            #unknown
                         }
                     }
                 }
@@ -629,7 +649,7 @@ fn abi_docs(decl: &Decl) -> TokenStream {
                 | (u64::from(decl.version) << 16)
                 | if decl.seamldr { 1 << 63 } else { 0 };
             let name = match abi::lookup(*l, decl.version, decl.seamldr) {
-                abi::Lookup::Found(e) => format!("{}: ", e.name),
+                abi::Lookup::Found(e) | abi::Lookup::Rejected(e) => format!("{}: ", e.name),
                 _ => String::new(),
             };
             format!(
@@ -689,8 +709,16 @@ fn abi_docs(decl: &Decl) -> TokenStream {
             cl.join(", ")
         ));
     }
-    if let (LeafWord::Lit(l), false) = (&decl.leaf, decl.unchecked) {
-        if let abi::Lookup::Found(e) = abi::lookup(*l, decl.version, decl.seamldr) {
+    if let LeafWord::Lit(l) = &decl.leaf {
+        let found = abi::lookup(*l, decl.version, decl.seamldr);
+        let rejected = match &found {
+            abi::Lookup::Rejected(e) => format!(
+                "; module 1.5.01 runs the version-{} handler, then rejects version {} with `TDX_OPERAND_INVALID`",
+                e.version, decl.version
+            ),
+            _ => String::new(),
+        };
+        if let Some(e) = found.audited() {
             let notes: Vec<String> = abi::checked_regs()
                 .filter(|r| r.is_gpr())
                 .filter_map(|r| {
@@ -703,11 +731,11 @@ fn abi_docs(decl: &Decl) -> TokenStream {
                 .collect();
             match (e.writes, notes.is_empty()) {
                 (None, _) => {}
-                (Some(_), true) => lines.push(
-                    "- the module writes no register but RAX (audit of module 1.5.01)".into(),
-                ),
+                (Some(_), true) => lines.push(format!(
+                    "- the module writes no register but RAX (audit of module 1.5.01{rejected})"
+                )),
                 (Some(_), false) => lines.push(format!(
-                    "- the module may write (audit of module 1.5.01): {}{}",
+                    "- the module may write (audit of module 1.5.01{rejected}): {}{}",
                     notes.join(", "),
                     if e.xmm { ", XMM0-XMM15" } else { "" }
                 )),

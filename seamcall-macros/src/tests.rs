@@ -18,7 +18,7 @@ fn seeds() -> Vec<(TokenStream, TokenStream)> {
             ),
         ),
         (
-            quote!(leaf = 300, version = 1, in = [rcx, rbx], out = [rbx, rsi], clobber = [r9]),
+            quote!(leaf = 300, version = 1, in = [rcx, rbx], out = [rbx, rsi], clobber = [r9], unchecked),
             quote!(
                 #[inline(never)]
                 unsafe fn f(a: u64, b: u64) -> (TdxStatus, (u64, u64)) {}
@@ -31,7 +31,7 @@ fn seeds() -> Vec<(TokenStream, TokenStream)> {
             ),
         ),
         (
-            quote!(leaf = 301, safe, seamldr, clobber = [rbp, xmm3]),
+            quote!(leaf = 301, safe, seamldr, clobber = [rbp, xmm3], unchecked),
             quote!(
                 fn h() -> TdxStatus;
             ),
@@ -41,7 +41,8 @@ fn seeds() -> Vec<(TokenStream, TokenStream)> {
                 leaf = 302,
                 in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
                 out = [rbx],
-                clobber = [rbp]
+                clobber = [rbp],
+                unchecked
             ),
             quote!(
                 unsafe fn w(

@@ -3,7 +3,7 @@ use seamcall_core::{seamcall, SeamcallError};
 struct Td;
 
 impl Td {
-    #[seamcall(leaf = 300, in = [rcx])]
+    #[seamcall(leaf = 300, in = [rcx], unchecked)]
     unsafe fn f(&self) -> Result<(), SeamcallError>;
 }
 

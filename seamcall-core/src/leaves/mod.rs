@@ -42,10 +42,26 @@
 //! `out` or `clobber`". A register may be in both `in` and `clobber`: an
 //! input the leaf overwrites, whose new value is discarded.
 //!
-//! * `unchecked` skips the check. It is required where the table knows the
-//!   leaf but not what it writes (not in the module 1.5.01 audit) or not at
-//!   that version, and refused where the declaration matches the table
-//!   anyway. A leaf number the table does not know at all is not checked.
+//! * `unchecked` relaxes the check: it allows an `in` register the leaf
+//!   does not read and an `out` register it never writes, and it is required
+//!   where the macro cannot check the writes: a leaf number the table does
+//!   not know, a leaf it knows without an audit of its writes (not in module
+//!   1.5.01), or one it knows only at other versions. Such a declaration
+//!   lists in `clobber` every register the leaf may write (Linux's
+//!   out-of-line call treats RCX, RDX, RSI, RDI, R8–R11 and all XMM
+//!   registers as clobbered). It never excuses a register the audit says
+//!   the module writes: that stays an error, `unchecked` or not. It is
+//!   refused where the declaration matches the table anyway.
+//! * Versions: module 1.5.01 accepts a version above 0 only for TDH.MNG.RD,
+//!   TDH.VP.RD, TDH.MEM.SEPT.ADD, TDH.MEM.SEPT.REMOVE and
+//!   TDH.MEM.PAGE.PROMOTE. For these, version 2 and above run the version-1
+//!   handler, which writes its registers before returning
+//!   `TDX_OPERAND_INVALID`, so such a declaration is checked against version
+//!   1 ([`AbiEntry::covers_higher_versions`]). Any other leaf at a version
+//!   the table lacks is rejected by the module's dispatcher writing RAX
+//!   alone: a declaration of it targets a later module whose writes the
+//!   audit does not cover, so it needs `unchecked` (checking it against "RAX
+//!   only" would accept a declaration that clobbers nothing).
 //! * A leaf given as a path (`leaf = MY_LEAF`) is checked by a generated
 //!   `const` assertion against [`ABI`], with the same rules.
 //! * `retry = N`: re-issue while the status is exactly `TDX_RND_NO_ENTROPY`,

@@ -44,8 +44,9 @@ pub unsafe fn vp_wr(tdvpr: u64, field: u64, value: u64, mask: u64) -> Result<u64
 pub unsafe fn mng_addcx(tdcs_page: u64, tdr: u64) -> Result<(), SeamcallError>;
 
 /// A private leaf with RBX in/out and registers to spare: RBX goes through a
-/// scratch register.
-#[seamcall(leaf = 1000, in = [rcx, rbx], out = [rbx])]
+/// scratch register. (Leaves 1000-1002 are unknown to the ABI table, so
+/// they say `unchecked`.)
+#[seamcall(leaf = 1000, unchecked, in = [rcx, rbx], out = [rbx])]
 pub unsafe fn rbx_inout(rcx: u64, rbx: u64) -> Result<u64, SeamcallError>;
 
 /// The wide one, a private leaf: every operand register in and out, so RBX
@@ -53,6 +54,7 @@ pub unsafe fn rbx_inout(rcx: u64, rbx: u64) -> Result<u64, SeamcallError>;
 /// the attribute counts the tuple's elements, so it cannot be an alias.)
 #[seamcall(
     leaf = 1001,
+    unchecked,
     in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
     out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi]
 )]
@@ -139,6 +141,7 @@ pub unsafe fn vp_enter(
 /// travels through RAX and the leaf word is an immediate.
 #[seamcall(
     leaf = 1002,
+    unchecked,
     in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
     out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi]
 )]
