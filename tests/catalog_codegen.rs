@@ -8,7 +8,11 @@
 //!   the frame pointer around the instruction;
 //! * `scrub` zeroes the registers after the outputs were stored;
 //! * XMM clobbers reach the `asm!` only where the target has SSE (checked in
-//!   the LLVM IR, where XMM clobbers show as discarded outputs `={xmm0}`).
+//!   the LLVM IR, where XMM clobbers show as discarded outputs `={xmm0}`);
+//! * without SSE, a leaf that clobbers XMM inlined into a
+//!   `#[target_feature(enable = "sse2")]` caller leaves no XMM register live
+//!   across the SEAMCALL (the block sits in a function of its own, and the
+//!   caller saves its XMM values around the call as the ABI requires).
 //!
 //! Needs `cargo` and binutils' `objdump`.
 
@@ -271,28 +275,128 @@ fn xmm_clobbers_only_with_sse() {
     let _guard = lock();
     let with = Build::new("default", "").llvm_ir();
     let without = Build::new("no-sse", "-C target-feature=-sse,-sse2").llvm_ir();
-    let asm_of = |ir: &str| -> Vec<String> {
-        // The inline-asm calls of probe_export_track (TDH.EXPORT.TRACK).
-        let body: String = ir
-            .split("define ")
+    // The body of probe_export_track (TDH.EXPORT.TRACK).
+    let body_of = |ir: &str| -> String {
+        ir.split("define ")
             .find(|f| f.contains("@probe_export_track("))
             .expect("probe_export_track in the IR")
-            .to_string();
+            .to_string()
+    };
+    let asm_of = |body: &str| -> Vec<String> {
         body.lines()
             .filter(|l| l.contains("asm sideeffect") || l.contains("asm \""))
             .map(str::to_owned)
             .collect()
     };
-    let with = asm_of(&with);
-    let without = asm_of(&without);
-    assert!(!with.is_empty() && !without.is_empty());
+    let (with, without) = (body_of(&with), body_of(&without));
+    let with_asm = asm_of(&with);
     assert!(
-        with.iter()
+        with_asm
+            .iter()
             .any(|l| l.contains("{xmm0}") && l.contains("{xmm15}")),
-        "with SSE, the block clobbers XMM0-15: {with:#?}"
+        "with SSE, the block is inline and clobbers XMM0-15: {with_asm:#?}"
+    );
+    // Without SSE, the block names no XMM register and is a function of
+    // its own (in seamcall-core), called here.
+    assert!(
+        asm_of(&without).iter().all(|l| !l.contains("xmm")),
+        "without SSE, no XMM register is named: {without}"
     );
     assert!(
-        without.iter().all(|l| !l.contains("xmm")),
-        "without SSE, no XMM register is named: {without:#?}"
+        without
+            .lines()
+            .any(|l| (l.contains("call ") || l.contains("invoke "))
+                && l.contains("__seamcall_block")),
+        "without SSE, the block is called out of line: {without}"
     );
+}
+
+/// The XMM registers an instruction names.
+fn xmm_regs(insn: &str) -> Vec<String> {
+    let mut regs = Vec::new();
+    let mut rest = insn;
+    while let Some(i) = rest.find("xmm") {
+        let digits: String = rest[i + 3..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if !digits.is_empty() {
+            regs.push(format!("xmm{digits}"));
+        }
+        rest = &rest[i + 3 + digits.len()..];
+    }
+    regs
+}
+
+/// Whether `insn` writes `reg` without reading it first (a load, a move
+/// from another register, a zeroing idiom).
+fn overwrites(insn: &str, reg: &str) -> bool {
+    let Some((op, operands)) = insn.split_once(' ') else {
+        return false;
+    };
+    let operands: Vec<&str> = operands.split(',').collect();
+    if operands.first() != Some(&reg) || operands.len() < 2 {
+        return false;
+    }
+    let src = operands[1..].join(",");
+    match op {
+        "movdqa" | "movdqu" | "movaps" | "movups" | "movapd" | "movupd" | "movq" | "movd"
+        | "pshufd" | "lddqu" => !xmm_regs(&src).iter().any(|r| r == reg),
+        // The register forms merge into the destination.
+        "movss" | "movsd" => src.contains("PTR") || src.contains("ptr"),
+        "pxor" | "xorps" | "xorpd" | "pcmpeqd" | "pcmpeqb" => src == reg,
+        _ => false,
+    }
+}
+
+/// The XMM registers holding a value from before `code[at]` that is read
+/// after it: the first instruction after it that names the register reads it.
+/// Straight-line approximation, enough for a probe without loops.
+fn xmm_live_across(code: &[String], at: usize) -> Vec<String> {
+    let before: std::collections::BTreeSet<String> =
+        code[..at].iter().flat_map(|i| xmm_regs(i)).collect();
+    before
+        .into_iter()
+        .filter(|r| {
+            code[at + 1..]
+                .iter()
+                .find(|i| xmm_regs(i).contains(r))
+                .is_some_and(|i| !overwrites(i, r))
+        })
+        .collect()
+}
+
+#[test]
+fn xmm_clobbers_hold_in_an_sse_caller_without_sse() {
+    let _guard = lock();
+    let build = Build::new("no-sse", "-C target-feature=-sse,-sse2");
+    let code = build.disassemble("probe_sse_caller");
+    assert!(
+        code.iter()
+            .any(|i| i.starts_with("movdq") || i.starts_with("movup")),
+        "the probe keeps a vector in an XMM register: {code:#?}"
+    );
+    match code.iter().position(|i| i == "seamcall") {
+        // Inlined: no XMM value of the caller may live across it.
+        Some(at) => {
+            let live = xmm_live_across(&code, at);
+            assert!(
+                live.is_empty(),
+                "{live:?} live across the SEAMCALL, which zeroes XMM0-15 (no XMM clobbers in a build without SSE): {code:#?}"
+            );
+        }
+        // In a function of its own: a call, around which the caller keeps
+        // nothing in XMM registers (all caller-saved in the SysV ABI).
+        None => {
+            let calls: Vec<usize> = (0..code.len()).filter(|i| code[*i] == "call").collect();
+            assert!(
+                !calls.is_empty(),
+                "the leaf is neither inlined nor called: {code:#?}"
+            );
+            for at in calls {
+                let live = xmm_live_across(&code, at);
+                assert!(live.is_empty(), "{live:?} live across a call: {code:#?}");
+            }
+        }
+    }
 }

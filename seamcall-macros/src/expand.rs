@@ -28,10 +28,17 @@
 //! * `retry = N`: the block once; if the status asks for it, a loop with a
 //!   second copy of the block, N - 1 attempts more. The success path is the
 //!   single block's (no counter, no constant loaded before the call).
-//! * `scrub`: after the outputs were taken, a second block that zeroes every
-//!   output and clobbered general register (see [`scrub`]).
+//! * `scrub`: once the outputs were read, a second block that zeroes the
+//!   architectural registers the leaf wrote, every output and clobbered
+//!   general register; not the copies the compiler may have made of their
+//!   values before that (see [`scrub`]).
 //! * `xmm` clobbers: two copies of the block, with and without them, chosen
-//!   by `cfg(target_feature = "sse")`.
+//!   by `cfg(target_feature = "sse")`; the copy without SSE sits in an
+//!   `#[inline(never)]` function of its own, so a caller with SSE enabled
+//!   by `#[target_feature]` keeps no value in an XMM register across it. In
+//!   a kernel the module zeroing XMM also destroys the user task's FPU
+//!   state still in those registers, which no clobber can describe: the
+//!   caller saves it first (Linux's `kernel_fpu_begin()`).
 //! * a leaf given as a path: a `const` assertion against the ABI table (see
 //!   [`abi_assert`]).
 
@@ -260,10 +267,14 @@ pub fn expand(decl: &Decl) -> TokenStream {
     let pro = pro.iter();
     let epi = epi.iter();
     let pads = pads.iter();
-    let out_decls = decl.outputs.iter().map(|r| {
-        let o = out_ident(*r);
-        quote!(let #o: u64;)
-    });
+    let out_decls: Vec<TokenStream> = decl
+        .outputs
+        .iter()
+        .map(|r| {
+            let o = out_ident(*r);
+            quote!(let #o: u64;)
+        })
+        .collect();
     let block = |vector: &[TokenStream]| {
         let (pro, epi, pads) = (pro.clone(), epi.clone(), pads.clone());
         quote! {
@@ -289,26 +300,62 @@ pub fn expand(decl: &Decl) -> TokenStream {
             }
         }
     };
+    let outs: Vec<Ident> = decl.outputs.iter().map(|r| out_ident(*r)).collect();
     // With vector clobbers, two copies of the block, one per SSE setting
     // (`#[cfg]` on a single operand needs Rust 1.93; the MSRV is older).
-    let the_block = if vector.is_empty() {
-        block(&[])
+    //
+    // Without SSE the block names no XMM register, yet the module still
+    // zeroes XMM0-15, and a caller compiled with SSE enabled
+    // (`#[target_feature(enable = "sse2")]`) would inline the block and keep
+    // its own XMM values there across it. So that copy sits in an
+    // `#[inline(never)]` function of its own: every XMM register is
+    // caller-saved in the SysV ABI, so a caller with SSE keeps nothing in
+    // them across the call, and a caller without SSE has nothing there to
+    // keep (tests/catalog_codegen.rs checks both). In a kernel, the XMM
+    // registers may still hold the interrupted user task's FPU state, which
+    // the compiler knows nothing about: the caller must save it first
+    // (Linux's `kernel_fpu_begin()`/`kernel_fpu_end()`).
+    let asm = if vector.is_empty() {
+        let the_block = block(&[]);
+        quote! {
+            #(#pre)*
+            let #status: u64;
+            #(#out_decls)*
+            #the_block
+            #(#post)*
+        }
     } else {
         let with = block(&vector);
         let without = block(&[]);
+        let ins: Vec<Ident> = decl.inputs.iter().map(|r| in_ident(*r)).collect();
+        let out_tys = outs.iter().map(|_| quote!(u64));
+        let inner = format_ident!("__seamcall_block", span = Span::mixed_site());
         quote! {
             #[cfg(target_feature = "sse")]
-            #with
+            let (#status, #(#outs,)*) = {
+                #(#pre)*
+                let #status: u64;
+                #(#out_decls)*
+                #with
+                #(#post)*
+                (#status, #(#outs,)*)
+            };
             #[cfg(not(target_feature = "sse"))]
-            #without
+            let (#status, #(#outs,)*) = {
+                #[inline(never)]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn #inner(#(#ins: u64),*) -> (u64, #(#out_tys,)*) {
+                    #(#pre)*
+                    let #status: u64;
+                    #(#out_decls)*
+                    #without
+                    #(#post)*
+                    (#status, #(#outs,)*)
+                }
+                // SAFETY: the block with the caller's operands, as above.
+                unsafe { #inner(#(#ins),*) }
+            };
         }
-    };
-    let asm = quote! {
-        #(#pre)*
-        let #status: u64;
-        #(#out_decls)*
-        #the_block
-        #(#post)*
     };
 
     // Outputs → the success value, each conversion spanned at its type.
@@ -330,7 +377,6 @@ pub fn expand(decl: &Decl) -> TokenStream {
         }
     };
 
-    let outs: Vec<Ident> = decl.outputs.iter().map(|r| out_ident(*r)).collect();
     let call = match decl.retry {
         // One attempt in all is no retry.
         None | Some(1) => quote! {

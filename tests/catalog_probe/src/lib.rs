@@ -57,6 +57,26 @@ pub unsafe extern "C" fn probe_export_track(a: u64, b: u64, c: u64) -> u64 {
     }
 }
 
+/// An SSE-enabled caller of a leaf that clobbers XMM0-15, for the build
+/// without SSE: the vector is loaded before the leaf (which may write
+/// memory) and used after it, so the compiler must keep it somewhere across
+/// the SEAMCALL. The crate has no SSE, so the leaf's block carries no XMM
+/// clobbers; inlined here as it stands, the vector would stay in an XMM
+/// register the module zeroes.
+#[no_mangle]
+#[inline(never)]
+#[target_feature(enable = "sse2")]
+pub unsafe fn probe_sse_caller(v: *mut core::arch::x86_64::__m128i, a: u64, b: u64, c: u64) -> u64 {
+    use core::arch::x86_64::{_mm_loadu_si128, _mm_madd_epi16, _mm_storeu_si128};
+    let x = _mm_loadu_si128(v);
+    let status = match leaves::tdh_export_track(a, b, c) {
+        Ok(()) => 0,
+        Err(e) => e.raw(),
+    };
+    _mm_storeu_si128(v, _mm_madd_epi16(x, x));
+    status
+}
+
 // Twins of catalog leaves without `retry`, for the retry codegen check.
 
 #[seamcall(leaf = 9, in = [rcx, rdx])]
