@@ -182,7 +182,9 @@ seamcall_macros::__catalog! {
     /// # Safety
     /// `tdvpr` is the vCPU's TDVPR page.
     #[seamcall(
-        leaf = 22, version = 1, in = [rcx, rdx, r8], clobber = [rcx, rdx, r8, r9, r10, r11],
+        leaf = 22, version = 1, in = [rcx, rdx, r8],
+        clobber = [rcx, rdx, rsi, rdi, r8, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
+                   xmm12, xmm13, xmm14, xmm15],
         unchecked, retry = 10, crate = crate
     )]
     pub unsafe fn tdh_vp_init(tdvpr: PhysAddr, initial_rcx: u64, x2apic_id: u32) -> Result<(), SeamcallError>;
@@ -326,7 +328,12 @@ seamcall_macros::__catalog! {
     ///
     /// # Safety
     /// Every TD is gone.
-    #[seamcall(leaf = 69, clobber = [rcx, rdx, r8, r9, r10, r11], unchecked, retry = 10, crate = crate)]
+    #[seamcall(
+        leaf = 69,
+        clobber = [rcx, rdx, rsi, rdi, r8, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
+                   xmm12, xmm13, xmm14, xmm15],
+        unchecked, retry = 10, crate = crate
+    )]
     pub unsafe fn tdh_sys_disable() -> Result<(), SeamcallError>;
 
     // ----------------------------------------------------------------
@@ -684,7 +691,9 @@ seamcall_macros::__catalog! {
     /// Both pages are free pages handed to the module.
     #[cfg(feature = "proposed")]
     #[seamcall(
-        leaf = 58, in = [rcx, rdx, r8], clobber = [rcx, rdx, r8, r9, r10, r11],
+        leaf = 58, in = [rcx, rdx, r8],
+        clobber = [rcx, rdx, rsi, rdi, r8, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
+                   xmm12, xmm13, xmm14, xmm15],
         unchecked, retry = 10, crate = crate
     )]
     pub unsafe fn tdh_phymem_pamt_add(hpa_2m: u64, pamt_page_1: PhysAddr, pamt_page_2: PhysAddr) -> Result<(), SeamcallError>;
@@ -697,7 +706,9 @@ seamcall_macros::__catalog! {
     /// No page of the range is in use by a TD.
     #[cfg(feature = "proposed")]
     #[seamcall(
-        leaf = 59, in = [rcx], out = [rdx, r8], clobber = [rcx, r9, r10, r11],
+        leaf = 59, in = [rcx], out = [rdx, r8],
+        clobber = [rcx, rsi, rdi, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
+                   xmm12, xmm13, xmm14, xmm15],
         unchecked, retry = 10, crate = crate
     )]
     pub unsafe fn tdh_phymem_pamt_remove(hpa_2m: u64) -> Result<(PhysAddr, PhysAddr), SeamcallError>;
@@ -710,7 +721,12 @@ seamcall_macros::__catalog! {
     /// Called during module setup, after memory was added with
     /// TDH.EXT.MEM.ADD.
     #[cfg(feature = "proposed")]
-    #[seamcall(leaf = 60, clobber = [rcx, rdx, r8, r9, r10, r11], unchecked, retry = 10, crate = crate)]
+    #[seamcall(
+        leaf = 60,
+        clobber = [rcx, rdx, rsi, rdi, r8, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
+                   xmm12, xmm13, xmm14, xmm15],
+        unchecked, retry = 10, crate = crate
+    )]
     pub unsafe fn tdh_ext_init() -> Result<(), SeamcallError>;
 
     /// Give the pages of an HPA list to the module's extensions. The value
@@ -722,7 +738,9 @@ seamcall_macros::__catalog! {
     /// The listed pages are handed to the module.
     #[cfg(feature = "proposed")]
     #[seamcall(
-        leaf = 61, in = [rcx], out = [rcx], clobber = [rdx, r8, r9, r10, r11],
+        leaf = 61, in = [rcx], out = [rcx],
+        clobber = [rdx, rsi, rdi, r8, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
+                   xmm12, xmm13, xmm14, xmm15],
         unchecked, retry = 10, crate = crate
     )]
     pub unsafe fn tdh_ext_mem_add(hpa_list_info: u64) -> (TdxStatus, u64);
@@ -734,7 +752,12 @@ seamcall_macros::__catalog! {
     /// # Safety
     /// Called during module setup.
     #[cfg(feature = "proposed")]
-    #[seamcall(leaf = 100, clobber = [rcx, rdx, r8, r9, r10, r11], unchecked, retry = 10, crate = crate)]
+    #[seamcall(
+        leaf = 100,
+        clobber = [rcx, rdx, rsi, rdi, r8, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
+                   xmm12, xmm13, xmm14, xmm15],
+        unchecked, retry = 10, crate = crate
+    )]
     pub unsafe fn tdh_quote_init() -> Result<(), SeamcallError>;
 
     // ----------------------------------------------------------------
@@ -748,7 +771,9 @@ seamcall_macros::__catalog! {
     /// `info` is writable for the structure.
     #[cfg(feature = "seamldr")]
     #[seamcall(
-        leaf = 0, seamldr, in = [rcx], clobber = [rcx, rdx, r8, r9, r10, r11],
+        leaf = 0, seamldr, in = [rcx],
+        clobber = [rcx, rdx, rsi, rdi, r8, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
+                   xmm12, xmm13, xmm14, xmm15],
         unchecked, retry = 10, crate = crate
     )]
     pub unsafe fn seamldr_info(info: PhysAddr) -> Result<(), SeamcallError>;
@@ -760,7 +785,9 @@ seamcall_macros::__catalog! {
     /// `params` holds a valid structure; the old module was shut down.
     #[cfg(feature = "seamldr")]
     #[seamcall(
-        leaf = 1, seamldr, in = [rcx], clobber = [rcx, rdx, r8, r9, r10, r11],
+        leaf = 1, seamldr, in = [rcx],
+        clobber = [rcx, rdx, rsi, rdi, r8, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
+                   xmm12, xmm13, xmm14, xmm15],
         unchecked, retry = 10, crate = crate
     )]
     pub unsafe fn seamldr_install(params: PhysAddr) -> Result<(), SeamcallError>;

@@ -25,8 +25,20 @@
 //! * Every register the module may write is an output or a clobber; the
 //!   macro refuses the declaration otherwise. A leaf the audit of module
 //!   1.5.01 does not cover (proposed leaves, TDH.SYS.DISABLE, P-SEAMLDR, and
-//!   TDH.VP.INIT version 1) is declared `unchecked` and clobbers RCX, RDX and
-//!   R8–R11, the registers Linux's out-of-line call treats as clobbered.
+//!   TDH.VP.INIT version 1) is declared `unchecked` and clobbers RCX, RDX,
+//!   RSI, RDI, R8–R11 and XMM0–XMM15: every register Linux's out-of-line C
+//!   call treats as clobbered (the SysV caller-saved registers but RAX,
+//!   which holds the status).
+//! * XMM0–XMM15 are clobbers of TDH.VP.ENTER, the migration leaves and the
+//!   unaudited leaves. Built without SSE (a kernel), the block names no XMM
+//!   register and sits in an `#[inline(never)]` function of its own, so a
+//!   caller that enables SSE with `#[target_feature]` keeps nothing in XMM
+//!   registers across it. What no clobber can describe is state the
+//!   compiler does not own: in a kernel the XMM registers may still hold the
+//!   interrupted user task's FPU state, which the module's zeroing destroys.
+//!   Save it around these calls, as Linux does with
+//!   `kernel_fpu_begin()`/`kernel_fpu_end()` (or KVM with the guest FPU
+//!   swap around TDH.VP.ENTER).
 //! * Leaves Linux calls through `sc_retry` are re-issued while the status is
 //!   `TDX_RND_NO_ENTROPY`, at most 10 attempts in all (`retry = 10`);
 //!   TDH.VP.ENTER and TDH.PHYMEM.PAGE.RDMD are not, as in Linux, nor are the
