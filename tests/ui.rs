@@ -21,6 +21,7 @@ fn ui() {
         "too_few_params",
         "value_mismatch",
         "bad_return",
+        "wrong_error_type",
         "not_unsafe",
         "generic_fn",
         "async_fn",

@@ -1,8 +1,9 @@
 //! A typed view of the declared function. Every node keeps the syntax it
 //! came from, so later errors can point at the exact tokens.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
 use syn::{
     Attribute, Block, FnArg, GenericArgument, Ident, Pat, PathArguments, ReturnType, Signature,
     Token, Type, Visibility,
@@ -48,8 +49,10 @@ pub struct Param {
 
 /// What the function returns.
 pub enum Ret {
-    /// `Result<T, SeamcallError>`: `T` on status 0, else the error.
-    Result { ok: Type },
+    /// `Result<T, SeamcallError>`: `T` on status 0, else the error. `err`
+    /// is the span of the error type as written: the expansion builds the
+    /// `Err` there, so a type other than `SeamcallError` is reported there.
+    Result { ok: Type, err: Span },
     /// `(TdxStatus, T)`: the status and every output, whatever happened.
     Raw { value: Type },
     /// `TdxStatus` alone: the raw form of a leaf without outputs.
@@ -60,7 +63,7 @@ impl Ret {
     /// The success value's type, `None` for `TdxStatus` alone.
     pub fn value(&self) -> Option<&Type> {
         match self {
-            Ret::Result { ok } => Some(ok),
+            Ret::Result { ok, .. } => Some(ok),
             Ret::Raw { value } => Some(value),
             Ret::RawStatus => None,
         }
@@ -129,6 +132,7 @@ fn read_ret(cx: &Ctxt, sig: &Signature) -> Option<Ret> {
                     if types.len() == 2 && ab.args.len() == 2 {
                         return Some(Ret::Result {
                             ok: types[0].clone(),
+                            err: types[1].span(),
                         });
                     }
                 }

@@ -98,7 +98,11 @@ pub fn expand(decl: &Decl) -> TokenStream {
         }
     });
 
-    // Which registers the compiler may still pick for the RBX scratch.
+    // Which registers the compiler can surely still pick for the RBX
+    // scratch (see `regs::ALLOCATABLE`). It may also pick RBX itself, or
+    // RBP when the function has no frame pointer: with RBX the swap is a
+    // no-op and the operand tells LLVM that RBX changes, which it then
+    // saves in the function's prologue; with RBP see the RBP save below.
     let gprs_bound = OPERAND_GPRS
         .iter()
         .filter(|r| **r != Reg::Rbx && (reads(**r) || writes(**r) || clobbers(**r)))
@@ -187,6 +191,13 @@ pub fn expand(decl: &Decl) -> TokenStream {
             }
         }
     }
+    // RBP is saved after the RBX prologue and restored before the RBX
+    // epilogue, and correctness rests on that order: LLVM may pick RBP
+    // itself as the `reg` scratch above (it can when the function keeps no
+    // frame pointer), and then `push rbp` stores the scratch's value (the
+    // caller's RBX, or RBX's output slot) and `pop rbp` brings it back
+    // before the epilogue reads it. Pushed before the prologue, the saved
+    // RBP would be stale and the scratch lost to the module.
     if save_rbp {
         pro.push("push rbp".into());
         epi.insert(0, "pop rbp".into());
@@ -436,12 +447,21 @@ pub fn expand(decl: &Decl) -> TokenStream {
     };
 
     let body_result = match decl.ret() {
-        Ret::Result { .. } => quote! {
-            match #private::SeamcallError::from_status(#status) {
-                ::core::option::Option::None => ::core::result::Result::Ok(#value),
-                ::core::option::Option::Some(e) => ::core::result::Result::Err(e),
+        Ret::Result { err, .. } => {
+            // The error arm at the span of the error type as written, so an
+            // error type other than `SeamcallError` gets rustc's "mismatched
+            // types" there rather than on the attribute.
+            let e = Ident::new("__seamcall_err", *err);
+            let err_arm = quote_spanned! {*err=>
+                ::core::option::Option::Some(#e) => ::core::result::Result::Err(#e),
+            };
+            quote! {
+                match #private::SeamcallError::from_status(#status) {
+                    ::core::option::Option::None => ::core::result::Result::Ok(#value),
+                    #err_arm
+                }
             }
-        },
+        }
         Ret::Raw { .. } => quote! {
             (#private::TdxStatus::from_raw(#status), #value)
         },
@@ -469,26 +489,37 @@ pub fn expand(decl: &Decl) -> TokenStream {
     }
 }
 
-/// `scrub`: after the outputs have been taken, zero every register the
-/// module may have filled with guest-controlled values (the outputs and the
-/// general-purpose clobbers), as Linux does after TDH.VP.ENTER (the
-/// vmenter.S pattern), so no later code can consume them speculatively.
+/// The registers `scrub` zeroes: every output and clobbered general
+/// register but RBX (the block hands the caller's RBX back; RBP likewise).
+fn scrubbed(decl: &Decl) -> Vec<Reg> {
+    OPERAND_GPRS
+        .iter()
+        .copied()
+        .filter(|r| *r != Reg::Rbx)
+        .filter(|r| decl.outputs.contains(r) || decl.clobbers.contains(r))
+        .collect()
+}
+
+/// `scrub`: once the outputs have been read, zero the architectural
+/// registers the leaf wrote (the outputs and the general-purpose clobbers),
+/// as Linux does after TDH.VP.ENTER (the vmenter.S pattern).
 ///
 /// A second, tiny block does it. It declares each of those registers as an
 /// output it discards, so the compiler first moves every live output out of
 /// them (into the result, or the stack) and only then runs the `xor`s. RBX and
 /// RBP are left out: the first block already restored the caller's values.
 /// RAX holds the status, not guest data.
+///
+/// What it does not do: zero the copies the compiler made. Before the
+/// `xor`s run, the compiler may have copied a guest value anywhere it likes
+/// (into a callee-saved register, `mov rbx, rsi`; onto the stack; into the
+/// return value), and those copies stay. `scrub` guarantees only that the
+/// registers the leaf wrote no longer hold what the module left there.
 fn scrub(decl: &Decl) -> TokenStream {
     if !decl.scrub {
         return TokenStream::new();
     }
-    let regs: Vec<Reg> = OPERAND_GPRS
-        .iter()
-        .copied()
-        .filter(|r| *r != Reg::Rbx)
-        .filter(|r| decl.outputs.contains(r) || decl.clobbers.contains(r))
-        .collect();
+    let regs = scrubbed(decl);
     if regs.is_empty() {
         return TokenStream::new();
     }
@@ -799,9 +830,72 @@ fn abi_docs(decl: &Decl) -> TokenStream {
         ));
     }
     if decl.scrub {
-        lines.push("- after the call, every output and clobbered general register is zeroed (`scrub`), so guest values do not linger in registers".into());
+        let regs: Vec<String> = scrubbed(decl)
+            .iter()
+            .map(|r| r.name().to_uppercase())
+            .collect();
+        if regs.is_empty() {
+            lines.push("- `scrub`: the leaf writes no general register to zero".into());
+        } else {
+            lines.push(format!(
+                "- `scrub`: once their values have been read, {} are zeroed: the architectural registers the leaf wrote (RBX and RBP hold the caller's values again after the block). Copies the compiler made of those values before that, in other registers (a callee-saved one, say) or on the stack, are not",
+                regs.join(", ")
+            ));
+        }
     }
     lines.push("- CF=1 returns `TDX_SEAMCALL_VMFAILINVALID`; #UD and #GP return `TDX_SEAMCALL_UD` / `TDX_SEAMCALL_GP` through `seamcall_extable`; outputs read as 0 on those paths".into());
     let lines = lines.into_iter().map(|l| quote!(#[doc = #l]));
     quote!(#(#lines)*)
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{TokenStream, TokenTree};
+    use quote::quote;
+
+    /// Every `#[doc = ".."]` string of an expansion, joined by newlines.
+    fn docs(args: TokenStream, item: TokenStream) -> String {
+        fn walk(ts: TokenStream, out: &mut Vec<String>) {
+            let tts: Vec<TokenTree> = ts.into_iter().collect();
+            for (i, tt) in tts.iter().enumerate() {
+                match tt {
+                    TokenTree::Ident(id) if id == "doc" => {
+                        if let Some(TokenTree::Literal(l)) = tts.get(i + 2) {
+                            if let Ok(s) = syn::parse_str::<syn::LitStr>(&l.to_string()) {
+                                out.push(s.value());
+                            }
+                        }
+                    }
+                    TokenTree::Group(g) => walk(g.stream(), out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let expansion = crate::seamcall_impl(args, item);
+        walk(expansion.clone(), &mut out);
+        assert!(!out.is_empty(), "no docs in {expansion}");
+        out.join("\n")
+    }
+
+    #[test]
+    fn scrub_docs_say_exactly_what_is_zeroed() {
+        let d = docs(
+            quote!(leaf = 300, in = [rcx], out = [rcx, rsi], clobber = [rdx, r12], scrub, unchecked),
+            quote!(
+                unsafe fn f(a: u64) -> Result<(u64, u64), SeamcallError>;
+            ),
+        );
+        // The architectural registers the leaf wrote, after their values
+        // were read; not the copies the compiler made of them.
+        assert!(
+            d.contains("RCX, RDX, RSI, R12 are zeroed"),
+            "scrub names the registers it zeroes: {d}"
+        );
+        assert!(
+            d.contains("Copies the compiler made") && d.contains("are not"),
+            "scrub says what it does not zero: {d}"
+        );
+        assert!(!d.contains("do not linger"), "{d}");
+    }
 }

@@ -43,8 +43,16 @@ pub const OPERAND_GPRS: [Reg; 13] = [
     Reg::R15,
 ];
 
-/// Registers the compiler can allocate for a `reg` operand on x86-64: every
-/// GPR but RBX (reserved by LLVM), RBP (frame pointer) and RSP.
+/// Registers the compiler can always allocate for a `reg` operand on
+/// x86-64: every GPR but RBX, RBP and RSP. The expansion counts only these
+/// when it decides whether a scratch register is left for RBX. They are not
+/// the only candidates: RBX and RBP cannot be *named* as operands (LLVM may
+/// use RBX as a base pointer, RBP as the frame pointer), but LLVM's register
+/// allocator may still pick RBX, or RBP in a function without a frame
+/// pointer, for a `reg` operand such as the RBX scratch. The block is
+/// correct whichever it picks (see the RBX and RBP handling in `expand.rs`);
+/// the count just does not rely on them, since neither is available in every
+/// function.
 pub const ALLOCATABLE: usize = 13;
 
 impl Reg {

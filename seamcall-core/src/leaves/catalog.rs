@@ -24,9 +24,13 @@ seamcall_macros::__catalog! {
     /// The module may change every general register but RSP (RBP on an
     /// asynchronous exit of module 1.5.01) and the XMM registers, so RBX and
     /// RBP are saved inside the block and every XMM register is a clobber.
-    /// After the outputs are taken, the registers are zeroed (`scrub`) as
-    /// Linux does, so guest values cannot be used speculatively. Not
-    /// re-issued on `TDX_RND_NO_ENTROPY` (Linux does not either).
+    /// Once the outputs were read, the registers the module wrote are zeroed
+    /// (`scrub`) as Linux does; copies of guest values the compiler made
+    /// before that (in other registers or on the stack) are not. Not
+    /// re-issued on `TDX_RND_NO_ENTROPY` (Linux does not either). In a
+    /// kernel, save the user task's FPU state first (Linux's
+    /// `kernel_fpu_begin()`, KVM's guest FPU swap): the module replaces the
+    /// XMM registers, which a clobber only tells the compiler about.
     ///
     /// # Safety
     /// `tdvpr` is the TDVPR page of an initialized vCPU of a TD this host

@@ -81,15 +81,16 @@
 //!   (any operand). The first attempt is the plain block; the loop is a
 //!   second copy of it entered only on those statuses, so the success path
 //!   is what it is without `retry`.
-//! * `scrub`: after the outputs were taken, zero every output and clobbered
-//!   general register (RBX and RBP are restored by the block itself), as
-//!   Linux does after TDH.VP.ENTER so that guest values cannot be used
-//!   speculatively. A second small `asm!` block does it; it declares those
+//! * `scrub`: once the outputs were read, zero the architectural registers
+//!   the leaf wrote: every output and clobbered general register (RBX and
+//!   RBP are restored by the block itself), as Linux does after
+//!   TDH.VP.ENTER. A second small `asm!` block does it; it declares those
 //!   registers as its own outputs, so the compiler moves every result out of
-//!   them (into the return value, or the stack) before it runs. Values the
-//!   caller goes on to use are, of course, still somewhere. With SSE enabled
-//!   the compiler may copy results through XMM registers; like Linux, the
-//!   scrub covers the general registers.
+//!   them (into the return value, or the stack) before it runs. That is all
+//!   it zeroes: copies of guest values the compiler made before it (into a
+//!   callee-saved register, `mov rbx, rsi`; onto the stack; into XMM
+//!   registers with SSE enabled; the return value) are not zeroed, and
+//!   values the caller goes on to use are, of course, still somewhere.
 
 use core::fmt;
 
