@@ -150,6 +150,14 @@ pub fn expand(decl: &Decl) -> TokenStream {
             }
         }
         RbxMode::ViaRax => {
+            // The leaf word is below 2^32 (leaf 15:0, version 23:16) unless
+            // it is a P-SEAMLDR leaf (bit 63): a 32-bit move, which
+            // zero-extends, is two bytes shorter than the 64-bit one.
+            let load_leaf = if decl.seamldr {
+                "mov rax, {leaf}"
+            } else {
+                "mov eax, {leaf}"
+            };
             pro.push("push rbx".into());
             operands.push(quote!(leaf = const #leaf_word));
             if writes(Reg::Rbx) {
@@ -171,7 +179,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
                 if reads(Reg::Rbx) {
                     pro.push("mov rbx, qword ptr [rax]".into());
                 }
-                pro.push("mov rax, {leaf}".into());
+                pro.push(load_leaf.into());
                 epi.push("push rax".into());
                 epi.push("mov rax, qword ptr [rsp + 8]".into());
                 epi.push("mov qword ptr [rax], rbx".into());
@@ -186,7 +194,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
                 } else {
                     operands.push(quote!(lateout("rax") #status));
                 }
-                pro.push("mov rax, {leaf}".into());
+                pro.push(load_leaf.into());
                 epi.push("pop rbx".into());
             }
         }
