@@ -4,3 +4,4 @@
 pub mod callee_saved;
 pub mod disasm;
 pub mod linux_style;
+pub mod shapes;

@@ -10,6 +10,7 @@ use std::hint::black_box;
 use seamcall_core::emulate::{self, Module, Outcome, Recorder, Reg, Regs};
 use seamcall_core::{seamcall, ErrorKind, SeamcallError, TdxStatus, Trap};
 use seamcall_tests::callee_saved;
+use seamcall_tests::shapes::tuple13;
 use x86_64::PhysAddr;
 
 /// How a test leaf uses its register.
@@ -611,10 +612,7 @@ extern "C" fn via_vp_enter(io: *mut Io) {
         seamcall_core::leaves::tdh_vp_enter(PhysAddr::new(a), b, c, d, e, f, g, h, i, j, k, l, m)
     };
     io.status = status.raw();
-    io.regs = [
-        out.0, out.1, out.2, out.3, out.4, out.5, out.6, out.7, out.8, out.9, out.10, out.11,
-        out.12,
-    ];
+    io.regs = tuple13(out);
 }
 
 extern "C" fn via_rbp_leaf(io: *mut Io) {

@@ -9,7 +9,8 @@
 
 use seamcall_core::emulate::{self, Outcome, Regs};
 use seamcall_core::{seamcall, ErrorKind, SeamcallError, TdxStatus, Trap};
-use seamcall_tests::callee_saved;
+use seamcall_tests::shapes::{tuple13, wide_regs, wide_set};
+use seamcall_tests::{call13, callee_saved};
 use x86_64::PhysAddr;
 
 #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
@@ -32,46 +33,9 @@ unsafe fn rbx_in_only(b: u64) -> Result<(), SeamcallError>;
 
 // Every allocatable register bound: RBX travels through RAX and a stack
 // slot, RBP is saved and restored inside the block.
-#[allow(clippy::type_complexity, clippy::too_many_arguments)]
-#[seamcall(
-    leaf = 303,
-    unchecked,
-    in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
-    out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
-    clobber = [rbp]
-)]
-unsafe fn wide(
-    a: u64,
-    b: u64,
-    c: u64,
-    d: u64,
-    e: u64,
-    f: u64,
-    g: u64,
-    h: u64,
-    i: u64,
-    j: u64,
-    k: u64,
-    l: u64,
-    m: u64,
-) -> Result<
-    (
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-    ),
-    SeamcallError,
->;
+seamcall_tests::wide_leaf! {
+    unsafe fn wide(leaf = 303, unchecked, clobber = [rbp]);
+}
 
 // RBX out with one register left for the scratch: the scratch is written
 // before the instruction, so it must not share a register with the input in
@@ -96,51 +60,11 @@ unsafe fn leaf_zero(a: u64) -> (TdxStatus, u64) {
     (status, out.0)
 }
 
-/// The 13 operand registers in the order `wide` binds them.
-fn wide_regs(r: &Regs) -> [u64; 13] {
-    [
-        r.rcx, r.rdx, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rbx, r.rdi, r.rsi,
-    ]
-}
-
-fn wide_set(r: &mut Regs, v: [u64; 13]) {
-    [
-        r.rcx, r.rdx, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rbx, r.rdi, r.rsi,
-    ] = v;
-}
-
-/// The wide leaf's success value.
-type Wide13 = (
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-);
-
-fn tuple13(t: Wide13) -> [u64; 13] {
-    [
-        t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, t.8, t.9, t.10, t.11, t.12,
-    ]
-}
-
+/// `wide` with its 13 values as an array, in and out.
 unsafe fn call_wide(v: [u64; 13]) -> Result<[u64; 13], SeamcallError> {
     // SAFETY: forwarded to the caller; the emulated module or the fixup
     // answers the instruction.
-    unsafe {
-        wide(
-            v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
-        )
-        .map(tuple13)
-    }
+    unsafe { call13!(wide, v).map(tuple13) }
 }
 
 /// With no module on the thread the instruction faults for real (SIGSEGV,

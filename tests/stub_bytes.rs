@@ -201,17 +201,7 @@ fn real_instruction_faults_and_recovers() {
 fn linux_style_moves_registers_through_the_struct() {
     use seamcall_core::emulate::{self, Outcome, Regs};
     use seamcall_core::TdxStatus;
-
-    fn regs13(r: &Regs) -> [u64; 13] {
-        [
-            r.rcx, r.rdx, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rbx, r.rdi, r.rsi,
-        ]
-    }
-    fn args13(a: &TdxModuleArgs) -> [u64; 13] {
-        [
-            a.rcx, a.rdx, a.r8, a.r9, a.r10, a.r11, a.r12, a.r13, a.r14, a.r15, a.rbx, a.rdi, a.rsi,
-        ]
-    }
+    use seamcall_tests::shapes::{args_array, wide_regs};
 
     // The module writes every register the entry point carries: all 13
     // for leaf word 0 (through `__seamcall_saved_ret`), RCX, RDX and R8–R11
@@ -219,7 +209,7 @@ fn linux_style_moves_registers_through_the_struct() {
     // pointer in RSI across the call).
     let mut seen: Vec<(u64, [u64; 13])> = Vec::new();
     let mut m = |r: &mut Regs| {
-        seen.push((r.rax, regs13(r)));
+        seen.push((r.rax, wide_regs(r)));
         let all = r.rax == 0;
         let regs = [
             &mut r.rcx, &mut r.rdx, &mut r.r8, &mut r.r9, &mut r.r10, &mut r.r11, &mut r.r12,
@@ -245,19 +235,23 @@ fn linux_style_moves_registers_through_the_struct() {
     });
     assert_eq!((s1, s2), (0, 0));
     assert_eq!(seen.len(), 2);
-    assert_eq!(seen[0], (0, args13(&args())), "all 13 registers go in");
+    assert_eq!(seen[0], (0, args_array(&args())), "all 13 registers go in");
     assert_eq!(seen[1].0, 0x1_000b);
     assert_eq!(
         seen[1].1[..6],
-        args13(&args())[..6],
+        args_array(&args())[..6],
         "RCX, RDX, R8-R11 go in"
     );
-    assert_eq!(args13(&saved), args13(&args()).map(|v| v + 0x1000));
-    let mut want = args13(&args());
+    assert_eq!(args_array(&saved), args_array(&args()).map(|v| v + 0x1000));
+    let mut want = args_array(&args());
     for v in &mut want[..6] {
         *v += 0x1000;
     }
-    assert_eq!(args13(&light), want, "only RCX, RDX and R8-R11 come back");
+    assert_eq!(
+        args_array(&light),
+        want,
+        "only RCX, RDX and R8-R11 come back"
+    );
 
     let mut fail = |_: &mut Regs| Outcome::VmFailInvalid;
     let mut a = args();

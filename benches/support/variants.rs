@@ -49,7 +49,9 @@ use core::arch::asm;
 use core::hint::black_box;
 
 use seamcall_core::{seamcall, SeamcallError};
+use seamcall_tests::call13;
 use seamcall_tests::linux_style::{self, TdxModuleArgs};
+use seamcall_tests::shapes::{args_array, args_from_array, tuple13};
 
 /// TDH.MNG.RD's leaf number.
 pub const TDH_MNG_RD: u64 = 11;
@@ -74,21 +76,7 @@ pub fn require_stub() {
 }
 
 /// The success value of the wide leaf: the 13 registers, in Linux's order.
-pub type Wide = (
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-);
+pub use seamcall_tests::shapes::Wide;
 
 // ---------------------------------------------------------------- (a) macro
 
@@ -107,94 +95,14 @@ pub unsafe fn mng_rd_macro_outline(tdr: u64, field: u64) -> Result<u64, Seamcall
 // handles guest vector state itself), so the comparison binds the same 13
 // registers on both sides. Stub builds only: the number never reaches a
 // module, and the code is leaf 0's but for the immediate.
-#[seamcall(
-    leaf = 0xFF00,
-    unchecked,
-    in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
-    out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi]
-)]
-#[inline(always)]
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
-pub unsafe fn vp_enter_macro_inline(
-    rcx: u64,
-    rdx: u64,
-    r8: u64,
-    r9: u64,
-    r10: u64,
-    r11: u64,
-    r12: u64,
-    r13: u64,
-    r14: u64,
-    r15: u64,
-    rbx: u64,
-    rdi: u64,
-    rsi: u64,
-) -> Result<
-    (
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-    ),
-    SeamcallError,
->;
-
-// TDH.VP.ENTER as Linux calls it, under a stand-in leaf number (0xFF00,
-// unknown to the ABI table, hence `unchecked`): the table's TDH.VP.ENTER
-// also writes RBP and XMM0–15, which `unchecked` no longer excuses. Linux's
-// `__seamcall_saved_ret` saves neither (it requires NO_RBP_MOD, and KVM
-// handles guest vector state itself), so the comparison binds the same 13
-// registers on both sides. Stub builds only: the number never reaches a
-// module, and the code is leaf 0's but for the immediate.
-#[seamcall(
-    leaf = 0xFF00,
-    unchecked,
-    in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
-    out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi]
-)]
-#[inline(never)]
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
-pub unsafe fn vp_enter_macro_outline(
-    rcx: u64,
-    rdx: u64,
-    r8: u64,
-    r9: u64,
-    r10: u64,
-    r11: u64,
-    r12: u64,
-    r13: u64,
-    r14: u64,
-    r15: u64,
-    rbx: u64,
-    rdi: u64,
-    rsi: u64,
-) -> Result<
-    (
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-    ),
-    SeamcallError,
->;
+seamcall_tests::wide_leaf! {
+    #[inline(always)]
+    pub unsafe fn vp_enter_macro_inline(leaf = 0xFF00, unchecked);
+}
+seamcall_tests::wide_leaf! {
+    #[inline(never)]
+    pub unsafe fn vp_enter_macro_outline(leaf = 0xFF00, unchecked);
+}
 
 // ---------------------------------------------------------------- (b) floor
 
@@ -557,21 +465,10 @@ fn opaque_mut<T>(p: &mut T) -> &mut T {
     unsafe { &mut *raw }
 }
 
-/// Call a wide leaf with the 13 fields of `a`.
-macro_rules! call_wide {
-    ($f:path, $a:expr) => {{
-        let a: &TdxModuleArgs = $a;
-        $f(
-            a.rcx, a.rdx, a.r8, a.r9, a.r10, a.r11, a.r12, a.r13, a.r14, a.r15, a.rbx, a.rdi, a.rsi,
-        )
-    }};
-}
-
 /// Store the 13 outputs of a wide leaf back into `a`.
 #[inline(always)]
 fn store_wide(a: &mut TdxModuleArgs, o: Wide) {
-    (a.rcx, a.rdx, a.r8, a.r9, a.r10, a.r11, a.r12) = (o.0, o.1, o.2, o.3, o.4, o.5, o.6);
-    (a.r13, a.r14, a.r15, a.rbx, a.rdi, a.rsi) = (o.7, o.8, o.9, o.10, o.11, o.12);
+    *a = args_from_array(tuple13(o));
 }
 
 fn wide_state() -> TdxModuleArgs {
@@ -725,7 +622,7 @@ narrow_loop!(narrow_outline_floor_match, |t, f| matched(
 ));
 
 wide_loop!(wide_inline_struct_macro, |a| {
-    let r = call_wide!(vp_enter_macro_inline, a);
+    let r = call13!(vp_enter_macro_inline, args_array(a));
     wide_parts(a, r)
 });
 wide_loop!(wide_inline_struct_linux_saved_ret, |a| (
@@ -734,7 +631,7 @@ wide_loop!(wide_inline_struct_linux_saved_ret, |a| (
 ));
 
 wide_loop!(wide_outline_struct_macro, |a| {
-    let r = call_wide!(vp_enter_macro_outline, a);
+    let r = call13!(vp_enter_macro_outline, args_array(a));
     wide_parts(a, r)
 });
 wide_loop!(wide_outline_struct_linux_saved_ret, |a| (
@@ -782,17 +679,11 @@ fn keep_wide(status: u64, o: [u64; 13]) {
     }
 }
 
-fn wide_array(o: Wide) -> [u64; 13] {
-    [
-        o.0, o.1, o.2, o.3, o.4, o.5, o.6, o.7, o.8, o.9, o.10, o.11, o.12,
-    ]
-}
-
 /// The wide `Result` kept as it comes: the 13 values, or the error.
 #[inline(always)]
 fn keep_wide_result(r: Result<Wide, SeamcallError>) {
     match r {
-        Ok(o) => keep_wide(0, wide_array(o)),
+        Ok(o) => keep_wide(0, tuple13(o)),
         Err(e) => keep(1, e.raw()),
     }
 }
@@ -801,51 +692,25 @@ fn keep_wide_result(r: Result<Wide, SeamcallError>) {
 #[inline(always)]
 fn keep_wide_matched(r: Result<Wide, SeamcallError>) {
     match r {
-        Ok(o) => keep_wide(0, wide_array(o)),
+        Ok(o) => keep_wide(0, tuple13(o)),
         Err(e) => keep(1, on_error(e)),
     }
-}
-
-/// Call a wide leaf with the 13 values of `v`.
-macro_rules! call_wide_v {
-    ($f:path, $v:expr) => {{
-        let v: [u64; 13] = $v;
-        $f(
-            v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
-        )
-    }};
 }
 
 /// A Linux-style call from registers: fill the struct, call, read it back.
 #[inline(always)]
 fn linux_from_regs(v: [u64; 13], call: impl FnOnce(&mut TdxModuleArgs) -> u64) {
-    let mut a = TdxModuleArgs {
-        rcx: v[0],
-        rdx: v[1],
-        r8: v[2],
-        r9: v[3],
-        r10: v[4],
-        r11: v[5],
-        r12: v[6],
-        r13: v[7],
-        r14: v[8],
-        r15: v[9],
-        rbx: v[10],
-        rdi: v[11],
-        rsi: v[12],
-    };
+    let mut a = args_from_array(v);
     let ret = call(&mut a);
-    let o = [
-        a.rcx, a.rdx, a.r8, a.r9, a.r10, a.r11, a.r12, a.r13, a.r14, a.r15, a.rbx, a.rdi, a.rsi,
-    ];
+    let o = args_array(&a);
     keep_wide(ret, o);
 }
 
-wide_reg_loop!(wide_inline_macro, |v| keep_wide_result(call_wide_v!(
+wide_reg_loop!(wide_inline_macro, |v| keep_wide_result(call13!(
     vp_enter_macro_inline,
     v
 )));
-wide_reg_loop!(wide_inline_floor, |v| keep_wide_result(call_wide_v!(
+wide_reg_loop!(wide_inline_floor, |v| keep_wide_result(call13!(
     vp_enter_floor_inline,
     v
 )));
@@ -855,18 +720,20 @@ wide_reg_loop!(wide_inline_linux_saved_ret, |v| linux_from_regs(v, |a| {
 wide_reg_loop!(wide_inline_linux_ret, |v| linux_from_regs(v, |a| {
     vp_enter_linux_ret_inline(a)
 }));
-wide_reg_loop!(wide_inline_macro_match, |v| keep_wide_matched(
-    call_wide_v!(vp_enter_macro_inline, v)
-));
-wide_reg_loop!(wide_inline_floor_match, |v| keep_wide_matched(
-    call_wide_v!(vp_enter_floor_inline, v)
-));
+wide_reg_loop!(wide_inline_macro_match, |v| keep_wide_matched(call13!(
+    vp_enter_macro_inline,
+    v
+)));
+wide_reg_loop!(wide_inline_floor_match, |v| keep_wide_matched(call13!(
+    vp_enter_floor_inline,
+    v
+)));
 
-wide_reg_loop!(wide_outline_macro, |v| keep_wide_result(call_wide_v!(
+wide_reg_loop!(wide_outline_macro, |v| keep_wide_result(call13!(
     vp_enter_macro_outline,
     v
 )));
-wide_reg_loop!(wide_outline_floor, |v| keep_wide_result(call_wide_v!(
+wide_reg_loop!(wide_outline_floor, |v| keep_wide_result(call13!(
     vp_enter_floor_outline,
     v
 )));
@@ -876,15 +743,17 @@ wide_reg_loop!(wide_outline_linux_saved_ret, |v| linux_from_regs(v, |a| {
 wide_reg_loop!(wide_outline_linux_ret, |v| linux_from_regs(v, |a| {
     vp_enter_linux_ret_outline(a)
 }));
-wide_reg_loop!(wide_outline_macro_match, |v| keep_wide_matched(
-    call_wide_v!(vp_enter_macro_outline, v)
-));
-wide_reg_loop!(wide_outline_floor_match, |v| keep_wide_matched(
-    call_wide_v!(vp_enter_floor_outline, v)
-));
+wide_reg_loop!(wide_outline_macro_match, |v| keep_wide_matched(call13!(
+    vp_enter_macro_outline,
+    v
+)));
+wide_reg_loop!(wide_outline_floor_match, |v| keep_wide_matched(call13!(
+    vp_enter_floor_outline,
+    v
+)));
 
 wide_chained_loop!(wide_inline_chained_macro, |a| {
-    let r = call_wide!(vp_enter_macro_inline, a);
+    let r = call13!(vp_enter_macro_inline, args_array(a));
     wide_parts(a, r)
 });
 wide_chained_loop!(wide_inline_chained_linux_saved_ret, |a| (
@@ -893,7 +762,7 @@ wide_chained_loop!(wide_inline_chained_linux_saved_ret, |a| (
 ));
 
 wide_chained_loop!(wide_outline_chained_macro, |a| {
-    let r = call_wide!(vp_enter_macro_outline, a);
+    let r = call13!(vp_enter_macro_outline, args_array(a));
     wide_parts(a, r)
 });
 wide_chained_loop!(wide_outline_chained_linux_saved_ret, |a| (
@@ -911,7 +780,7 @@ wide_chained_loop!(wide_outline_chained_linux_saved_ret, |a| (
 #[inline(never)]
 pub unsafe fn vp_enter_macro_ptr(a: &mut TdxModuleArgs) -> u64 {
     // SAFETY: forwarded contract.
-    match unsafe { call_wide!(vp_enter_macro_inline, a) } {
+    match unsafe { call13!(vp_enter_macro_inline, args_array(a)) } {
         Ok(o) => {
             store_wide(a, o);
             0
