@@ -49,115 +49,55 @@ pub unsafe fn mng_addcx(tdcs_page: u64, tdr: u64) -> Result<(), SeamcallError>;
 #[seamcall(leaf = 1000, unchecked, in = [rcx, rbx], out = [rbx])]
 pub unsafe fn rbx_inout(rcx: u64, rbx: u64) -> Result<u64, SeamcallError>;
 
-/// The wide one, a private leaf: every operand register in and out, so RBX
-/// travels through RAX and a stack slot. (The success type is written out:
-/// the attribute counts the tuple's elements, so it cannot be an alias.)
-#[seamcall(
-    leaf = 1001,
-    unchecked,
-    in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
-    out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi]
-)]
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
-pub unsafe fn wide(
-    rcx: u64,
-    rdx: u64,
-    r8: u64,
-    r9: u64,
-    r10: u64,
-    r11: u64,
-    r12: u64,
-    r13: u64,
-    r14: u64,
-    r15: u64,
-    rbx: u64,
-    rdi: u64,
-    rsi: u64,
-) -> Result<
-    (
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-    ),
-    SeamcallError,
->;
+/// Declare a leaf that takes every operand register in, in Linux's order
+/// (RCX, RDX, R8-R15, RBX, RDI, RSI): the keys in parentheses go to
+/// `#[seamcall]` before `in`, `out` among them, and the success type follows
+/// `->` written out (the attribute counts a tuple's elements, so it cannot be
+/// an alias).
+macro_rules! all_in {
+    ($(#[$m:meta])* pub unsafe fn $name:ident($($key:tt)*) -> $($ok:tt)*) => {
+        #[seamcall(
+            $($key)*,
+            in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi]
+        )]
+        $(#[$m])*
+        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+        pub unsafe fn $name(
+            rcx: u64, rdx: u64, r8: u64, r9: u64, r10: u64, r11: u64, r12: u64, r13: u64,
+            r14: u64, r15: u64, rbx: u64, rdi: u64, rsi: u64,
+        ) -> Result<$($ok)*, SeamcallError>;
+    };
+}
 
-/// TDH.VP.ENTER as module 1.5.01 needs it: the wide shape, plus RBP (saved
-/// and restored inside the block) and XMM0-15 clobbered.
-#[seamcall(
-    leaf = 0,
-    in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
-    out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
-    clobber = [
-        rbp, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11, xmm12,
-        xmm13, xmm14, xmm15
-    ]
-)]
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
-pub unsafe fn vp_enter(
-    rcx: u64,
-    rdx: u64,
-    r8: u64,
-    r9: u64,
-    r10: u64,
-    r11: u64,
-    r12: u64,
-    r13: u64,
-    r14: u64,
-    r15: u64,
-    rbx: u64,
-    rdi: u64,
-    rsi: u64,
-) -> Result<
-    (
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-    ),
-    SeamcallError,
->;
+all_in! {
+    /// The wide one, a private leaf: every operand register in and out, so
+    /// RBX travels through RAX and a stack slot.
+    pub unsafe fn wide(
+        leaf = 1001,
+        unchecked,
+        out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi]
+    ) -> (u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64)
+}
 
-/// A private leaf with every register in and all but RBX out: RBX's input
-/// travels through RAX and the leaf word is an immediate.
-#[seamcall(
-    leaf = 1002,
-    unchecked,
-    in = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
-    out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi]
-)]
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
-pub unsafe fn wide_rbx_in(
-    rcx: u64,
-    rdx: u64,
-    r8: u64,
-    r9: u64,
-    r10: u64,
-    r11: u64,
-    r12: u64,
-    r13: u64,
-    r14: u64,
-    r15: u64,
-    rbx: u64,
-    rdi: u64,
-    rsi: u64,
-) -> Result<(u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64), SeamcallError>;
+all_in! {
+    /// TDH.VP.ENTER as module 1.5.01 needs it: the wide shape, plus RBP
+    /// (saved and restored inside the block) and XMM0-15 clobbered.
+    pub unsafe fn vp_enter(
+        leaf = 0,
+        out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi],
+        clobber = [
+            rbp, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11, xmm12,
+            xmm13, xmm14, xmm15
+        ]
+    ) -> (u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64)
+}
+
+all_in! {
+    /// A private leaf with every register in and all but RBX out: RBX's
+    /// input travels through RAX and the leaf word is an immediate.
+    pub unsafe fn wide_rbx_in(
+        leaf = 1002,
+        unchecked,
+        out = [rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi]
+    ) -> (u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64)
+}
