@@ -90,6 +90,34 @@ impl Model {
         Ok(gpa)
     }
 
+    /// The operands of a leaf on one 4 KiB page: the TDR in RDX (as
+    /// [`Model::mem_td`], in one of the `allowed` states) and the GPA in RCX
+    /// (as [`Model::leaf_gpa`]).
+    fn mem_leaf(&self, inp: &Regs, allowed: &[OpState], out: &mut Out) -> Result<(&Td, u64), u64> {
+        let td = self.mem_td(inp.rdx, OperandId::Rdx, allowed)?;
+        let gpa = Model::leaf_gpa(td, inp.rcx, out)?;
+        Ok((td, gpa))
+    }
+
+    /// `Err` (with the error details written) unless the 4 KiB entry for
+    /// `gpa` is free.
+    fn leaf_free(td: &Td, gpa: u64, out: &mut Out) -> Result<(), u64> {
+        if td.sept.contains_key(&(0, gpa)) {
+            septe_details(td, gpa, 0, out);
+            return Err(rcx_error(TdxStatus::EPT_ENTRY_STATE_INCORRECT));
+        }
+        Ok(())
+    }
+
+    /// Map the new page `hpa` at `gpa` (level 0) in `state` in the TD whose
+    /// TDR is `tdr`, and count it as one of the TD's pages.
+    fn map_leaf(&mut self, tdr: u64, gpa: u64, hpa: u64, state: LeafState) {
+        if let Some(td) = self.tds.get_mut(&tdr) {
+            td.sept.insert((0, gpa), Sept::Leaf { hpa, state });
+            td.children += 1;
+        }
+    }
+
     /// TDH.MEM.SEPT.ADD: RCX = GPA | level of the entry that will map the
     /// new S-EPT page, RDX = TDR, R8 = the new S-EPT page.
     pub(super) fn mem_sept_add(&mut self, inp: &Regs, out: &mut Out) -> u64 {
@@ -135,17 +163,12 @@ impl Model {
     /// page, R9 = the source page (shared). Copies the source, maps it, and
     /// extends MRTD with `"MEM.PAGE.ADD"` and the GPA.
     pub(super) fn mem_page_add(&mut self, inp: &Regs, out: &mut Out) -> u64 {
-        let td = match self.mem_td(inp.rdx, OperandId::Rdx, &[OpState::Initialized]) {
-            Ok(td) => td,
+        let (td, gpa) = match self.mem_leaf(inp, &[OpState::Initialized], out) {
+            Ok(operands) => operands,
             Err(e) => return e,
         };
-        let gpa = match Model::leaf_gpa(td, inp.rcx, out) {
-            Ok(gpa) => gpa,
-            Err(e) => return e,
-        };
-        if td.sept.contains_key(&(0, gpa)) {
-            septe_details(td, gpa, 0, out);
-            return rcx_error(TdxStatus::EPT_ENTRY_STATE_INCORRECT);
+        if let Err(e) = Model::leaf_free(td, gpa, out) {
+            return e;
         }
         let source = match Model::check_shared(inp.r9, PAGE, OperandId::R9) {
             Ok(pa) => pa,
@@ -156,16 +179,9 @@ impl Model {
         }
         self.mem.copy_page(source, inp.r8);
         self.assign(inp.r8, PageType::Reg, inp.rdx);
+        self.map_leaf(inp.rdx, gpa, inp.r8, LeafState::Mapped);
         if let Some(td) = self.tds.get_mut(&inp.rdx) {
-            td.sept.insert(
-                (0, gpa),
-                Sept::Leaf {
-                    hpa: inp.r8,
-                    state: LeafState::Mapped,
-                },
-            );
             td.sha.update(measurement_block(b"MEM.PAGE.ADD", gpa));
-            td.children += 1;
         }
         0
     }
@@ -213,48 +229,26 @@ impl Model {
     /// TDH.MEM.PAGE.AUG: RCX = GPA | level (0 in the model), RDX = TDR, R8 =
     /// the new page. Maps it pending, for the guest to accept.
     pub(super) fn mem_page_aug(&mut self, inp: &Regs, out: &mut Out) -> u64 {
-        let td = match self.mem_td(inp.rdx, OperandId::Rdx, &[OpState::Runnable]) {
-            Ok(td) => td,
+        let (td, gpa) = match self.mem_leaf(inp, &[OpState::Runnable], out) {
+            Ok(operands) => operands,
             Err(e) => return e,
         };
-        let gpa = match Model::leaf_gpa(td, inp.rcx, out) {
-            Ok(gpa) => gpa,
-            Err(e) => return e,
-        };
-        if td.sept.contains_key(&(0, gpa)) {
-            septe_details(td, gpa, 0, out);
-            return rcx_error(TdxStatus::EPT_ENTRY_STATE_INCORRECT);
+        if let Err(e) = Model::leaf_free(td, gpa, out) {
+            return e;
         }
         if let Err(e) = self.check_page(inp.r8, OperandId::R8, PageType::Nda) {
             return e;
         }
         self.mem.zero_page(inp.r8);
         self.assign(inp.r8, PageType::Reg, inp.rdx);
-        if let Some(td) = self.tds.get_mut(&inp.rdx) {
-            td.sept.insert(
-                (0, gpa),
-                Sept::Leaf {
-                    hpa: inp.r8,
-                    state: LeafState::Pending,
-                },
-            );
-            td.children += 1;
-        }
+        self.map_leaf(inp.rdx, gpa, inp.r8, LeafState::Pending);
         0
     }
 
     /// TDH.MEM.RANGE.BLOCK: RCX = GPA | level (0 in the model), RDX = TDR.
     pub(super) fn mem_range_block(&mut self, inp: &Regs, out: &mut Out) -> u64 {
-        let td = match self.mem_td(
-            inp.rdx,
-            OperandId::Rdx,
-            &[OpState::Initialized, OpState::Runnable],
-        ) {
-            Ok(td) => td,
-            Err(e) => return e,
-        };
-        let gpa = match Model::leaf_gpa(td, inp.rcx, out) {
-            Ok(gpa) => gpa,
+        let (td, gpa) = match self.mem_leaf(inp, &[OpState::Initialized, OpState::Runnable], out) {
+            Ok(operands) => operands,
             Err(e) => return e,
         };
         let epoch = td.epoch;
@@ -307,16 +301,8 @@ impl Model {
     /// The range must be blocked and a TDH.MEM.TRACK done since; the page
     /// becomes free and its address comes back in RCX.
     pub(super) fn mem_page_remove(&mut self, inp: &Regs, out: &mut Out) -> u64 {
-        let td = match self.mem_td(
-            inp.rdx,
-            OperandId::Rdx,
-            &[OpState::Initialized, OpState::Runnable],
-        ) {
-            Ok(td) => td,
-            Err(e) => return e,
-        };
-        let gpa = match Model::leaf_gpa(td, inp.rcx, out) {
-            Ok(gpa) => gpa,
+        let (td, gpa) = match self.mem_leaf(inp, &[OpState::Initialized, OpState::Runnable], out) {
+            Ok(operands) => operands,
             Err(e) => return e,
         };
         let hpa = match td.sept.get(&(0, gpa)) {
