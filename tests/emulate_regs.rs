@@ -209,6 +209,32 @@ fn registers_outside_the_declaration_are_unchanged() {
 
 // ---- the emulator itself: every GPR before and after ---------------------
 
+/// `asm!` template text: a SEAMCALL registered in the table (its own two
+/// entries, like an expansion's), #UD and #GP both resuming at a pad that
+/// rejoins right after the instruction. Uses the local labels 2, 3 and 4.
+macro_rules! registered_seamcall {
+    () => {
+        concat!(
+            "2:\n",
+            ".byte 0x66, 0x0f, 0x01, 0xcf\n",
+            ".pushsection .text.unlikely, \"ax\", @progbits\n",
+            "4:\n",
+            "jmp 3f\n",
+            ".popsection\n",
+            ".pushsection seamcall_extable, \"aR\", @progbits\n",
+            ".balign 4\n",
+            ".long 2b - .\n",
+            ".long 4b - .\n",
+            ".long 6\n",
+            ".long 2b - .\n",
+            ".long 4b - .\n",
+            ".long 13\n",
+            ".popsection\n",
+            "3:",
+        )
+    };
+}
+
 /// Loads all 14 GPRs from `regs`, runs a SEAMCALL registered in the table
 /// (its own two entries, like an expansion's), stores all 14 back, and
 /// returns RFLAGS after the instruction. RBX is saved around the block.
@@ -240,9 +266,7 @@ fn raw_seamcall(regs: &mut Regs) -> u64 {
             "mov r14, [rdi + 96]",
             "mov r15, [rdi + 104]",
             "mov rdi, [rdi + 40]",
-            "2:",
-            ".byte 0x66, 0x0f, 0x01, 0xcf",
-            "3:",
+            registered_seamcall!(),
             "pushfq",
             "push rdi",
             "mov rdi, [rsp + 16]",
@@ -265,19 +289,6 @@ fn raw_seamcall(regs: &mut Regs) -> u64 {
             "pop rdi",
             "pop rbp",
             "pop rbx",
-            ".pushsection .text.unlikely, \"ax\", @progbits",
-            "4:",
-            "jmp 3b",
-            ".popsection",
-            ".pushsection seamcall_extable, \"aR\", @progbits",
-            ".balign 4",
-            ".long 2b - .",
-            ".long 4b - .",
-            ".long 6",
-            ".long 2b - .",
-            ".long 4b - .",
-            ".long 13",
-            ".popsection",
             inout("rdi") p => _,
             out("rax") flags,
             out("rcx") _, out("rdx") _, out("rsi") _,
@@ -540,24 +551,9 @@ fn rbp_across_raw_seamcall(leaf_word: u64, rbp: u64) -> u64 {
         core::arch::asm!(
             "push rbp",
             "mov rbp, {v}",
-            "2:",
-            ".byte 0x66, 0x0f, 0x01, 0xcf",
-            "3:",
+            registered_seamcall!(),
             "mov {v}, rbp",
             "pop rbp",
-            ".pushsection .text.unlikely, \"ax\", @progbits",
-            "4:",
-            "jmp 3b",
-            ".popsection",
-            ".pushsection seamcall_extable, \"aR\", @progbits",
-            ".balign 4",
-            ".long 2b - .",
-            ".long 4b - .",
-            ".long 6",
-            ".long 2b - .",
-            ".long 4b - .",
-            ".long 13",
-            ".popsection",
             v = inout(reg) rbp => after,
             inout("rax") leaf_word => _,
         );
