@@ -278,12 +278,7 @@ fn every_catalog_entry_covers_linux_and_the_module() {
         }
     }
 
-    assert!(
-        failures.is_empty(),
-        "{} problems:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_problems(&failures);
 }
 
 #[test]
@@ -345,12 +340,7 @@ fn the_abi_table_matches_writes_tsv() {
             None => failures.push(format!("{name} v{version} is not in the ABI table")),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} problems:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_problems(&failures);
 }
 
 #[test]
@@ -381,4 +371,15 @@ fn reg_displays_lowercase() {
         ["r8"]
     );
     assert_eq!(leaves::find(11).map(|l| l.name), Some("TDH.MNG.RD"));
+}
+
+/// Fails with every problem in `failures`, one a line, if there is any.
+#[track_caller]
+fn assert_no_problems(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
