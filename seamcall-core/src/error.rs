@@ -5,13 +5,11 @@ use core::num::NonZeroU64;
 
 use crate::status::TdxStatus;
 
-/// Linux's software code for "the instruction returned with CF=1": bit 63,
-/// class 0xFF (a class the TDX module never returns), details 0xFFFF0000.
-pub(crate) const TDX_SEAMCALL_VMFAILINVALID: u64 = 0x8000_FF00_FFFF_0000;
-/// Linux's software code for #UD on SEAMCALL: `TDX_SW_ERROR | 6`.
-pub(crate) const TDX_SEAMCALL_UD: u64 = 0x8000_FF00_0000_0006;
-/// Linux's software code for #GP on SEAMCALL: `TDX_SW_ERROR | 13`.
-pub(crate) const TDX_SEAMCALL_GP: u64 = 0x8000_FF00_0000_000D;
+// Linux's software codes, as `u64` for `match` patterns; the values are
+// `TdxStatus`'s (one table of codes).
+pub(crate) const TDX_SEAMCALL_VMFAILINVALID: u64 = TdxStatus::SEAMCALL_VMFAILINVALID.raw();
+pub(crate) const TDX_SEAMCALL_UD: u64 = TdxStatus::SEAMCALL_UD.raw();
+pub(crate) const TDX_SEAMCALL_GP: u64 = TdxStatus::SEAMCALL_GP.raw();
 
 /// The exception `SEAMCALL` raised instead of reaching the TDX module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

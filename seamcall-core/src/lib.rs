@@ -91,18 +91,9 @@ pub mod __private {
     pub const SEAMCALL_VMFAILINVALID: u64 = crate::error::TDX_SEAMCALL_VMFAILINVALID;
 
     /// `TDX_SEAMCALL_STATUS_MASK`: the status without its operand id/details.
-    pub const STATUS_MASK: u64 = 0xFFFF_FFFF_0000_0000;
+    pub const STATUS_MASK: u64 = TdxStatus::STATUS_MASK;
     /// `TDX_RND_NO_ENTROPY`, the status `retry = N` re-issues on.
-    pub const RND_NO_ENTROPY: u64 = 0x8000_0203_0000_0000;
+    pub const RND_NO_ENTROPY: u64 = TdxStatus::RND_NO_ENTROPY.raw();
     /// `TDX_OPERAND_BUSY` (masked), the status `retry_busy` re-issues on.
-    pub const OPERAND_BUSY: u64 = 0x8000_0200_0000_0000;
-
-    /// Build the `Result` form from a raw status; `ok` runs only on status 0.
-    #[inline(always)]
-    pub fn result<T>(status: u64, ok: impl FnOnce() -> T) -> Result<T, SeamcallError> {
-        match SeamcallError::from_status(status) {
-            None => Ok(ok()),
-            Some(e) => Err(e),
-        }
-    }
+    pub const OPERAND_BUSY: u64 = TdxStatus::OPERAND_BUSY.raw();
 }
