@@ -77,7 +77,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
     let private = quote!(#krate::__private);
     let item = &decl.func.item;
     let vis = &item.vis;
-    let sig = strip_sig(&item.sig);
+    let sig = &item.sig;
     let attrs = &item.attrs;
     let has_inline = attrs.iter().any(|a| a.path().is_ident("inline"));
     let inline = (!has_inline).then(|| quote!(#[inline]));
@@ -711,18 +711,6 @@ fn leaf_const(decl: &Decl, name: &Ident) -> TokenStream {
             };
         },
     }
-}
-
-/// The signature without `safe`-related changes: the function keeps its
-/// `unsafe`, name, parameters and return type as written.
-fn strip_sig(sig: &syn::Signature) -> syn::Signature {
-    let mut sig = sig.clone();
-    for arg in sig.inputs.iter_mut() {
-        if let syn::FnArg::Typed(pt) = arg {
-            pt.attrs.clear();
-        }
-    }
-    sig
 }
 
 /// The `# ABI` section appended to the function's docs.

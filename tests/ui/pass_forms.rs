@@ -1,4 +1,5 @@
 //! Every accepted form compiles.
+#![deny(non_snake_case)] // the parameter attribute below must reach rustc
 use seamcall_core::{seamcall, SeamcallError, TdxStatus};
 use x86_64::{PhysAddr, VirtAddr};
 
@@ -44,6 +45,10 @@ impl seamcall_core::IntoReg for Tdr {
 #[seamcall(leaf = 300, in = [rcx], unchecked)]
 unsafe fn newtype(t: Tdr) -> Result<(), SeamcallError>;
 
+// Parameter attributes are kept as written.
+#[seamcall(leaf = 300, unchecked, in = [rcx])]
+unsafe fn param_attr(#[allow(non_snake_case)] A: u64) -> Result<(), SeamcallError>;
+
 #[allow(clippy::type_complexity)]
 #[seamcall(
     leaf = 300,
@@ -70,6 +75,7 @@ fn main() {
             let _ = retried(1);
             let _ = other_path();
             let _ = newtype(Tdr(1));
+            let _ = param_attr(1);
             let _ = wide(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         }
         let _ = safe_leaf();
