@@ -47,20 +47,14 @@ pub(crate) fn gprs(set: RegSet) -> Vec<Reg> {
     set.iter().filter(|r| Regs::REGS.contains(r)).collect()
 }
 
-/// The name of a host leaf (`"TDH.MNG.CREATE"` for 9), or `None` for a
-/// number no known leaf has.
-pub fn leaf_name(leaf: u16) -> Option<&'static str> {
-    row_of(u64::from(leaf)).map(|r| r.name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn known_rows() {
-        assert_eq!(leaf_name(9), Some("TDH.MNG.CREATE"));
-        assert_eq!(leaf_name(1000), None);
+        assert_eq!(row_of(9).map(|r| r.name), Some("TDH.MNG.CREATE"));
+        assert!(row_of(1000).is_none());
         let rd = row_of(11).and_then(|r| r.writes).map(gprs);
         assert_eq!(rd, Some(vec![Reg::R8]), "version 0 writes R8 only");
         let rd1 = row_of(11 | 1 << 16).and_then(|r| r.writes).map(gprs);

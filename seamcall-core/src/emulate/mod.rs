@@ -80,7 +80,6 @@ use core::fmt;
 
 pub use crate::error::Trap;
 pub use crate::leaves::Reg;
-pub use leaf_names::leaf_name;
 pub use recorder::{Call, Recorder};
 pub use trap::{install, with_module};
 
