@@ -52,10 +52,11 @@
 //! spills the compiler needs for lack of registers (the count must then
 //! still equal the floor's).
 
+use seamcall_tests::disasm::{self, Cargo, Insn};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 /// The general registers a declaration can name, in the macro's order.
@@ -524,21 +525,11 @@ fn generated_main(decls: &[Decl]) -> String {
     s
 }
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target"))
-}
-
 /// Write the crate, build it (release, normal build), return the binary.
 fn build(decls: &[Decl]) -> PathBuf {
-    let dir = target_dir().join("codegen-catalog");
+    let dir = disasm::target_dir().join("codegen-catalog");
     fs::create_dir_all(dir.join("src")).unwrap();
-    let core = workspace().join("seamcall-core");
+    let core = disasm::workspace().join("seamcall-core");
     let manifest = format!(
         "[package]\nname = \"codegen-catalog\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
          [dependencies]\nseamcall-core = {{ path = {:?}, features = [\"proposed\", \"seamldr\"] }}\n\n\
@@ -548,117 +539,15 @@ fn build(decls: &[Decl]) -> PathBuf {
     fs::write(dir.join("Cargo.toml"), manifest).unwrap();
     fs::write(dir.join("src/main.rs"), generated_main(decls)).unwrap();
     // The workspace's lock file: the same dependency versions, no network.
-    if let Ok(lock) = fs::read(workspace().join("Cargo.lock")) {
+    if let Ok(lock) = fs::read(disasm::workspace().join("Cargo.lock")) {
         fs::write(dir.join("Cargo.lock"), lock).unwrap();
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--manifest-path"])
-        .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", target_dir())
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_RUSTFLAGS")
-        .output()
-        .expect("run cargo");
-    assert!(
-        out.status.success(),
-        "building the generated crate failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    target_dir().join("release/codegen-catalog")
-}
-
-/// One instruction: address and text (Intel syntax, as objdump prints it).
-#[derive(Clone, Debug)]
-struct Insn {
-    addr: u64,
-    text: String,
-}
-
-impl Insn {
-    fn mnemonic(&self) -> &str {
-        self.text.split_whitespace().next().unwrap_or("")
-    }
-    fn operands(&self) -> &str {
-        self.text[self.mnemonic().len()..].trim()
-    }
-    fn is_push_pop(&self) -> bool {
-        matches!(self.mnemonic(), "push" | "pop")
-    }
-    /// Reads or writes memory through an operand or the stack (`lea` and
-    /// `nop` with a memory operand only compute an address).
-    fn touches_memory(&self) -> bool {
-        let m = self.mnemonic();
-        if m == "lea" || is_nop(self) {
-            return false;
-        }
-        self.operands().contains('[') || self.is_push_pop() || m == "ret" || m == "call"
-    }
-    /// A store: memory is the destination (first operand).
-    fn is_store(&self) -> bool {
-        self.operands()
-            .split(',')
-            .next()
-            .unwrap_or("")
-            .contains('[')
-    }
-}
-
-/// Every instruction of the binary, by address.
-fn disassemble(bin: &Path) -> BTreeMap<u64, Insn> {
-    let out = Command::new("objdump")
-        .args(["-d", "--no-show-raw-insn", "-M", "intel", "-j", ".text"])
-        .arg(bin)
-        .output()
-        .expect("objdump (binutils) is needed");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut map = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Some((a, rest)) = line.split_once(":\t") else {
-            continue;
-        };
-        let Ok(addr) = u64::from_str_radix(a.trim(), 16) else {
-            continue;
-        };
-        let text = rest.split('#').next().unwrap().split('<').next().unwrap();
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !text.is_empty() {
-            map.insert(addr, Insn { addr, text });
-        }
-    }
-    map
-}
-
-/// Symbol → (address, size), demangled names.
-fn symbols(bin: &Path) -> BTreeMap<String, (u64, u64)> {
-    let out = Command::new("nm")
-        .args(["-S", "--defined-only", "-C"])
-        .arg(bin)
-        .output()
-        .expect("nm (binutils) is needed");
-    let mut map = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let f: Vec<&str> = line.splitn(4, ' ').collect();
-        if f.len() == 4 {
-            let (Ok(a), Ok(s)) = (u64::from_str_radix(f[0], 16), u64::from_str_radix(f[1], 16))
-            else {
-                continue;
-            };
-            map.entry(f[3].to_string()).or_insert((a, s));
-        }
-    }
-    map
-}
-
-/// A no-op: `nop` in any length, as the assembler pads with.
-fn is_nop(i: &Insn) -> bool {
-    // With prefixes objdump prints `data16 cs nop WORD PTR [...]`.
-    i.text.split_whitespace().any(|w| w.starts_with("nop")) || i.text == "xchg ax,ax"
+    Cargo::release("build", &dir.join("Cargo.toml"))
+        .args(["--quiet"])
+        .target_dir(&disasm::target_dir())
+        .run()
+        .unwrap_or_else(|e| panic!("building the generated crate failed: {e}"));
+    disasm::target_dir().join("release/codegen-catalog")
 }
 
 /// The instructions of one function: its symbol's bytes, without the
@@ -674,22 +563,15 @@ fn function(
         .get(name)
         .unwrap_or_else(|| panic!("symbol {name} not in the binary"));
     assert!(s > 0, "{name} has no size");
-    let all: Vec<Insn> = dis
-        .range(a..a + s)
-        .map(|(_, i)| i.clone())
-        .filter(|i| i.text != "int3")
-        .collect();
-    let targets: Vec<u64> = all
-        .iter()
-        .filter(|i| i.mnemonic().starts_with('j'))
-        .filter_map(|i| u64::from_str_radix(i.operands(), 16).ok())
-        .collect();
+    // (`disasm` leaves the `int3` padding out.)
+    let all: Vec<Insn> = dis.range(a..a + s).map(|(_, i)| i.clone()).collect();
+    let targets: Vec<u64> = all.iter().filter_map(Insn::jump_target).collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < all.len() {
-        if is_nop(&all[i]) {
+        if all[i].is_nop() {
             let start = i;
-            while i < all.len() && is_nop(&all[i]) {
+            while i < all.len() && all[i].is_nop() {
                 i += 1;
             }
             let aligns = all.get(i).is_some_and(|n| targets.contains(&n.addr));
@@ -706,13 +588,13 @@ fn function(
 
 fn listing(v: &[Insn]) -> String {
     v.iter()
-        .map(|i| format!("    {:x}: {}\n", i.addr, i.text))
+        .map(|i| format!("    {:x}: {i}\n", i.addr))
         .collect()
 }
 
 #[test]
 fn every_catalog_leaf_equals_hand_written_asm() {
-    let src = fs::read_to_string(workspace().join("seamcall-core/src/leaves/catalog.rs"))
+    let src = fs::read_to_string(disasm::workspace().join("seamcall-core/src/leaves/catalog.rs"))
         .expect("the leaf catalog");
     let decls = parse_catalog(&src);
     assert!(
@@ -749,8 +631,12 @@ fn every_catalog_leaf_equals_hand_written_asm() {
         })
         .collect();
 
-    let dis = disassemble(&bin);
-    let syms = symbols(&bin);
+    let dis: BTreeMap<u64, Insn> = disasm::file(&bin)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|i| (i.addr, i))
+        .collect();
+    let syms = disasm::symbols(&bin).unwrap_or_else(|e| panic!("{e}"));
     let mut failures = Vec::new();
     let mut report = String::new();
     for d in &decls {
@@ -770,13 +656,13 @@ fn every_catalog_leaf_equals_hand_written_asm() {
 
         // The instruction, once, followed at once by the CF test.
         let sites: Vec<usize> = (0..mac.len())
-            .filter(|i| mac[*i].mnemonic() == "seamcall")
+            .filter(|i| mac[*i].mnemonic == "seamcall")
             .collect();
         if sites.is_empty() {
             fail("no SEAMCALL instruction".into());
         }
         for i in &sites {
-            if mac.get(i + 1).map(|n| n.mnemonic()) != Some("jb") {
+            if mac.get(i + 1).map(|n| n.mnemonic.as_str()) != Some("jb") {
                 fail("SEAMCALL is not followed by jc".into());
             }
         }
@@ -799,10 +685,10 @@ fn every_catalog_leaf_equals_hand_written_asm() {
         // The memory rule.
         let all13 = d.uses_rbx() && d.all_bound();
         for i in mac.iter().filter(|i| i.touches_memory()) {
-            let ok = match i.mnemonic() {
+            let ok = match i.mnemonic.as_str() {
                 "ret" => true,
                 "push" | "pop" => {
-                    CALLEE_SAVED.contains(&i.operands()) || (all13 && i.operands() == "rax")
+                    CALLEE_SAVED.contains(&i.operands.as_str()) || (all13 && i.operands == "rax")
                 }
                 _ if all13 => true,
                 _ if ret_size > 16 && i.is_store() => true,
@@ -811,20 +697,20 @@ fn every_catalog_leaf_equals_hand_written_asm() {
                 // through memory) come on the stack.
                 _ if nparams + usize::from(ret_size > 16) > 6
                     && !i.is_store()
-                    && i.operands().contains("[rsp+") =>
+                    && i.operands.contains("[rsp+") =>
                 {
                     true
                 }
                 _ => false,
             };
             if !ok {
-                fail(format!("memory access not allowed by the rule: {}", i.text));
+                fail(format!("memory access not allowed by the rule: {i}"));
             }
         }
         let pushed: Vec<&str> = mac
             .iter()
-            .filter(|i| i.mnemonic() == "push")
-            .map(|i| i.operands())
+            .filter(|i| i.mnemonic == "push")
+            .map(|i| i.operands.as_str())
             .collect();
         for r in ["r12", "r13", "r14", "r15"] {
             if d.binds(r) && !pushed.contains(&r) {

@@ -330,7 +330,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
     // `#[inline(never)]` function of its own: every XMM register is
     // caller-saved in the SysV ABI, so a caller with SSE keeps nothing in
     // them across the call, and a caller without SSE has nothing there to
-    // keep (tests/catalog_codegen.rs checks both). In a kernel, the XMM
+    // keep (tests/codegen_options.rs checks both). In a kernel, the XMM
     // registers may still hold the interrupted user task's FPU state, which
     // the compiler knows nothing about: the caller must save it first
     // (Linux's `kernel_fpu_begin()`/`kernel_fpu_end()`).
@@ -409,7 +409,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
             // for a retry enters the loop, which holds a second copy of the
             // block. One loop around one block lets the compiler set up the
             // attempt counter and the status constant before the first
-            // SEAMCALL, on the success path (tests/catalog_codegen.rs
+            // SEAMCALL, on the success path (tests/codegen_options.rs
             // compares the two).
             //
             // The status constant is loaded by a tiny block of its own, right

@@ -1,4 +1,4 @@
-//! Probes for tests/catalog_codegen.rs: each `probe_*` function is a
+//! Probes for tests/codegen_options.rs: each `probe_*` function is a
 //! non-inlined, unmangled caller of one leaf, so its machine code is the
 //! leaf's expansion in a real caller.
 

@@ -1,4 +1,5 @@
-//! Machine-code checks of catalog leaves, on `tests/catalog_probe`, a small
+//! Codegen of declaration options (`retry`, `scrub`, RBP and XMM clobbers):
+//! machine-code checks of catalog leaves, on `tests/catalog_probe`, a small
 //! crate of non-inlined callers built here with the flags each check needs
 //! (in target directories under `CARGO_TARGET_TMPDIR`, one per set of flags):
 //!
@@ -14,10 +15,10 @@
 //!   across the SEAMCALL (the block sits in a function of its own, and the
 //!   caller saves its XMM values around the call as the ABI requires).
 //!
-//! Needs `cargo` and binutils' `objdump`.
+//! Needs `cargo` and binutils' `objdump` (run through `seamcall_tests::disasm`).
 
+use seamcall_tests::disasm::{self, Cargo};
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Mutex;
 
 /// One build directory, one build at a time.
@@ -34,38 +35,21 @@ impl Build {
     /// the target (naming the target keeps them off the proc macros), and
     /// `--emit=link,llvm-ir` for the probe crate itself.
     fn new(config: &str, rustflags: &str) -> Build {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         // One target directory per configuration, so no build's artifacts
         // can be mistaken for another's.
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join("catalog_probe")
             .join(config);
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
-            .args([
-                "rustc",
-                "--release",
-                "--locked",
-                "--lib",
-                "--target",
-                TRIPLE,
-            ])
-            .arg("--manifest-path")
-            .arg(root.join("tests/catalog_probe/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&dir)
-            .args(["--", "--emit=link,llvm-ir"])
-            .env("RUSTFLAGS", rustflags)
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env_remove("CARGO_BUILD_RUSTFLAGS")
-            .env_remove("CARGO_TARGET_DIR")
-            .output()
-            .expect("run cargo");
-        assert!(
-            out.status.success(),
-            "building tests/catalog_probe with RUSTFLAGS={rustflags:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        Cargo::release(
+            "rustc",
+            &disasm::workspace().join("tests/catalog_probe/Cargo.toml"),
+        )
+        .args(["--locked", "--lib", "--target", TRIPLE])
+        .target_dir(&dir)
+        .args(["--", "--emit=link,llvm-ir"])
+        .rustflags(rustflags)
+        .run()
+        .unwrap_or_else(|e| panic!("building tests/catalog_probe: {e}"));
         Build {
             deps: dir.join(TRIPLE).join("release").join("deps"),
         }
@@ -95,23 +79,10 @@ impl Build {
     /// The disassembly of `function`, one normalized instruction a line.
     fn disassemble(&self, function: &str) -> Vec<String> {
         let rlib = self.artifact("libcatalog_probe-", "rlib");
-        let out = Command::new("objdump")
-            .args(["-d", "--no-show-raw-insn", "-M", "intel"])
-            .arg(&rlib)
-            .output()
-            .expect("objdump (binutils) must be installed for this test");
-        assert!(out.status.success(), "objdump failed on {}", rlib.display());
-        let text = String::from_utf8_lossy(&out.stdout);
-        let header = format!("<{function}>:");
-        let mut lines = text.lines().skip_while(|l| !l.ends_with(&header));
-        assert!(
-            lines.next().is_some(),
-            "{function} is not in {}",
-            rlib.display()
-        );
-        lines
-            .take_while(|l| !l.trim().is_empty())
-            .filter_map(|l| l.split_once('\t').map(|(_, insn)| normalize(insn)))
+        disasm::function(&rlib, function)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .map(normalize)
             .collect()
     }
 
@@ -121,16 +92,13 @@ impl Build {
     }
 }
 
-/// `jb     15 <probe+0x15>` → `jb`; runs of spaces → one.
-fn normalize(insn: &str) -> String {
-    let insn = insn.split('<').next().unwrap_or(insn).trim();
-    let mut words = insn.split_whitespace();
-    let op = words.next().unwrap_or("");
-    if op.starts_with('j') || op == "call" {
-        return op.to_string();
+/// `jb 15` → `jb` (branch targets differ between functions); anything
+/// else as `mnemonic operands`.
+fn normalize(insn: &disasm::Insn) -> String {
+    if insn.mnemonic.starts_with('j') || insn.mnemonic == "call" {
+        return insn.mnemonic.clone();
     }
-    let rest: Vec<&str> = words.collect();
-    format!("{op} {}", rest.join(" ")).trim().to_string()
+    insn.to_string()
 }
 
 /// The instructions up to and including the SEAMCALL's CF branch (`jb`),
