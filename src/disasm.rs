@@ -1,6 +1,6 @@
 //! The one place the codegen tests build code and read it back: a `cargo`
 //! build with the flags a test chooses ([`Cargo`], [`build_release_example`]),
-//! and `objdump`/`nm` over the result ([`function`], [`file`], [`symbols`]).
+//! and `objdump`/`nm` over the result ([`function`], [`file()`], [`symbols`]).
 //! Used by `tests/codegen.rs`, `tests/codegen_options.rs` and
 //! `tests/codegen_catalog.rs`; needs `cargo` and binutils.
 
