@@ -1,0 +1,329 @@
+//! The guest ABI table against the facts, read at test time from
+//! `tests/data/tdx-abi/guest/tdcall-leaves.tsv` (every TDG leaf, the
+//! registers TDX module 1.5.01 reads and may write), a copy of the
+//! project's guest ABI notes checked against the original when that sits
+//! beside the repository (`../shared/tdx-abi/guest`).
+//!
+//! The TSV's cells are prose (`RCX = GPA of …; RDX = RTMR index (0-3)`); the
+//! parser below reads the registers out of them with a few fixed rules and
+//! refuses a cell it cannot read, so a rewritten row fails here instead of
+//! being skipped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use seamcall_core::guest::abi::GUEST_ABI;
+use seamcall_core::leaves::{Reg, RegSet};
+
+type Row = BTreeMap<String, String>;
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tdx-abi/guest")
+}
+
+#[test]
+fn vendored_facts_match_the_originals() {
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tdx-abi/guest");
+    if !shared.is_dir() {
+        println!("{} not present: nothing to compare", shared.display());
+        return;
+    }
+    for name in ["tdcall-leaves.tsv", "tdvmcall.tsv"] {
+        let read = |p: PathBuf| {
+            std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+        };
+        assert!(
+            read(data_dir().join(name)) == read(shared.join(name)),
+            "tests/data/tdx-abi/guest/{name} differs from {}: copy the original over it",
+            shared.join(name).display()
+        );
+    }
+}
+
+pub fn read_tsv(name: &str) -> Vec<Row> {
+    let path = data_dir().join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<String> = lines
+        .next()
+        .unwrap_or_else(|| panic!("{name} is empty"))
+        .split('\t')
+        .map(str::to_owned)
+        .collect();
+    lines
+        .map(|line| {
+            let cells = line.split('\t').map(str::to_owned);
+            header
+                .iter()
+                .cloned()
+                .zip(cells.chain(std::iter::repeat(String::new())))
+                .collect()
+        })
+        .collect()
+}
+
+/// The text with every parenthesized part removed (not nested in the TSV).
+fn strip_parens(cell: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0u32;
+    for c in cell.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A register (`RCX`) or a range (`R10-R13`) at the start of `s`, with the
+/// rest of `s`.
+fn leading_regs(s: &str) -> Option<(RegSet, &str)> {
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or(s.len());
+    let (word, rest) = s.split_at(end);
+    let one = |w: &str| Reg::from_name(&w.to_ascii_lowercase()).filter(|r| r.is_gpr());
+    let set = match word.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (one(a)?, one(b)?);
+            let set: Vec<Reg> = Reg::ALL
+                .into_iter()
+                .filter(|r| r.index() >= a.index() && r.index() <= b.index())
+                .collect();
+            RegSet::of(&set)
+        }
+        None => RegSet::of(&[one(word)?]),
+    };
+    Some((set, rest))
+}
+
+/// The registers an `inputs` cell names as read: each `;`/`,` piece that
+/// starts with a register followed by `=`, `:` or `must`.
+fn inputs(cell: &str) -> RegSet {
+    let text = strip_parens(cell);
+    if text.trim() == "none" {
+        return RegSet::EMPTY;
+    }
+    let mut set = RegSet::EMPTY;
+    for piece in text.split([';', ',']) {
+        if let Some((regs, rest)) = leading_regs(piece.trim()) {
+            let rest = rest.trim_start();
+            if rest.starts_with('=') || rest.starts_with(':') || rest.starts_with("must") {
+                set = set.union(regs);
+            }
+        }
+    }
+    assert!(!set.is_empty(), "no input register read from {cell:?}");
+    set
+}
+
+/// The registers a `may_write` cell names, RAX removed, at `version`: each
+/// piece that starts with a register; a piece saying `only for version N`
+/// applies from version N; `every GPR except RSP` is every GPR but RSP.
+fn may_write(cell: &str, version: u8) -> RegSet {
+    let text = strip_parens(cell);
+    let mut set = RegSet::EMPTY;
+    if text.contains("every GPR except RSP") {
+        let all: Vec<Reg> = Reg::ALL
+            .into_iter()
+            .filter(|r| r.is_gpr() && *r != Reg::Rsp)
+            .collect();
+        set = RegSet::of(&all);
+    }
+    let mut read_any = false;
+    for piece in text.split([';', ',']) {
+        let piece = piece.trim();
+        let piece = piece.strip_prefix("and ").unwrap_or(piece);
+        let Some((regs, rest)) = leading_regs(piece) else {
+            continue;
+        };
+        read_any = true;
+        if let Some(v) = rest.split("only for version ").nth(1) {
+            let from: u8 = v.trim().parse().unwrap_or_else(|_| panic!("{cell:?}"));
+            if version < from {
+                continue;
+            }
+        }
+        set = set.union(regs);
+    }
+    assert!(read_any, "no register read from {cell:?}");
+    set.difference(RegSet::of(&[Reg::Rax]))
+}
+
+/// The versions module 1.5.01 accepts: the first `;` part of the cell.
+fn versions(cell: &str) -> Vec<u8> {
+    strip_parens(cell)
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("bad version {v:?} in {cell:?}"))
+        })
+        .collect()
+}
+
+/// Whether the row is a leaf the 1.5.01 dispatcher accepts with an audited
+/// register set (the other rows say where else they were seen).
+fn audited_in_1_5_01(row: &Row) -> bool {
+    let v = &row["versions"];
+    let w = &row["may_write"];
+    let unaudited = ["not audited", "unknown", "not settled"];
+    !(v.contains("absent in 1.5.01")
+        || v.contains(" only")
+        || v.contains("unknown")
+        || unaudited
+            .iter()
+            .any(|u| w.contains(u) || row["outputs"].contains(u)))
+}
+
+fn name(row: &Row) -> &str {
+    row["name"].split(" (").next().unwrap_or("")
+}
+
+#[test]
+fn the_table_is_the_audit() {
+    let rows = read_tsv("tdcall-leaves.tsv");
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut leaves = BTreeSet::new();
+    for row in &rows {
+        if !audited_in_1_5_01(row) {
+            // No row for a leaf the audit does not cover.
+            for leaf in row["leaf"].split(',') {
+                let leaf: u16 = leaf.trim().parse().expect("leaf number");
+                if GUEST_ABI.iter().any(|e| e.leaf == leaf) {
+                    problems.push(format!(
+                        "{} (leaf {leaf}) is not audited but has a row",
+                        name(row)
+                    ));
+                }
+            }
+            continue;
+        }
+        let leaf: u16 = row["leaf"].trim().parse().expect("leaf number");
+        leaves.insert(leaf);
+        for version in versions(&row["versions"]) {
+            let Some(e) = GUEST_ABI
+                .iter()
+                .find(|e| e.leaf == leaf && e.version == version)
+            else {
+                problems.push(format!(
+                    "{} (leaf {leaf}) version {version}: no row",
+                    name(row)
+                ));
+                continue;
+            };
+            seen.insert((leaf, version));
+            if e.name != name(row) {
+                problems.push(format!(
+                    "leaf {leaf}: named {:?}, the TSV says {:?}",
+                    e.name,
+                    name(row)
+                ));
+            }
+            let reads = inputs(&row["inputs"]);
+            if e.reads != reads {
+                problems.push(format!(
+                    "{}: reads {} in the table, {} in the TSV",
+                    e.name, e.reads, reads
+                ));
+            }
+            if leaf == 0 {
+                // TDG.VP.VMCALL: the mask decides; #[tdvmcall] derives it.
+                if e.writes.is_some() {
+                    problems.push("TDG.VP.VMCALL must have no fixed write set".into());
+                }
+                continue;
+            }
+            let writes = may_write(&row["may_write"], version);
+            if e.writes != Some(writes) {
+                problems.push(format!(
+                    "{} v{version}: writes {:?} in the table, {} in the TSV",
+                    e.name, e.writes, writes
+                ));
+            }
+            let xmm = row["xmm"].starts_with("yes");
+            if e.zeroes_xmm != xmm {
+                problems.push(format!(
+                    "{}: vector state changed is {} in the table, {xmm} in the TSV",
+                    e.name, e.zeroes_xmm
+                ));
+            }
+            for (r, _) in e.notes {
+                if !writes.contains(*r) {
+                    problems.push(format!(
+                        "{}: a note for {r}, which it does not write",
+                        e.name
+                    ));
+                }
+            }
+        }
+    }
+    for e in GUEST_ABI {
+        if !seen.contains(&(e.leaf, e.version)) {
+            problems.push(format!(
+                "{} (leaf {}, version {}) is not in the TSV",
+                e.name, e.leaf, e.version
+            ));
+        }
+    }
+    assert_eq!(
+        leaves.len(),
+        21,
+        "the 1.5.01 dispatcher accepts 21 TDG leaves: {leaves:?}"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The parser itself, on cells of the shapes the TSV uses.
+#[test]
+fn the_parser_reads_the_cell_shapes() {
+    use Reg::*;
+    assert_eq!(
+        inputs("RDX = field ID (CONTEXT_CODE ignored; v1: 0); RCX must be 0"),
+        RegSet::of(&[Rcx, Rdx])
+    );
+    assert_eq!(
+        inputs("RCX = binding handle, RDX = field ID, R10-R13 = target TD UUID"),
+        RegSet::of(&[Rcx, Rdx, R10, R11, R12, R13])
+    );
+    assert_eq!(inputs("RCX: bit 0 = #VE, bit 1 = x"), RegSet::of(&[Rcx]));
+    assert_eq!(
+        inputs("RDX = GPA, which holds the L2 GPRs, RSP, RFLAGS"),
+        RegSet::of(&[Rdx])
+    );
+    assert_eq!(
+        may_write("RAX only (not even RAX when …)", 0),
+        RegSet::EMPTY
+    );
+    assert_eq!(
+        may_write(
+            "RAX, R8 (set to 0 first); RDX only for version 1 (set to -1)",
+            0
+        ),
+        RegSet::of(&[R8])
+    );
+    assert_eq!(
+        may_write(
+            "RAX, R8 (set to 0 first); RDX only for version 1 (set to -1)",
+            1
+        ),
+        RegSet::of(&[Rdx, R8])
+    );
+    assert_eq!(
+        may_write("RAX; RDX in list mode (updated)", 0),
+        RegSet::of(&[Rdx])
+    );
+    assert_eq!(
+        may_write("RAX, RCX, RDX, R8, R9, R10 on every path (zeroed first)", 0),
+        RegSet::of(&[Rcx, Rdx, R8, R9, R10])
+    );
+    assert_eq!(versions("0 (1.5.01); 0,1 (1.5.34)"), vec![0]);
+    assert_eq!(versions("0,1"), vec![0, 1]);
+}
