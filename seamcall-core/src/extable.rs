@@ -1,7 +1,9 @@
 //! The exception table: how a fault on `SEAMCALL` becomes an error value.
 //!
 //! `SEAMCALL` raises #UD when the CPU is not in VMX operation and #GP when TDX
-//! is not enabled. Every expansion of `#[seamcall]` records, for its one
+//! is not enabled; `TDCALL` (the guest side) raises #UD outside a TD and #GP
+//! at CPL > 0, and its expansions use the same table and the same pads. Every
+//! expansion of `#[seamcall]` records, for its one
 //! instruction, two entries in the ELF section `seamcall_extable`: one for
 //! vector 6 (#UD) and one for vector 13 (#GP). Each entry names the address of
 //! the instruction and a *fixup pad*: a few cold instructions that load the
@@ -131,6 +133,24 @@ pub fn is_seamcall_site(rip: u64) -> bool {
     entries()
         .iter()
         .any(|e| e.vector != u32::MAX && e.insn() == rip)
+}
+
+/// The bytes of `TDCALL`, which `#[tdcall]` and `#[tdvmcall]` expansions
+/// emit and record in the same table.
+pub const TDCALL_BYTES: [u8; 4] = [0x66, 0x0f, 0x01, 0xcc];
+
+/// Whether `rip` is a declared site (an entry of the table) whose
+/// instruction is `TDCALL` rather than `SEAMCALL`.
+pub fn is_tdcall_site(rip: u64) -> bool {
+    if !is_seamcall_site(rip) {
+        return false;
+    }
+    // SAFETY: `rip` is the address of an instruction an expansion emitted
+    // into this binary's text (an entry of the table names it), and every
+    // such instruction is at least 4 bytes long (SEAMCALL, TDCALL, or the
+    // longer stand-in of a `seamcall_stub` build); text is readable.
+    let bytes = unsafe { core::ptr::read_unaligned(rip as *const [u8; 4]) };
+    bytes == TDCALL_BYTES
 }
 
 /// Resume a faulting `SEAMCALL` at its fixup pad.

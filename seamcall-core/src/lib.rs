@@ -73,6 +73,30 @@ macro_rules! __seamcall_insn {
     };
 }
 
+/// The instruction the guest-side expansions emit: `TDCALL` (`66 0F 01 CC`).
+///
+/// As for [`__seamcall_insn`], only `RUSTFLAGS="--cfg seamcall_stub"`
+/// replaces it with the same stand-in (a NOP, then `xor eax, eax`): status 0,
+/// and R10 keeps the 0 a standard TDG.VP.VMCALL puts there, which reads as
+/// the VMM's success.
+#[cfg(not(seamcall_stub))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tdcall_insn {
+    () => {
+        ".byte 0x66, 0x0f, 0x01, 0xcc"
+    };
+}
+
+#[cfg(seamcall_stub)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tdcall_insn {
+    () => {
+        "nop dword ptr [rax]\nxor eax, eax"
+    };
+}
+
 /// Items the `#[seamcall]` expansion refers to. Not a public API: names and
 /// signatures may change in any release.
 #[doc(hidden)]

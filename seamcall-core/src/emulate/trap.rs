@@ -411,7 +411,15 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
         return;
     }
 
-    let outcome = match CURRENT.with(Cell::get) {
+    // A TDCALL site (a `#[tdcall]`/`#[tdvmcall]` expansion, same table) is
+    // never handed to the thread's module, which answers SEAMCALL only: it
+    // faults through its fixup, as without a module.
+    let module = if extable::is_tdcall_site(rip) {
+        None
+    } else {
+        CURRENT.with(Cell::get)
+    };
+    let outcome = match module {
         // No module: what this machine's hardware does, the fault goes to the
         // fixup for the vector the signal stands for.
         None => Outcome::Fault(match sig {
