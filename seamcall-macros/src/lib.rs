@@ -19,6 +19,7 @@ mod attr;
 mod ctxt;
 mod expand;
 mod regs;
+mod tdvmcall;
 mod valid;
 
 #[cfg(test)]
@@ -64,6 +65,14 @@ fn declare(
         }
         (Ok(()), None) => Err(fallback(item)),
     }
+}
+
+/// Declare a TDG.VP.VMCALL (TDCALL leaf 0) with its GHCI sub-function: the
+/// exposure mask in RCX is computed from the declared registers. See the
+/// `seamcall-core` crate documentation (`guest`) for the grammar.
+#[proc_macro_attribute]
+pub fn tdvmcall(args: TokenStream, item: TokenStream) -> TokenStream {
+    tdvmcall::tdvmcall_impl(args.into(), item.into()).into()
 }
 
 /// The ABI table as a `&'static [AbiEntry]` expression, for
