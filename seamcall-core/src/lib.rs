@@ -121,4 +121,20 @@ pub mod __private {
     pub const RND_NO_ENTROPY: u64 = TdxStatus::RND_NO_ENTROPY.raw();
     /// `TDX_OPERAND_BUSY` (masked), the status `retry_busy` re-issues on.
     pub const OPERAND_BUSY: u64 = TdxStatus::OPERAND_BUSY.raw();
+
+    pub use crate::guest::{TdcallError, TdvmcallError};
+
+    /// The outcome of a TDG.VP.VMCALL from RAX (the module's status, or the
+    /// fault a fixup pad loaded) and R10 (the VMM's status; 0 for a
+    /// vendor-specific call, whose R10 is no status).
+    #[inline(always)]
+    pub const fn tdvmcall_outcome(rax: u64, r10: u64) -> Result<(), TdvmcallError> {
+        if let Some(e) = TdvmcallError::from_module(rax) {
+            return Err(e);
+        }
+        match TdvmcallError::from_vmm(r10) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
