@@ -3,5 +3,6 @@
 
 pub mod callee_saved;
 pub mod disasm;
+pub mod guest_style;
 pub mod linux_style;
 pub mod shapes;
