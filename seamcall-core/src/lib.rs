@@ -41,7 +41,7 @@ mod types;
 
 pub use error::{ErrorKind, SeamcallError, Trap};
 pub use reg::{FromReg, IntoReg};
-pub use seamcall_macros::seamcall;
+pub use seamcall_macros::{seamcall, tdcall, tdvmcall};
 pub use status::{OperandId, TdxStatus};
 pub use types::{
     ElementSize, FieldContext, FieldId, GpaLevel, Hkid, PageSize, SeptEntry, SeptLevel,
@@ -122,7 +122,9 @@ pub mod __private {
     /// `TDX_OPERAND_BUSY` (masked), the status `retry_busy` re-issues on.
     pub const OPERAND_BUSY: u64 = TdxStatus::OPERAND_BUSY.raw();
 
+    pub use crate::guest::abi::{find_checked as guest_abi_find_checked, knows as guest_abi_knows};
     pub use crate::guest::{TdcallError, TdvmcallError};
+    pub use seamcall_macros::__tdvmcall_block;
 
     /// The outcome of a TDG.VP.VMCALL from RAX (the module's status, or the
     /// fault a fixup pad loaded) and R10 (the VMM's status; 0 for a

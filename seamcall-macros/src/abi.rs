@@ -312,7 +312,12 @@ impl Lookup {
 }
 
 pub fn lookup(leaf: u16, version: u8, seamldr: bool) -> Lookup {
-    let rows: Vec<&'static Entry> = TABLE
+    lookup_in(TABLE, leaf, version, seamldr)
+}
+
+/// [`lookup`] in another instruction's table (`guest::TABLE`).
+pub fn lookup_in(table: &'static [Entry], leaf: u16, version: u8, seamldr: bool) -> Lookup {
+    let rows: Vec<&'static Entry> = table
         .iter()
         .filter(|e| e.leaf == leaf && e.seamldr == seamldr)
         .collect();
@@ -343,6 +348,8 @@ pub struct Declared<'a> {
     /// `clobber` list, else the leaf.
     pub write_span: Span,
     pub unchecked: Option<Span>,
+    /// The table to check against: [`TABLE`], or the guest table.
+    pub table: &'static [Entry],
 }
 
 /// What a declaration without the cross-check should clobber.
@@ -360,7 +367,7 @@ const UNKNOWN_HELP: &str = "add `unchecked` to declare it without the cross-chec
 /// excuses a register the audit says the module may write.
 pub fn check(cx: &Ctxt, d: &Declared) {
     let relaxed = d.unchecked.is_some();
-    let found = lookup(d.leaf, d.version, d.seamldr);
+    let found = lookup_in(d.table, d.leaf, d.version, d.seamldr);
     let entry = match (&found, found.audited()) {
         (_, Some(e)) => e,
         (Lookup::Found(e) | Lookup::Rejected(e), None) => {
@@ -538,7 +545,12 @@ pub fn checked_regs() -> impl Iterator<Item = Reg> {
 /// The table as an expression of type `&'static [AbiEntry]`, the types
 /// found under `path` (`crate::leaves` in `seamcall-core`).
 pub fn emit_table(path: TokenStream) -> TokenStream {
-    let rows = TABLE.iter().map(|e| {
+    emit_rows(path, TABLE)
+}
+
+/// [`emit_table`] for another instruction's table.
+pub fn emit_rows(path: TokenStream, table: &'static [Entry]) -> TokenStream {
+    let rows = table.iter().map(|e| {
         let name = e.name;
         let leaf = e.leaf;
         let version = e.version;
@@ -638,7 +650,11 @@ pub fn catalog(tokens: TokenStream) -> TokenStream {
             Some(b) => quote!(#b),
             None => quote!(;),
         };
-        let decl = match crate::declare(args, quote!(#(#attrs)* #vis #sig #body)) {
+        let decl = match crate::declare(
+            crate::insn::Insn::Seamcall,
+            args,
+            quote!(#(#attrs)* #vis #sig #body),
+        ) {
             Ok(decl) => decl,
             Err(errors) => {
                 out.extend(errors);
@@ -698,7 +714,7 @@ mod tests {
             }
         }
         let mut out = Vec::new();
-        if let Err(tokens) = crate::declare(args, item) {
+        if let Err(tokens) = crate::declare(crate::insn::Insn::Seamcall, args, item) {
             walk(tokens, &mut out);
         }
         out

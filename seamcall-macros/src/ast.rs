@@ -10,6 +10,7 @@ use syn::{
 };
 
 use crate::ctxt::Ctxt;
+use crate::insn::Insn;
 
 /// `fn name(..) -> ..;` or `fn name(..) -> .. {}`: an item without a body of
 /// its own.
@@ -79,13 +80,14 @@ pub struct Func {
 
 /// Read the signature. Problems are reported into `cx`; what could be read is
 /// returned so that the remaining rules still run.
-pub fn read(cx: &Ctxt, item: Item) -> Func {
+pub fn read(cx: &Ctxt, insn: Insn, item: Item) -> Func {
+    let n = insn.name();
     let mut params = Vec::new();
     for arg in &item.sig.inputs {
         match arg {
             FnArg::Receiver(r) => cx.error_spanned_by(
                 r,
-                "a SEAMCALL leaf takes no `self`; declare a free function and pass the value as a parameter",
+                format!("a {n} leaf takes no `self`; declare a free function and pass the value as a parameter"),
             ),
             FnArg::Typed(pt) => match &*pt.pat {
                 Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => params.push(Param {
@@ -94,23 +96,28 @@ pub fn read(cx: &Ctxt, item: Item) -> Func {
                 }),
                 other => cx.error_spanned_by(
                     other,
-                    "parameters of a SEAMCALL leaf must be plain names, like `tdr: PhysAddr`",
+                    format!("parameters of a {n} leaf must be plain names, like `tdr: PhysAddr`"),
                 ),
             },
         }
     }
-    let ret = read_ret(cx, &item.sig);
+    let ret = read_ret(cx, insn, &item.sig);
     Func { item, params, ret }
 }
 
-const RET_HELP: &str = "a SEAMCALL leaf returns `Result<T, SeamcallError>` (T = `()`, one value, or a tuple, one per `out` register) or the raw form `(TdxStatus, T)`";
+fn ret_help(insn: Insn) -> String {
+    let (n, e) = (insn.name(), insn.error_type());
+    format!("a {n} leaf returns `Result<T, {e}>` (T = `()`, one value, or a tuple, one per `out` register) or the raw form `(TdxStatus, T)`")
+}
 
-fn read_ret(cx: &Ctxt, sig: &Signature) -> Option<Ret> {
+fn read_ret(cx: &Ctxt, insn: Insn, sig: &Signature) -> Option<Ret> {
+    let help = ret_help(insn);
+    let err_ty = insn.error_type();
     let ty = match &sig.output {
         ReturnType::Default => {
             cx.error_at(
                 sig.paren_token.span.close(),
-                format!("missing return type: {RET_HELP}; a leaf without outputs returns `Result<(), SeamcallError>`"),
+                format!("missing return type: {help}; a leaf without outputs returns `Result<(), {err_ty}>`"),
             );
             return None;
         }
@@ -138,7 +145,7 @@ fn read_ret(cx: &Ctxt, sig: &Signature) -> Option<Ret> {
                 }
                 cx.error_spanned_by(
                     ty,
-                    format!("write the error type out: `Result<T, SeamcallError>`; {RET_HELP}"),
+                    format!("write the error type out: `Result<T, {err_ty}>`; {help}"),
                 );
                 return None;
             }
@@ -153,7 +160,7 @@ fn read_ret(cx: &Ctxt, sig: &Signature) -> Option<Ret> {
         }
         _ => {}
     }
-    cx.error_spanned_by(ty, RET_HELP);
+    cx.error_spanned_by(ty, help);
     None
 }
 
@@ -185,13 +192,20 @@ pub fn is_tuple(ty: &Type) -> bool {
 }
 
 /// Parse the item, or explain what the attribute applies to.
-pub fn parse_item(cx: &Ctxt, tokens: TokenStream) -> Option<Item> {
+pub fn parse_item(cx: &Ctxt, insn: Insn, tokens: TokenStream) -> Option<Item> {
+    let example = match insn {
+        Insn::Seamcall => {
+            "pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;"
+        }
+        _ => "pub fn tdg_vp_info() -> Result<(u64, u64, u64, u64, u64, u64), TdcallError>;",
+    };
+    let attr = insn.attr();
     match syn::parse2::<Item>(tokens) {
         Ok(item) => Some(item),
         Err(e) => {
             cx.error_at(
                 e.span(),
-                format!("#[seamcall] applies to a function declaration without a body, like `pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;` ({e})"),
+                format!("#[{attr}] applies to a function declaration without a body, like `{example}` ({e})"),
             );
             None
         }

@@ -49,6 +49,7 @@ use syn::{Ident, Type};
 
 use crate::abi;
 use crate::ast::{self, Ret};
+use crate::insn::Insn;
 use crate::regs::{Reg, ALLOCATABLE, OPERAND_GPRS};
 use crate::valid::{Decl, LeafWord};
 
@@ -81,7 +82,10 @@ pub fn expand(decl: &Decl) -> TokenStream {
     let attrs = &item.attrs;
     let has_inline = attrs.iter().any(|a| a.path().is_ident("inline"));
     let inline = (!has_inline).then(|| quote!(#[inline]));
-    let docs = abi_docs(decl);
+    let docs = match decl.insn {
+        Insn::Seamcall | Insn::Tdcall => abi_docs(decl),
+        Insn::Vmcall => TokenStream::new(),
+    };
 
     let reads = |r: Reg| decl.inputs.contains(&r);
     let writes = |r: Reg| decl.outputs.contains(&r);
@@ -237,19 +241,15 @@ pub fn expand(decl: &Decl) -> TokenStream {
         })
         .collect();
 
-    // The cold pads and the exception-table entries.
-    let mut pads = vec![
-        ".pushsection .text.unlikely.seamcall_fixup, \"ax\", @progbits".to_string(),
-        "6:".into(),
-        "mov rax, {vmfail}".into(),
-        "jmp 5f".into(),
-        "7:".into(),
-        "mov rax, {ud}".into(),
-        "jmp 5f".into(),
-        "8:".into(),
-        "mov rax, {gp}".into(),
-        "5:".into(),
-    ];
+    // The cold pads and the exception-table entries (the VMfailInvalid pad
+    // only for an instruction that reports it).
+    let vmfail = decl.insn.reports_vmfail();
+    let mut pads =
+        vec![".pushsection .text.unlikely.seamcall_fixup, \"ax\", @progbits".to_string()];
+    if vmfail {
+        pads.extend(["6:", "mov rax, {vmfail}", "jmp 5f"].map(String::from));
+    }
+    pads.extend(["7:", "mov rax, {ud}", "jmp 5f", "8:", "mov rax, {gp}", "5:"].map(String::from));
     // Outputs read as 0 when the module did not run. RBX is zeroed in
     // place: the epilogue moves it out as on the normal path.
     for r in decl.outputs.iter() {
@@ -272,7 +272,9 @@ pub fn expand(decl: &Decl) -> TokenStream {
         ]
         .map(String::from),
     );
-    operands.push(quote!(vmfail = const #private::SEAMCALL_VMFAILINVALID));
+    if vmfail {
+        operands.push(quote!(vmfail = const #private::SEAMCALL_VMFAILINVALID));
+    }
     operands.push(quote!(ud = const #private::SEAMCALL_UD));
     operands.push(quote!(gp = const #private::SEAMCALL_GP));
 
@@ -294,8 +296,11 @@ pub fn expand(decl: &Decl) -> TokenStream {
             quote!(let #o: u64;)
         })
         .collect();
+    let insn_bytes = decl.insn.bytes_macro();
+    let jc = vmfail.then(|| quote!("jc 6f",));
     let block = |vector: &[TokenStream]| {
         let (pro, epi, pads) = (pro.clone(), epi.clone(), pads.clone());
+        let jc = jc.clone();
         quote! {
             // SAFETY: the caller upholds the leaf's contract (this function is
             // `unsafe` unless declared `safe`). The block binds every register
@@ -307,8 +312,8 @@ pub fn expand(decl: &Decl) -> TokenStream {
                 ::core::arch::asm!(
                     #(#pro,)*
                     "2:",
-                    #krate::__seamcall_insn!(),
-                    "jc 6f",
+                    #krate::#insn_bytes!(),
+                    #jc
                     "3:",
                     #(#epi,)*
                     #(#pads,)*
@@ -463,8 +468,9 @@ pub fn expand(decl: &Decl) -> TokenStream {
             let err_arm = quote_spanned! {*err=>
                 ::core::option::Option::Some(#e) => ::core::result::Result::Err(#e),
             };
+            let err_ty = Ident::new(decl.insn.error_type(), Span::call_site());
             quote! {
-                match #private::SeamcallError::from_status(#status) {
+                match #private::#err_ty::from_status(#status) {
                     ::core::option::Option::None => ::core::result::Result::Ok(#value),
                     #err_arm
                 }
@@ -479,7 +485,10 @@ pub fn expand(decl: &Decl) -> TokenStream {
     };
 
     let leaf_const = leaf_const(decl, &leaf_word);
-    let abi_assert = abi_assert(decl, &private);
+    let abi_assert = match decl.insn {
+        Insn::Seamcall | Insn::Tdcall => abi_assert(decl, &private),
+        Insn::Vmcall => TokenStream::new(),
+    };
     let scrub = scrub(decl);
     let conversions = conversions.collect::<Vec<_>>();
     quote! {
@@ -499,7 +508,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
 
 /// The registers `scrub` zeroes: every output and clobbered general
 /// register but RBX (the block hands the caller's RBX back; RBP likewise).
-fn scrubbed(decl: &Decl) -> Vec<Reg> {
+pub(crate) fn scrubbed(decl: &Decl) -> Vec<Reg> {
     OPERAND_GPRS
         .iter()
         .copied()
@@ -566,7 +575,15 @@ fn abi_assert(decl: &Decl, private: &TokenStream) -> TokenStream {
     let shown = quote!(#p).to_string().replace(' ', "");
     let version = decl.version;
     let seamldr = decl.seamldr;
-    let who = format!("`#[seamcall]` cross-check: the leaf `{shown}` (version {version})");
+    let who = format!(
+        "`#[{}]` cross-check: the leaf `{shown}` (version {version})",
+        decl.insn.attr()
+    );
+    // The table's lookups in `seamcall_core::__private`.
+    let (find, knows) = match decl.insn {
+        Insn::Seamcall => (quote!(abi_find_checked), quote!(abi_knows)),
+        _ => (quote!(guest_abi_find_checked), quote!(guest_abi_knows)),
+    };
     let reg = |r: Reg| {
         let v = abi::variant(r);
         quote!(#private::Reg::#v)
@@ -630,7 +647,7 @@ fn abi_assert(decl: &Decl, private: &TokenStream) -> TokenStream {
         const _: () = {
             let leaf = #p as u64;
             if leaf <= 0xFFFF {
-                match #private::abi_find_checked(leaf as u16, #version, #seamldr) {
+                match #private::#find(leaf as u16, #version, #seamldr) {
                     ::core::option::Option::Some(e) => match e.writes {
                         ::core::option::Option::Some(w) => {
                             #(#tests)*
@@ -638,7 +655,7 @@ fn abi_assert(decl: &Decl, private: &TokenStream) -> TokenStream {
                         ::core::option::Option::None => #unaudited,
                     },
                     ::core::option::Option::None => {
-                        if #private::abi_knows(leaf as u16, #seamldr) {
+                        if #private::#knows(leaf as u16, #seamldr) {
                             #other
                         } else {
                             #unknown
@@ -721,7 +738,7 @@ fn abi_docs(decl: &Decl) -> TokenStream {
             let word = u64::from(*l)
                 | (u64::from(decl.version) << 16)
                 | if decl.seamldr { 1 << 63 } else { 0 };
-            let name = match abi::lookup(*l, decl.version, decl.seamldr) {
+            let name = match abi::lookup_in(decl.insn.table(), *l, decl.version, decl.seamldr) {
                 abi::Lookup::Found(e) | abi::Lookup::Rejected(e) => format!("{}: ", e.name),
                 _ => String::new(),
             };
@@ -737,7 +754,8 @@ fn abi_docs(decl: &Decl) -> TokenStream {
         ),
     };
     lines.push(format!(
-        "- SEAMCALL {leaf}{}; status in RAX on return",
+        "- {} {leaf}{}; status in RAX on return",
+        decl.insn.name(),
         if decl.seamldr {
             " (P-SEAMLDR: bit 63 set)"
         } else {
@@ -783,7 +801,7 @@ fn abi_docs(decl: &Decl) -> TokenStream {
         ));
     }
     if let LeafWord::Lit(l) = &decl.leaf {
-        let found = abi::lookup(*l, decl.version, decl.seamldr);
+        let found = abi::lookup_in(decl.insn.table(), *l, decl.version, decl.seamldr);
         let rejected = match &found {
             abi::Lookup::Rejected(e) => format!(
                 "; module 1.5.01 runs the version-{} handler, then rejects version {} with `TDX_OPERAND_INVALID`",
@@ -839,7 +857,10 @@ fn abi_docs(decl: &Decl) -> TokenStream {
             ));
         }
     }
-    lines.push("- CF=1 returns `TDX_SEAMCALL_VMFAILINVALID`; #UD and #GP return `TDX_SEAMCALL_UD` / `TDX_SEAMCALL_GP` through `seamcall_extable`; outputs read as 0 on those paths".into());
+    lines.push(match decl.insn {
+        Insn::Seamcall => "- CF=1 returns `TDX_SEAMCALL_VMFAILINVALID`; #UD and #GP return `TDX_SEAMCALL_UD` / `TDX_SEAMCALL_GP` through `seamcall_extable`; outputs read as 0 on those paths".into(),
+        _ => "- #UD (not in a TD) and #GP (CPL > 0) return `TdcallErrorKind::Fault` through `seamcall_extable`; outputs read as 0 on those paths".into(),
+    });
     let lines = lines.into_iter().map(|l| quote!(#[doc = #l]));
     quote!(#(#lines)*)
 }

@@ -18,6 +18,8 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+mod guest;
+mod insn;
 mod regs;
 mod tdvmcall;
 mod valid;
@@ -37,7 +39,7 @@ fn seamcall_impl(
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
-    match declare(args, item) {
+    match declare(insn::Insn::Seamcall, args, item) {
         Ok(decl) => expand::expand(&decl),
         Err(tokens) => tokens,
     }
@@ -46,14 +48,15 @@ fn seamcall_impl(
 /// Parse and validate one declaration: the checked tree, or the errors and
 /// a stand-in function.
 fn declare(
+    insn: insn::Insn,
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> Result<valid::Decl, proc_macro2::TokenStream> {
     let cx = ctxt::Ctxt::new();
     let args = attr::parse(&cx, args);
-    let decl = ast::parse_item(&cx, item.clone())
-        .map(|item| ast::read(&cx, item))
-        .and_then(|func| valid::validate(&cx, args, func));
+    let decl = ast::parse_item(&cx, insn, item.clone())
+        .map(|item| ast::read(&cx, insn, item))
+        .and_then(|func| valid::validate(&cx, insn, args, func));
     match (cx.check(), decl) {
         (Ok(()), Some(decl)) => Ok(decl),
         (Err(errors), _) => {
@@ -65,6 +68,30 @@ fn declare(
         }
         (Ok(()), None) => Err(fallback(item)),
     }
+}
+
+/// Declare a TDG leaf (the guest side's `TDCALL`, `66 0F 01 CC`): the
+/// `#[seamcall]` language for a TD. See the `seamcall-core` crate
+/// documentation (`guest`) for the grammar.
+#[proc_macro_attribute]
+pub fn tdcall(args: TokenStream, item: TokenStream) -> TokenStream {
+    guest::tdcall_impl(args.into(), item.into()).into()
+}
+
+/// The TDG.VP.VMCALL block a `#[tdvmcall]` expansion declares. Not a
+/// public API.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn __tdvmcall_block(args: TokenStream, item: TokenStream) -> TokenStream {
+    guest::tdvmcall_block_impl(args.into(), item.into()).into()
+}
+
+/// The guest ABI table as a `&'static [AbiEntry]` expression, for
+/// `seamcall_core::guest::abi`. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __guest_abi_table(path: TokenStream) -> TokenStream {
+    guest::emit_table(path.into()).into()
 }
 
 /// Declare a TDG.VP.VMCALL (TDCALL leaf 0) with its GHCI sub-function: the

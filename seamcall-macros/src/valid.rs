@@ -10,6 +10,7 @@ use crate::abi;
 use crate::ast::{self, Func, Param, Ret};
 use crate::attr::{Args, Leaf, RegList};
 use crate::ctxt::Ctxt;
+use crate::insn::Insn;
 use crate::regs::Reg;
 
 /// The leaf word's source, once validated.
@@ -22,6 +23,8 @@ pub enum LeafWord {
 
 /// A declaration that passed every rule: what the expansion works from.
 pub struct Decl {
+    /// The instruction the block issues.
+    pub insn: Insn,
     pub func: Func,
     pub leaf: LeafWord,
     pub version: u8,
@@ -51,8 +54,11 @@ impl Decl {
     }
 }
 
-pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
-    let leaf = check_leaf(cx, &args);
+pub fn validate(cx: &Ctxt, insn: Insn, args: Args, func: Func) -> Option<Decl> {
+    let leaf = check_leaf(cx, insn, &args);
+    if insn != Insn::Seamcall {
+        check_guest(cx, insn, &args);
+    }
     let version = check_version(cx, &args);
 
     let empty = |span| RegList {
@@ -83,7 +89,9 @@ pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
             );
         }
     }
-    if let (Some(Leaf::Lit { span, .. }), Some(LeafWord::Lit(n))) = (&args.leaf, &leaf) {
+    if let (Some(Leaf::Lit { span, .. }), Some(LeafWord::Lit(n)), false) =
+        (&args.leaf, &leaf, insn == Insn::Vmcall)
+    {
         abi::check(
             cx,
             &abi::Declared {
@@ -96,13 +104,14 @@ pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
                 clobbers: &clobbers,
                 write_span: write_span.unwrap_or(*span),
                 unchecked: args.unchecked,
+                table: insn.table(),
             },
         );
     }
 
     check_params(cx, &func, &inputs);
     check_value(cx, &func, &outputs);
-    check_signature(cx, &func, args.safe);
+    check_signature(cx, insn, &func, args.safe);
 
     let retry = match &args.retry {
         Some(n) if n.value == 0 || n.value > u64::from(u32::MAX) => {
@@ -123,6 +132,7 @@ pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
         return None;
     }
     Some(Decl {
+        insn,
         leaf: leaf?,
         version,
         seamldr: args.seamldr.is_some(),
@@ -140,12 +150,19 @@ pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
     })
 }
 
-fn check_leaf(cx: &Ctxt, args: &Args) -> Option<LeafWord> {
+fn check_leaf(cx: &Ctxt, insn: Insn, args: &Args) -> Option<LeafWord> {
     match &args.leaf {
         None => {
+            let example = match insn {
+                Insn::Seamcall => "#[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]",
+                _ => "#[tdcall(leaf = 1, out = [rcx, rdx, r8, r9, r10, r11])]",
+            };
             cx.error_at(
                 args.span,
-                "missing `leaf`: every SEAMCALL names its leaf number, like `#[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]`",
+                format!(
+                    "missing `leaf`: every {} names its leaf number, like `{example}`",
+                    insn.name()
+                ),
             );
             None
         }
@@ -154,7 +171,7 @@ fn check_leaf(cx: &Ctxt, args: &Args) -> Option<LeafWord> {
             Err(_) => {
                 cx.error_at(
                     *span,
-                    format!("leaf {value} ({value:#x}) does not fit in bits 15:0 of RAX; leaf numbers are 0..=0xFFFF (P-SEAMLDR leaves: write the leaf number and the `seamldr` flag)"),
+                    format!("leaf {value} ({value:#x}) does not fit in bits 15:0 of RAX; leaf numbers are 0..=0xFFFF{}", if insn == Insn::Seamcall { " (P-SEAMLDR leaves: write the leaf number and the `seamldr` flag)" } else { "" }),
                 );
                 None
             }
@@ -279,12 +296,13 @@ fn check_value(cx: &Ctxt, func: &Func, outputs: &RegList) {
     cx.error_spanned_by(value, format!("the success value must be {want}"));
 }
 
-fn check_signature(cx: &Ctxt, func: &Func, safe: Option<Span>) {
+fn check_signature(cx: &Ctxt, insn: Insn, func: &Func, safe: Option<Span>) {
     let sig = &func.item.sig;
+    let n = insn.name();
     match (&sig.unsafety, safe) {
         (None, None) => cx.error_spanned_by(
             sig.fn_token,
-            "a SEAMCALL hands physical addresses to the TDX module, so the leaf must be `unsafe fn`; write `unsafe fn`, or add `safe` to the attribute if this leaf takes nothing the caller must vouch for",
+            format!("a {n} hands physical addresses to the TDX module, so the leaf must be `unsafe fn`; write `unsafe fn`, or add `safe` to the attribute if this leaf takes nothing the caller must vouch for"),
         ),
         (Some(u), Some(_)) => cx.error_spanned_by(
             u,
@@ -295,28 +313,28 @@ fn check_signature(cx: &Ctxt, func: &Func, safe: Option<Span>) {
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         cx.error_spanned_by(
             &sig.generics,
-            "a SEAMCALL leaf cannot be generic: each register has a fixed 64-bit meaning; use concrete parameter types",
+            format!("a {n} leaf cannot be generic: each register has a fixed 64-bit meaning; use concrete parameter types"),
         );
     }
     if let Some(a) = &sig.asyncness {
-        cx.error_spanned_by(a, "a SEAMCALL leaf cannot be `async`: the instruction completes before it returns; remove `async`");
+        cx.error_spanned_by(a, format!("a {n} leaf cannot be `async`: the instruction completes before it returns; remove `async`"));
     }
     if let Some(c) = &sig.constness {
         cx.error_spanned_by(
             c,
-            "a SEAMCALL leaf cannot be `const`: it executes an instruction; remove `const`",
+            format!("a {n} leaf cannot be `const`: it executes an instruction; remove `const`"),
         );
     }
     if let Some(abi) = &sig.abi {
         cx.error_spanned_by(
             abi,
-            "a SEAMCALL leaf is inlined Rust code; remove the `extern` ABI",
+            format!("a {n} leaf is inlined Rust code; remove the `extern` ABI"),
         );
     }
     if let Some(v) = &sig.variadic {
         cx.error_spanned_by(
             v,
-            "a SEAMCALL leaf cannot be variadic; write one parameter per `in` register",
+            format!("a {n} leaf cannot be variadic; write one parameter per `in` register"),
         );
     }
     if let Some(body) = &func.item.body {
@@ -334,5 +352,31 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+/// The rules `#[tdcall]` adds: no P-SEAMLDR flag, no `retry` (no TDG leaf
+/// returns `TDX_RND_NO_ENTROPY`), and leaf 0 only through `#[tdvmcall]`.
+fn check_guest(cx: &Ctxt, insn: Insn, args: &Args) {
+    if let Some(span) = args.seamldr {
+        cx.error_at(
+            span,
+            "`seamldr` selects a P-SEAMLDR leaf of SEAMCALL; TDCALL has none: remove it",
+        );
+    }
+    if let Some(n) = &args.retry {
+        cx.error_at(n.span, "`retry` re-issues on `TDX_RND_NO_ENTROPY`, which no TDG leaf returns; remove it (re-issue a `TDX_OPERAND_BUSY` leaf in the caller, bounded)");
+    }
+    if let Some(span) = args.retry_busy {
+        cx.error_at(
+            span,
+            "`retry_busy` goes with `retry`, which TDCALL leaves do not take; remove it",
+        );
+    }
+    if let (Insn::Tdcall, Some(Leaf::Lit { value: 0, span })) = (insn, &args.leaf) {
+        cx.error_at(
+            *span,
+            "leaf 0 is TDG.VP.VMCALL, whose registers are whatever the RCX mask exposes to the VMM; declare it with `#[tdvmcall(subfn = N, in = [..], out = [..])]`, which computes the mask from the registers",
+        );
     }
 }

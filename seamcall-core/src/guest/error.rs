@@ -173,6 +173,8 @@ impl TdvmcallError {
     /// status the module defines sets them).
     #[inline(always)]
     pub const fn from_module(rax: u64) -> Option<TdvmcallError> {
+        // Tested before anything is computed: the success path is one
+        // `test` and a branch.
         if rax == 0 {
             return None;
         }
@@ -187,6 +189,9 @@ impl TdvmcallError {
     /// the one value stored with a bit changed.
     #[inline(always)]
     pub const fn from_vmm(r10: u64) -> Option<TdvmcallError> {
+        if r10 == 0 {
+            return None;
+        }
         let stored = if r10 & TAG_MASK == TAG_MODULE {
             r10 | TAG_COLLISION
         } else {
