@@ -112,3 +112,137 @@ pub fn tdvmcall_block_impl(args: TokenStream, item: TokenStream) -> TokenStream 
 pub fn emit_table(path: TokenStream) -> TokenStream {
     abi::emit_rows(path, TABLE)
 }
+
+/// The catalog's items: `#[tdcall]` and `#[tdvmcall]` declarations.
+struct Items(Vec<crate::ast::Item>);
+
+impl syn::parse::Parse for Items {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        let mut items = Vec::new();
+        while !input.is_empty() {
+            items.push(input.parse()?);
+        }
+        Ok(Items(items))
+    }
+}
+
+/// `__guest_catalog! { .. }`: each declaration expanded exactly as its
+/// attribute expands it, then `ALL`, one `GuestCallInfo` per declaration
+/// built from the same validated tree. A `#[tdcall]` of the catalog is a
+/// literal leaf the guest table knows (the table names it).
+pub fn catalog(tokens: TokenStream) -> TokenStream {
+    let items = match syn::parse2::<Items>(tokens) {
+        Ok(items) => items.0,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut out = TokenStream::new();
+    let mut infos = Vec::new();
+    let mut krate: Option<syn::Path> = None;
+    for mut item in items {
+        let ident = item.sig.ident.clone();
+        let Some(pos) = item
+            .attrs
+            .iter()
+            .position(|a| a.path().is_ident("tdcall") || a.path().is_ident("tdvmcall"))
+        else {
+            out.extend(
+                syn::Error::new(
+                    ident.span(),
+                    "every guest catalog item is a `#[tdcall(..)]` or `#[tdvmcall(..)]` declaration",
+                )
+                .to_compile_error(),
+            );
+            continue;
+        };
+        let attr = item.attrs.remove(pos);
+        let args = match attr.meta.require_list() {
+            Ok(list) => list.tokens.clone(),
+            Err(e) => {
+                out.extend(e.to_compile_error());
+                continue;
+            }
+        };
+        let cfgs: Vec<syn::Attribute> = item
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("cfg"))
+            .cloned()
+            .collect();
+        let (attrs, vis, sig) = (&item.attrs, &item.vis, &item.sig);
+        let body = match &item.body {
+            Some(b) => quote!(#b),
+            None => quote!(;),
+        };
+        let tokens = quote!(#(#attrs)* #vis #sig #body);
+        if attr.path().is_ident("tdvmcall") {
+            match crate::tdvmcall::declare(args, tokens) {
+                Ok(decl) => {
+                    out.extend(crate::tdvmcall::expand(&decl));
+                    let info = crate::tdvmcall::call_info(&decl);
+                    infos.push(quote!(#(#cfgs)* #info));
+                    krate.get_or_insert(crate::tdvmcall::krate(&decl).clone());
+                }
+                Err(errors) => out.extend(errors),
+            }
+            continue;
+        }
+        let decl = match crate::declare(Insn::Tdcall, args, tokens) {
+            Ok(decl) => decl,
+            Err(errors) => {
+                out.extend(errors);
+                continue;
+            }
+        };
+        let name = match &decl.leaf {
+            crate::valid::LeafWord::Lit(l) => {
+                match abi::lookup_in(TABLE, *l, decl.version, false) {
+                    abi::Lookup::Found(e) => Some(e.name),
+                    _ => None,
+                }
+            }
+            crate::valid::LeafWord::Path(_) => None,
+        };
+        out.extend(crate::expand::expand(&decl));
+        match (name, &decl.leaf) {
+            (Some(name), crate::valid::LeafWord::Lit(leaf)) => {
+                let k = &decl.krate;
+                let function = ident.to_string();
+                let version = decl.version;
+                let regs = |list: &[crate::regs::Reg]| {
+                    let vs = list.iter().map(|r| abi::variant(*r));
+                    quote!(&[#(#k::leaves::Reg::#vs),*])
+                };
+                let (i, o, c) = (
+                    regs(&decl.inputs),
+                    regs(&decl.outputs),
+                    regs(&decl.clobbers),
+                );
+                infos.push(quote! {
+                    #(#cfgs)*
+                    #k::guest::GuestCallInfo {
+                        name: #name,
+                        function: #function,
+                        call: #k::guest::GuestCall::Tdcall { leaf: #leaf, version: #version },
+                        inputs: #i,
+                        outputs: #o,
+                        clobbers: #c,
+                    }
+                });
+            }
+            _ => out.extend(
+                syn::Error::new(ident.span(), "a guest catalog leaf is a literal leaf and version the guest ABI table knows (the table names it)")
+                    .to_compile_error(),
+            ),
+        }
+        krate.get_or_insert(decl.krate);
+    }
+    let krate = krate.unwrap_or_else(|| syn::parse_quote!(crate));
+    out.extend(quote! {
+        /// Every call of the guest catalog, in declaration order: its name,
+        /// the function, the TDG leaf or the GHCI sub-function with its
+        /// exposure mask, and the registers it binds. Built from the
+        /// declarations themselves, so it cannot drift from them.
+        pub static ALL: &[#krate::guest::GuestCallInfo] = &[#(#infos),*];
+    });
+    out
+}

@@ -94,6 +94,15 @@ pub fn __guest_abi_table(path: TokenStream) -> TokenStream {
     guest::emit_table(path.into()).into()
 }
 
+/// The guest catalog: `#[tdcall]` and `#[tdvmcall]` declarations, each
+/// expanded as its attribute does, then `pub static ALL:
+/// &[GuestCallInfo]`. Used by `seamcall_core::guest`; not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __guest_catalog(items: TokenStream) -> TokenStream {
+    guest::catalog(items.into()).into()
+}
+
 /// Declare a TDG.VP.VMCALL (TDCALL leaf 0) with its GHCI sub-function: the
 /// exposure mask in RCX is computed from the declared registers. See the
 /// `seamcall-core` crate documentation (`guest`) for the grammar.

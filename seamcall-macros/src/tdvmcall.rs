@@ -742,6 +742,15 @@ fn check_counts(
 
 /// The attribute on `proc_macro2` tokens.
 pub fn tdvmcall_impl(args: TokenStream, item: TokenStream) -> TokenStream {
+    match declare(args, item) {
+        Ok(decl) => expand(&decl),
+        Err(tokens) => tokens,
+    }
+}
+
+/// Parse and validate one declaration: the checked tree, or the errors and
+/// a stand-in function.
+pub fn declare(args: TokenStream, item: TokenStream) -> Result<Decl, TokenStream> {
     let cx = Ctxt::new();
     let parsed = parse(&cx, args);
     let decl = match syn::parse2::<Item>(item.clone()) {
@@ -752,13 +761,61 @@ pub fn tdvmcall_impl(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     match (cx.check(), decl) {
-        (Ok(()), Some(decl)) => expand(&decl),
+        (Ok(()), Some(decl)) => Ok(decl),
         (Err(mut errors), _) => {
             errors.extend(crate::fallback(item));
-            errors
+            Err(errors)
         }
-        (Ok(()), None) => crate::fallback(item),
+        (Ok(()), None) => Err(crate::fallback(item)),
     }
+}
+
+/// The `GuestCallInfo` the guest catalog lists for this declaration.
+pub fn call_info(decl: &Decl) -> TokenStream {
+    let krate = &decl.krate;
+    let regs = |list: &[Reg]| {
+        let vs = list.iter().map(|r| crate::abi::variant(*r));
+        quote!(&[#(#krate::leaves::Reg::#vs),*])
+    };
+    let (inputs, outputs, clobbers) = (
+        regs(&decl.inputs),
+        regs(&decl.outputs),
+        regs(&decl.clobbers),
+    );
+    let mask = decl.mask();
+    let function = decl.item.sig.ident.to_string();
+    let (name, call) = match decl.r10 {
+        R10::Ghci => {
+            let s = decl.subfn.unwrap_or(0);
+            (
+                subfunction_name(s).unwrap_or("GHCI sub-function").to_string(),
+                quote!(#krate::guest::GuestCall::Ghci { subfn: #s, mask: #mask }),
+            )
+        }
+        R10::Vendor(v) => (
+            "vendor-specific TDG.VP.VMCALL".to_string(),
+            quote!(#krate::guest::GuestCall::Vendor { r10: ::core::option::Option::Some(#v), mask: #mask }),
+        ),
+        R10::Param => (
+            "vendor-specific TDG.VP.VMCALL".to_string(),
+            quote!(#krate::guest::GuestCall::Vendor { r10: ::core::option::Option::None, mask: #mask }),
+        ),
+    };
+    quote! {
+        #krate::guest::GuestCallInfo {
+            name: #name,
+            function: #function,
+            call: #call,
+            inputs: #inputs,
+            outputs: #outputs,
+            clobbers: #clobbers,
+        }
+    }
+}
+
+/// The declaration's crate path (`crate = ..`).
+pub fn krate(decl: &Decl) -> &Path {
+    &decl.krate
 }
 
 fn arg_ident(r: Reg) -> Ident {
