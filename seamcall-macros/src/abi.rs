@@ -463,7 +463,9 @@ pub fn check(cx: &Ctxt, d: &Declared) {
             .map(|r| r.name())
             .collect();
         if !missing.is_empty() {
-            let why = if entry.leaf == 0 {
+            let why = if entry.name == "TDG.VP.ENTER" {
+                "the L2's vector state"
+            } else if entry.leaf == 0 {
                 "guest vector state, per the RCX bitmap"
             } else {
                 "the module resets them after AES-GCM"

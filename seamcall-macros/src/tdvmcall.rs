@@ -704,7 +704,8 @@ fn check_counts(
     };
     if inputs.complete && inputs.regs.len() != item.sig.inputs.len() {
         let (n, p) = (inputs.regs.len(), item.sig.inputs.len());
-        let msg = format!("`in = [{}]` binds {n} register(s) to the parameters in order, but the function has {p} parameter(s); write one parameter per `in` register", names(inputs));
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        let msg = format!("`in = [{}]` binds {n} register{} to the parameters in order, but the function has {p} parameter{}; write one parameter per `in` register", names(inputs), s(n), s(p));
         match item.sig.inputs.iter().nth(n) {
             Some(extra) => cx.error_spanned_by(extra, msg),
             None if p == 0 => cx.error_at(inputs.span, msg),

@@ -89,15 +89,17 @@ pub fn validate(cx: &Ctxt, insn: Insn, args: Args, func: Func) -> Option<Decl> {
             );
         }
     }
+    // TDG.VP.VMCALL is checked by its mask (and refused by `#[tdcall]`).
+    let vmcall = insn != Insn::Seamcall && matches!(leaf, Some(LeafWord::Lit(0)));
     if let (Some(Leaf::Lit { span, .. }), Some(LeafWord::Lit(n)), false) =
-        (&args.leaf, &leaf, insn == Insn::Vmcall)
+        (&args.leaf, &leaf, vmcall)
     {
         abi::check(
             cx,
             &abi::Declared {
                 leaf: *n,
                 version,
-                seamldr: args.seamldr.is_some(),
+                seamldr: args.seamldr.is_some() && insn == Insn::Seamcall,
                 leaf_span: *span,
                 inputs: &inputs,
                 outputs: &outputs,
