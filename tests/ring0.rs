@@ -51,6 +51,13 @@ const CHECKS: &[&str] = &[
     "wide",
     "vp_enter",
     "wide_rbx_in",
+    "tdg_vp_info",
+    "tdg_mem_page_accept",
+    "tdg_servtd_rd",
+    "tdg_vp_enter",
+    "tdvmcall_rdmsr",
+    "tdvmcall_get_td_vm_call_info",
+    "tdvmcall_report_fatal_error_message",
 ];
 
 fn kernel_dir() -> PathBuf {

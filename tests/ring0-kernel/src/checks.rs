@@ -13,6 +13,10 @@ use crate::{leaves, print, println, probe, trap};
 /// The bytes of `SEAMCALL`.
 const SEAMCALL: [u8; 4] = [0x66, 0x0f, 0x01, 0xcf];
 
+/// The bytes of `TDCALL`, the guest side's instruction: TCG raises #UD for
+/// it as for SEAMCALL (the CPU is not in a TD).
+const TDCALL: [u8; 4] = [0x66, 0x0f, 0x01, 0xcc];
+
 /// Linux's `TDX_SEAMCALL_UD`: what a #UD on SEAMCALL must turn into.
 const TDX_SEAMCALL_UD: u64 = 0x8000_ff00_0000_0006;
 
@@ -66,11 +70,12 @@ impl Line {
 }
 
 /// The exception table is linked, bounded, and well-formed: every entry
-/// is at a SEAMCALL instruction, and each site has one #UD and one #GP
-/// entry.
+/// is at a SEAMCALL or TDCALL instruction, and each site has one #UD and
+/// one #GP entry.
 fn check_extable() -> bool {
     let entries = extable::entries();
     let mut sites = 0usize;
+    let mut guest_sites = 0usize;
     let mut line = Line::new();
     let mut all_at_seamcall = true;
     let mut pairs = true;
@@ -82,9 +87,12 @@ fn check_extable() -> bool {
             _ => vectors = false,
         }
         if e.vector() == 6 {
-            sites += 1;
+            match bytes_at(e.insn()) {
+                TDCALL => guest_sites += 1,
+                _ => sites += 1,
+            }
         }
-        all_at_seamcall &= bytes_at(e.insn()) == SEAMCALL;
+        all_at_seamcall &= matches!(bytes_at(e.insn()), SEAMCALL | TDCALL);
         let same = |v: u32| {
             entries
                 .iter()
@@ -94,16 +102,21 @@ fn check_extable() -> bool {
         pairs &= same(6) == 1 && same(13) == 1 && e.fixup() != e.insn();
     }
     line.require(sites > 0, "no SEAMCALL sites in seamcall_extable");
+    line.require(guest_sites > 0, "no TDCALL sites in seamcall_extable");
     line.require(vectors, "an entry has a vector other than 6 or 13");
-    line.require(all_at_seamcall, "an entry is not at 66 0f 01 cf");
+    line.require(
+        all_at_seamcall,
+        "an entry is at neither 66 0f 01 cf nor 66 0f 01 cc",
+    );
     line.require(pairs, "a site lacks exactly one #UD and one #GP entry");
     line.print_head("extable");
     println!(
-        "{} entries in seamcall_extable at {:#x}, {} SEAMCALL sites, each at 66 0f 01 cf \
-         with one #UD and one #GP entry",
+        "{} entries in seamcall_extable at {:#x}, {} SEAMCALL sites (66 0f 01 cf) and {} \
+         TDCALL sites (66 0f 01 cc), each with one #UD and one #GP entry",
         entries.len(),
         entries.as_ptr() as u64,
-        sites
+        sites,
+        guest_sites
     );
     line.ok()
 }
@@ -112,6 +125,11 @@ fn check_extable() -> bool {
 /// faulted exactly once at a SEAMCALL and been resumed at its fixup pad,
 /// with RBX, RBP, R12–R15, RSP and the live values intact.
 fn check_leaf(name: &str, about: &str, probe: Probe) -> bool {
+    check_site(name, about, probe, SEAMCALL)
+}
+
+/// [`check_leaf`] for a probe whose instruction is `insn`.
+fn check_site(name: &str, about: &str, probe: Probe, insn: [u8; 4]) -> bool {
     let before = trap::fixups();
     let seen: Observed = harness::call_with_canaries(probe);
     let after = trap::fixups();
@@ -133,8 +151,8 @@ fn check_leaf(name: &str, about: &str, probe: Probe) -> bool {
         "not exactly one fault resumed through the table",
     );
     line.require(
-        after.count == before.count || bytes_at(after.rip) == SEAMCALL,
-        "the fault was not at 66 0f 01 cf",
+        after.count == before.count || bytes_at(after.rip) == insn,
+        "the fault was not at the call's instruction",
     );
     line.require(after.count == before.count || after.vector == 6, "not #UD");
     line.require(clobbered == 0, "callee-saved registers clobbered");
@@ -318,6 +336,113 @@ probe!(
     }
 );
 
+// The guest side: `seamcall_core::guest`'s catalog, as a TD kernel calls
+// it. Under TCG every TDCALL raises #UD (the CPU is in no TD).
+//
+// SAFETY (every `unsafe` call below): as for the leaves above, TDCALL
+// reaches no TDX module and no VMM here; it faults and resumes at the pad.
+
+probe!(tdcall probe_tdg_vp_info, seamcall_core::guest::tdg_vp_info());
+
+probe!(
+    tdcall probe_tdg_mem_page_accept,
+    // SAFETY: see above; TDCALL faults, nothing is accepted.
+    unsafe {
+        seamcall_core::guest::tdg_mem_page_accept(seamcall_core::GpaLevel::from_raw(0x20_0001))
+    }
+);
+
+probe!(
+    tdcall probe_tdg_servtd_rd,
+    // SAFETY: see above; TDCALL faults, no service TD is bound.
+    {
+        let (st, _) = unsafe {
+            seamcall_core::guest::tdg_servtd_rd(
+                7,
+                seamcall_core::FieldId::from_raw(0x10),
+                0xa0,
+                0xa1,
+                0xa2,
+                0xa3,
+            )
+        };
+        match seamcall_core::guest::TdcallError::from_status(st.raw()) {
+            None => Ok(()),
+            Some(e) => Err(e),
+        }
+    }
+);
+
+probe!(
+    tdcall probe_tdg_vp_enter,
+    // SAFETY: see above; TDCALL faults, no L2 VM is entered.
+    {
+        let (st, _) = unsafe { seamcall_core::guest::tdg_vp_enter(1 << 52, x86_64::PhysAddr::new(0x5000)) };
+        match seamcall_core::guest::TdcallError::from_status(st.raw()) {
+            None => Ok(()),
+            Some(e) => Err(e),
+        }
+    }
+);
+
+probe!(
+    tdvmcall probe_tdvmcall_rdmsr,
+    // SAFETY: see above; TDCALL faults, no VMM is asked.
+    unsafe { seamcall_core::guest::tdvmcall_rdmsr(0xc000_0080) }
+);
+
+probe!(
+    tdvmcall probe_tdvmcall_get_td_vm_call_info,
+    seamcall_core::guest::tdvmcall_get_td_vm_call_info(0)
+);
+
+probe!(
+    tdvmcall probe_tdvmcall_report_fatal_error_message,
+    seamcall_core::guest::tdvmcall_report_fatal_error_message(
+        0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8, 0x9, 0xa
+    )
+);
+
+/// The guest calls: (name, what it covers, probe); their instruction is
+/// TDCALL.
+const GUEST: &[(&str, &str, Probe)] = &[
+    (
+        "tdg_vp_info",
+        "TDCALL leaf 1, out [rcx, rdx, r8-r11], no CF check",
+        probe_tdg_vp_info,
+    ),
+    (
+        "tdg_mem_page_accept",
+        "TDCALL leaf 6, in [rcx], no outputs",
+        probe_tdg_mem_page_accept,
+    ),
+    (
+        "tdg_servtd_rd",
+        "TDCALL leaf 18, r10-r13 in/out (callee-saved r12, r13 among them), xmm0-15 clobbered",
+        probe_tdg_servtd_rd,
+    ),
+    (
+        "tdg_vp_enter",
+        "TDCALL leaf 25, every GPR but rsp written: rbx through rax, rbp saved, xmm0-15 clobbered",
+        probe_tdg_vp_enter,
+    ),
+    (
+        "tdvmcall_rdmsr",
+        "TDG.VP.VMCALL Instruction.RDMSR, rcx = 0x1c00 (r10, r11, r12)",
+        probe_tdvmcall_rdmsr,
+    ),
+    (
+        "tdvmcall_get_td_vm_call_info",
+        "TDG.VP.VMCALL GetTdVmCallInfo, rcx = 0x7c00, r11-r14 out",
+        probe_tdvmcall_get_td_vm_call_info,
+    ),
+    (
+        "tdvmcall_report_fatal_error_message",
+        "TDG.VP.VMCALL ReportFatalError, rcx = 0xffcc: rbx exposed, every register bound",
+        probe_tdvmcall_report_fatal_error_message,
+    ),
+];
+
 /// The declared leaves: (name, what it covers, probe).
 const LEAVES: &[(&str, &str, Probe)] = &[
     ("mng_rd", "leaf 11, in [rcx, rdx], out [r8]", probe_mng_rd),
@@ -386,6 +511,9 @@ pub fn run() -> ! {
     ));
     for (name, about, probe) in LEAVES {
         tally(check_leaf(name, about, *probe));
+    }
+    for (name, about, probe) in GUEST {
+        tally(check_site(name, about, *probe, TDCALL));
     }
     if passed == total {
         println!("ring0: all {total} checks passed");

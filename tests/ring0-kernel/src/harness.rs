@@ -41,6 +41,21 @@ impl ProbeOut {
     /// (outputs read as 0 when the module did not run).
     pub const OUTPUT_NOT_ZERO: u64 = 4;
 
+    /// Summarize a guest call's result: its raw status (or, for a
+    /// TDG.VP.VMCALL fault, the fault's status) and whether it is
+    /// `Fault(InvalidOpcode)`.
+    #[inline(always)]
+    pub fn guest(status: u64, ud: bool, live_intact: bool) -> Self {
+        let mut flags = 0;
+        if ud {
+            flags |= Self::FAULT_UD;
+        }
+        if !live_intact {
+            flags |= Self::LIVE_CORRUPT;
+        }
+        ProbeOut { status, flags }
+    }
+
     /// Summarize a leaf's result (outputs dropped) and the live-value check.
     #[inline(always)]
     pub fn new(result: Result<(), SeamcallError>, live_intact: bool) -> Self {
@@ -219,7 +234,9 @@ impl Live {
 
 /// Define a probe: `probe!(name, expr)` where `expr` makes the call and
 /// evaluates to a `Result<_, SeamcallError>`; `probe!(raw name, expr)` where
-/// it evaluates to the raw form `(TdxStatus, u64)`.
+/// it evaluates to the raw form `(TdxStatus, u64)`; `probe!(tdcall name,
+/// expr)` and `probe!(tdvmcall name, expr)` for the guest side's
+/// `Result<_, TdcallError>` and `Result<_, TdvmcallError>`.
 #[macro_export]
 macro_rules! probe {
     ($name:ident, $call:expr) => {
@@ -229,6 +246,41 @@ macro_rules! probe {
             let result = $call;
             let intact = live.intact();
             $crate::harness::ProbeOut::new(result.map(drop), intact)
+        }
+    };
+    (tdcall $name:ident, $call:expr) => {
+        #[inline(never)]
+        extern "C" fn $name() -> $crate::harness::ProbeOut {
+            let live = $crate::harness::Live::new();
+            let result = $call;
+            let intact = live.intact();
+            let (status, ud) = match result {
+                Ok(_) => (0, false),
+                Err(e) => (
+                    e.raw(),
+                    e.kind()
+                        == ::seamcall_core::guest::TdcallErrorKind::Fault(
+                            ::seamcall_core::Trap::InvalidOpcode,
+                        ),
+                ),
+            };
+            $crate::harness::ProbeOut::guest(status, ud, intact)
+        }
+    };
+    (tdvmcall $name:ident, $call:expr) => {
+        #[inline(never)]
+        extern "C" fn $name() -> $crate::harness::ProbeOut {
+            let live = $crate::harness::Live::new();
+            let result = $call;
+            let intact = live.intact();
+            let (status, ud) = match result.map(drop).map_err(|e| e.kind()) {
+                Ok(()) => (0, false),
+                Err(::seamcall_core::guest::TdvmcallErrorKind::Fault(t)) => {
+                    (t.status().raw(), t == ::seamcall_core::Trap::InvalidOpcode)
+                }
+                Err(_) => (1, false),
+            };
+            $crate::harness::ProbeOut::guest(status, ud, intact)
         }
     };
     (raw $name:ident, $call:expr) => {
