@@ -40,10 +40,21 @@ fn every_tdg_leaf_is_declared_and_matches_the_table() {
     for e in GUEST_ABI.iter().filter(|e| e.leaf != 0) {
         let decls: Vec<&GuestCallInfo> = ALL
             .iter()
-            .filter(|c| c.call == GuestCall::Tdcall { leaf: e.leaf, version: e.version })
+            .filter(|c| {
+                c.call
+                    == GuestCall::Tdcall {
+                        leaf: e.leaf,
+                        version: e.version,
+                    }
+            })
             .collect();
         let [d] = decls[..] else {
-            problems.push(format!("{} v{}: {} declarations", e.name, e.version, decls.len()));
+            problems.push(format!(
+                "{} v{}: {} declarations",
+                e.name,
+                e.version,
+                decls.len()
+            ));
             continue;
         };
         assert_eq!(d.name, e.name);
@@ -53,7 +64,10 @@ fn every_tdg_leaf_is_declared_and_matches_the_table() {
             problems.push(format!("{}: in {} but it reads {}", d.function, i, e.reads));
         }
         if !writes.is_superset(o.difference(xmm())) {
-            problems.push(format!("{}: out {} but it writes {}", d.function, o, writes));
+            problems.push(format!(
+                "{}: out {} but it writes {}",
+                d.function, o, writes
+            ));
         }
         if !o.union(c).is_superset(writes) {
             problems.push(format!(
@@ -63,14 +77,21 @@ fn every_tdg_leaf_is_declared_and_matches_the_table() {
             ));
         }
         if e.zeroes_xmm && !c.is_superset(xmm()) {
-            problems.push(format!("{}: changes vector state, clobbers {}", d.function, c));
+            problems.push(format!(
+                "{}: changes vector state, clobbers {}",
+                d.function, c
+            ));
         }
     }
     let tdcalls = ALL
         .iter()
         .filter(|c| matches!(c.call, GuestCall::Tdcall { .. }))
         .count();
-    assert_eq!(tdcalls, GUEST_ABI.len() - 1, "one #[tdcall] per row but TDG.VP.VMCALL");
+    assert_eq!(
+        tdcalls,
+        GUEST_ABI.len() - 1,
+        "one #[tdcall] per row but TDG.VP.VMCALL"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -134,10 +155,15 @@ fn every_ghci_subfunction_is_declared_with_the_tsv_registers() {
             check_mask(c, &mut problems);
         }
         if all_in != tsv_in {
-            problems.push(format!("{name}: inputs {all_in} in all, the TSV names {tsv_in}"));
+            problems.push(format!(
+                "{name}: inputs {all_in} in all, the TSV names {tsv_in}"
+            ));
         }
     }
-    assert_eq!(seen, 14, "GHCI sub-functions with a contract in tdvmcall.tsv");
+    assert_eq!(
+        seen, 14,
+        "GHCI sub-functions with a contract in tdvmcall.tsv"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -157,7 +183,10 @@ fn vendor_calls_bind_what_the_vendors_define() {
             .iter()
             .find(|c| c.function == function)
             .unwrap_or_else(|| panic!("{function} not declared"));
-        assert!(matches!(c.call, GuestCall::Vendor { r10: None, .. }), "{function}: R10 is a parameter");
+        assert!(
+            matches!(c.call, GuestCall::Vendor { r10: None, .. }),
+            "{function}: R10 is a parameter"
+        );
         let (tsv_in, tsv_out) = (all_regs(&row["inputs"]), all_regs(&row["outputs"]));
         if set(c.inputs) != tsv_in || set(c.outputs) != tsv_out {
             problems.push(format!(

@@ -789,7 +789,9 @@ pub fn call_info(decl: &Decl) -> TokenStream {
         R10::Ghci => {
             let s = decl.subfn.unwrap_or(0);
             (
-                subfunction_name(s).unwrap_or("GHCI sub-function").to_string(),
+                subfunction_name(s)
+                    .unwrap_or("GHCI sub-function")
+                    .to_string(),
                 quote!(#krate::guest::GuestCall::Ghci { subfn: #s, mask: #mask }),
             )
         }

@@ -164,7 +164,6 @@ pub fn name(row: &Row) -> &str {
     row["name"].split(" (").next().unwrap_or("")
 }
 
-
 /// Every register named anywhere outside parentheses, ranges (`R13-R15`)
 /// included: the reader for `tdvmcall.tsv`'s `inputs` and `outputs` cells.
 pub fn all_regs(cell: &str) -> RegSet {
