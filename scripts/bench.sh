@@ -15,7 +15,10 @@
 # 4. measures the compile time of seamcall-core with and without the leaf
 #    catalog;
 # 5. writes docs/bench.md and docs/bench.svg from this run's numbers
-#    (scripts/bench_report.py).
+#    (scripts/bench_report.py);
+# 6. the guest side (scripts/bench_guest.sh): #[tdvmcall]/#[tdcall] against
+#    the floor, td-shim's style and Linux's __tdcall_saved_ret, criterion
+#    and callgrind, as a section of docs/bench.md and docs/bench-guest.md.
 #
 # Needs valgrind, objdump and python3. Timings are only as quiet as the
 # machine: the load average is recorded at the start and the end.
@@ -132,3 +135,6 @@ echo "load_end	$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.tsv"
 echo "== report"
 python3 scripts/bench_report.py "$out" docs
 echo "wrote docs/bench.md and docs/bench.svg"
+
+echo "== the guest side"
+scripts/bench_guest.sh "$out"

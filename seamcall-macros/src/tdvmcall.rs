@@ -912,28 +912,37 @@ pub fn expand(decl: &Decl) -> TokenStream {
     } else {
         quote!((#(#convs,)*))
     };
-    let check = if decl.is_ghci() {
-        quote!(#private::tdvmcall_outcome(#status.raw(), #r10_out))
-    } else {
-        quote!(#private::tdvmcall_outcome(#status.raw(), 0))
-    };
+    // RAX first (the module's status, or the fault a pad loaded), then, for
+    // a standard call, R10 (the VMM's). Written as nested matches, so the
+    // success path is two tests and the `Result` is built once.
     let err = Ident::new("__tdvmcall_err", decl.ret.err());
     let err_arm = quote_spanned! {decl.ret.err()=>
-        ::core::result::Result::Err(#err) => ::core::result::Result::Err(#err),
+        ::core::option::Option::Some(#err) => ::core::result::Result::Err(#err),
+    };
+    let outcome = |ok: TokenStream| {
+        let inner = if decl.is_ghci() {
+            quote! {
+                match #private::TdvmcallError::from_vmm(#r10_out) {
+                    #err_arm
+                    ::core::option::Option::None => #ok,
+                }
+            }
+        } else {
+            ok
+        };
+        quote! {
+            match #private::TdvmcallError::from_module(#status.raw()) {
+                #err_arm
+                ::core::option::Option::None => #inner,
+            }
+        }
     };
     let result = match &decl.ret {
-        Ret::Result { .. } => quote! {
-            match #check {
-                ::core::result::Result::Ok(()) => ::core::result::Result::Ok(#value),
-                #err_arm
-            }
-        },
-        Ret::Raw { .. } => quote! {
-            (match #check {
-                ::core::result::Result::Ok(()) => ::core::result::Result::Ok(()),
-                #err_arm
-            }, #value)
-        },
+        Ret::Result { .. } => outcome(quote!(::core::result::Result::Ok(#value))),
+        Ret::Raw { .. } => {
+            let o = outcome(quote!(::core::result::Result::Ok(())));
+            quote!((#o, #value))
+        }
     };
     quote! {
         #(#attrs)*
