@@ -1142,3 +1142,93 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    use proc_macro2::{TokenStream, TokenTree};
+    use quote::quote;
+
+    /// Every `#[doc = ".."]` string of an expansion, joined by newlines.
+    fn docs(ts: TokenStream) -> String {
+        fn walk(ts: TokenStream, out: &mut Vec<String>) {
+            let tts: Vec<TokenTree> = ts.into_iter().collect();
+            for (i, tt) in tts.iter().enumerate() {
+                match tt {
+                    TokenTree::Ident(id) if id == "doc" => {
+                        if let Some(TokenTree::Literal(l)) = tts.get(i + 2) {
+                            if let Ok(s) = syn::parse_str::<syn::LitStr>(&l.to_string()) {
+                                out.push(s.value());
+                            }
+                        }
+                    }
+                    TokenTree::Group(g) => walk(g.stream(), out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(ts, &mut out);
+        out.join("\n")
+    }
+
+    /// The README shows these lines for this declaration.
+    #[test]
+    fn rdmsr_docs_show_the_mask_in_hex_with_the_registers() {
+        let d = docs(super::tdvmcall_impl(
+            quote!(subfn = 0x1F, in = [r12], out = [r11]),
+            quote!(
+                pub unsafe fn tdvmcall_rdmsr(msr: u32) -> Result<u64, TdvmcallError>;
+            ),
+        ));
+        println!("{d}");
+        for line in [
+            "- TDG.VP.VMCALL (TDCALL leaf 0, RAX = 0), a standard GHCI call: Instruction.RDMSR, sub-function `0x1f` in R11, R10 = 0",
+            "- exposes to the VMM: RCX = `0x1c00` (R10, R11, R12)",
+            "- in: R12 ← `msr`",
+            "- out: R11 → the value",
+            "- the VMM may change, not read back (clobbered): R12",
+        ] {
+            assert!(d.contains(line), "missing {line:?} in:\n{d}");
+        }
+        // Every exposed register is zeroed once read, unless `no_scrub`.
+        assert!(d.contains("R10, R11, R12 are zeroed"), "{d}");
+        let d = docs(super::tdvmcall_impl(
+            quote!(subfn = 0x1F, in = [r12], out = [r11], no_scrub),
+            quote!(
+                pub unsafe fn f(msr: u32) -> Result<u64, TdvmcallError>;
+            ),
+        ));
+        assert!(!d.contains("are zeroed"), "{d}");
+    }
+
+    /// R10 and R11 are in every mask, so the "R10 trap" (a caller that does
+    /// not expose R10 reads its own 0 back as success) cannot be written.
+    #[test]
+    fn r10_and_r11_are_always_exposed() {
+        for (args, item) in [
+            (
+                quote!(subfn = 0xC, in = [r12], safe),
+                quote!(
+                    fn f(a: bool) -> Result<(), TdvmcallError>;
+                ),
+            ),
+            (
+                quote!(vendor = 5, in = [rdx]),
+                quote!(
+                    unsafe fn f(a: u64) -> Result<(), TdvmcallError>;
+                ),
+            ),
+            (
+                quote!(in = [r10]),
+                quote!(
+                    unsafe fn f(a: u64) -> Result<(), TdvmcallError>;
+                ),
+            ),
+        ] {
+            let decl = super::declare(args, item)
+                .map_err(|e| e.to_string())
+                .unwrap();
+            assert_eq!(decl.mask() & 0xC00, 0xC00, "{:#x}", decl.mask());
+        }
+    }
+}
