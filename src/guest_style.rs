@@ -1,14 +1,14 @@
 //! The guest-side peers' out-of-line TDCALL entry points, rewritten so that
 //! the benchmarks can compare `#[tdcall]`/`#[tdvmcall]` with them:
 //!
-//! * [`tdshim_td_call`] and [`tdshim_td_vmcall`]: td-shim's `asm_td_call`
+//! * [`td_call`] and [`td_vmcall`]: td-shim's `asm_td_call`
 //!   and `asm_td_vmcall` (confidential-containers/td-shim
 //!   `tdx-tdcall/src/asm/tdcall.asm` and `tdvmcall.asm` at 125eeab): an
 //!   `extern "win64"` function that pushes every callee-saved register of
 //!   that ABI (RBP, R15-R12, RBX, RSI, RDI), loads the registers from a
 //!   struct in memory, issues TDCALL (for TDG.VP.VMCALL with the fixed mask
 //!   0xFC00, R10-R15), stores them back on success and pops;
-//! * [`linux_tdcall_saved_ret`]: Linux's `__tdcall_saved_ret`
+//! * [`tdcall_saved_ret`]: Linux's `__tdcall_saved_ret`
 //!   (`TDX_MODULE_CALL host=0 ret=1 saved=1`, torvalds/linux
 //!   `arch/x86/virt/vmx/tdx/tdxcall.S` at 3bf3e21c), the path of every
 //!   `__tdx_hypercall()`: all 13 registers of `struct tdx_module_args` in

@@ -140,7 +140,7 @@ mod tests {
         assert_eq!(exposure_mask(RegSet::of(&[R12, Rcx])), Err(MaskError::Rcx));
         assert_eq!(exposure_mask(RegSet::of(&[Rsp])), Err(MaskError::Rsp));
         // edk2's old 0xFFEC exposed RBP (bit 5).
-        assert_eq!(exposed(0xFFEC).contains(Rbp), true);
+        assert!(exposed(0xFFEC).contains(Rbp));
         assert_eq!(exposure_mask(exposed(0xFFEC)), Err(MaskError::Rbp));
     }
 
