@@ -362,20 +362,20 @@ fn generate(tsv: &str) -> String {
             }
             writeln!(
                 out,
-                "    pub const {id}: {ty} = Field::table(0x{:016X}, {}, {fields}, {:?});",
-                new.id, new.elements, new.name
+                "    pub const {id}: {ty} = Field::table(0x{:016X}, {}, {fields});",
+                new.id, new.elements
             )
             .unwrap();
         }
         writeln!(out).unwrap();
         writeln!(
             out,
-            "    /// Every constant of this module, in table order."
+            "    /// Every constant of this module with the name the module's table gives it, in table order."
         )
         .unwrap();
-        writeln!(out, "    pub const ALL: &[{ty}] = &[").unwrap();
+        writeln!(out, "    pub const ALL: &[(&str, {ty})] = &[").unwrap();
         for id in &order {
-            writeln!(out, "        {id},").unwrap();
+            writeln!(out, "        ({:?}, {id}),", by_ident[id][0].name).unwrap();
         }
         writeln!(out, "    ];").unwrap();
         writeln!(out, "}}").unwrap();
@@ -413,7 +413,12 @@ fn generated_file_is_current() {
 // ---------------------------------------------------------------------
 // The compiled constants against the TSV.
 
-fn check_scope<S: Scope>(rows: &[Row], scope: &str, all: &[Field<S>], context: FieldContext) {
+fn check_scope<S: Scope>(
+    rows: &[Row],
+    scope: &str,
+    all: &[(&str, Field<S>)],
+    context: FieldContext,
+) {
     let mut newest: BTreeMap<String, &Row> = BTreeMap::new();
     for row in rows.iter().filter(|r| r.scope == scope) {
         let e = newest.entry(row.name.clone()).or_insert(row);
@@ -425,7 +430,8 @@ fn check_scope<S: Scope>(rows: &[Row], scope: &str, all: &[Field<S>], context: F
     for (name, row) in &newest {
         let field = all
             .iter()
-            .find(|f| f.name() == Some(name.as_str()))
+            .find(|(n, _)| n == name)
+            .map(|&(_, f)| f)
             .unwrap_or_else(|| panic!("{scope} {name}: no constant"));
         assert_eq!(field.raw(), row.id, "{scope} {name}");
         assert_eq!(field.elements() as u64, row.elements, "{scope} {name}");

@@ -11,579 +11,579 @@ pub mod sys {
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:33`).
-    pub const NUM_PKGS: GlobalField = Field::table(0x0000000200000000, 1, 1, "NUM_PKGS");
+    pub const NUM_PKGS: GlobalField = Field::table(0x0000000200000000, 1, 1);
 
     /// `PKG_FMS` (class `SYS_PLATFORM_INFO`): 8 fields of 1 element of 4 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:43`).
-    pub const PKG_FMS: GlobalField = Field::table(0x0000000200000001, 1, 8, "PKG_FMS");
+    pub const PKG_FMS: GlobalField = Field::table(0x0000000200000001, 1, 8);
 
     /// `VENDOR_ID` (class `SYS_TDX_MODULE_VERSION`): 1 element of 4 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:53`).
-    pub const VENDOR_ID: GlobalField = Field::table(0x0800000200000000, 1, 1, "VENDOR_ID");
+    pub const VENDOR_ID: GlobalField = Field::table(0x0800000200000000, 1, 1);
 
     /// `BUILD_DATE` (class `SYS_TDX_MODULE_VERSION`): 1 element of 4 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:63`).
-    pub const BUILD_DATE: GlobalField = Field::table(0x8800000200000001, 1, 1, "BUILD_DATE");
+    pub const BUILD_DATE: GlobalField = Field::table(0x8800000200000001, 1, 1);
 
     /// `BUILD_NUM` (class `SYS_TDX_MODULE_VERSION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:73`).
-    pub const BUILD_NUM: GlobalField = Field::table(0x8800000100000002, 1, 1, "BUILD_NUM");
+    pub const BUILD_NUM: GlobalField = Field::table(0x8800000100000002, 1, 1);
 
     /// `MINOR_VERSION` (class `SYS_TDX_MODULE_VERSION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:83`).
-    pub const MINOR_VERSION: GlobalField = Field::table(0x0800000100000003, 1, 1, "MINOR_VERSION");
+    pub const MINOR_VERSION: GlobalField = Field::table(0x0800000100000003, 1, 1);
 
     /// `MAJOR_VERSION` (class `SYS_TDX_MODULE_VERSION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:93`).
-    pub const MAJOR_VERSION: GlobalField = Field::table(0x0800000100000004, 1, 1, "MAJOR_VERSION");
+    pub const MAJOR_VERSION: GlobalField = Field::table(0x0800000100000004, 1, 1);
 
     /// `UPDATE_VERSION` (class `SYS_TDX_MODULE_VERSION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:103`).
-    pub const UPDATE_VERSION: GlobalField = Field::table(0x0800000100000005, 1, 1, "UPDATE_VERSION");
+    pub const UPDATE_VERSION: GlobalField = Field::table(0x0800000100000005, 1, 1);
 
     /// `INTERNAL_VERSION` (class `SYS_TDX_MODULE_VERSION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:113`).
-    pub const INTERNAL_VERSION: GlobalField = Field::table(0x0800000100000006, 1, 1, "INTERNAL_VERSION");
+    pub const INTERNAL_VERSION: GlobalField = Field::table(0x0800000100000006, 1, 1);
 
     /// `MODULE_HV` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:123`).
-    pub const MODULE_HV: GlobalField = Field::table(0x8900000100000000, 1, 1, "MODULE_HV");
+    pub const MODULE_HV: GlobalField = Field::table(0x8900000100000000, 1, 1);
 
     /// `MIN_UPDATE_HV` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:133`).
-    pub const MIN_UPDATE_HV: GlobalField = Field::table(0x8900000100000001, 1, 1, "MIN_UPDATE_HV");
+    pub const MIN_UPDATE_HV: GlobalField = Field::table(0x8900000100000001, 1, 1);
 
     /// `NO_DOWNGRADE` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:143`).
-    pub const NO_DOWNGRADE: GlobalField = Field::table(0x8900000000000002, 1, 1, "NO_DOWNGRADE");
+    pub const NO_DOWNGRADE: GlobalField = Field::table(0x8900000000000002, 1, 1);
 
     /// `NUM_HANDOFF_PAGES` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:153`).
-    pub const NUM_HANDOFF_PAGES: GlobalField = Field::table(0x8900000100000003, 1, 1, "NUM_HANDOFF_PAGES");
+    pub const NUM_HANDOFF_PAGES: GlobalField = Field::table(0x8900000100000003, 1, 1);
 
     /// `HANDOFF_DATA_VALID` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:163`).
-    pub const HANDOFF_DATA_VALID: GlobalField = Field::table(0x8900000000000004, 1, 1, "HANDOFF_DATA_VALID");
+    pub const HANDOFF_DATA_VALID: GlobalField = Field::table(0x8900000000000004, 1, 1);
 
     /// `HANDOFF_DATA_HV` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:173`).
-    pub const HANDOFF_DATA_HV: GlobalField = Field::table(0x8900000100000005, 1, 1, "HANDOFF_DATA_HV");
+    pub const HANDOFF_DATA_HV: GlobalField = Field::table(0x8900000100000005, 1, 1);
 
     /// `HANDOFF_DATA_SIZE` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 4 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:183`).
-    pub const HANDOFF_DATA_SIZE: GlobalField = Field::table(0x8900000200000006, 1, 1, "HANDOFF_DATA_SIZE");
+    pub const HANDOFF_DATA_SIZE: GlobalField = Field::table(0x8900000200000006, 1, 1);
 
     /// `SYS_ATTRIBUTES` (class `SYS_TDX_MODULE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:193`).
-    pub const SYS_ATTRIBUTES: GlobalField = Field::table(0x0A00000200000000, 1, 1, "SYS_ATTRIBUTES");
+    pub const SYS_ATTRIBUTES: GlobalField = Field::table(0x0A00000200000000, 1, 1);
 
     /// `NUM_TDX_FEATURES` (class `SYS_TDX_MODULE_INFO`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:203`).
-    pub const NUM_TDX_FEATURES: GlobalField = Field::table(0x0A00000000000001, 1, 1, "NUM_TDX_FEATURES");
+    pub const NUM_TDX_FEATURES: GlobalField = Field::table(0x0A00000000000001, 1, 1);
 
     /// `TDX_FEATURES0` (class `SYS_TDX_MODULE_INFO`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:213`).
-    pub const TDX_FEATURES0: GlobalField = Field::table(0x0A00000300000008, 1, 1, "TDX_FEATURES0");
+    pub const TDX_FEATURES0: GlobalField = Field::table(0x0A00000300000008, 1, 1);
 
     /// `NUM_CMRS` (class `SYS_CMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:223`).
-    pub const NUM_CMRS: GlobalField = Field::table(0x9000000100000000, 1, 1, "NUM_CMRS");
+    pub const NUM_CMRS: GlobalField = Field::table(0x9000000100000000, 1, 1);
 
     /// `CMR_BASE` (class `SYS_CMR_INFO`): 32 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:233`).
-    pub const CMR_BASE: GlobalField = Field::table(0x9000000300000080, 1, 32, "CMR_BASE");
+    pub const CMR_BASE: GlobalField = Field::table(0x9000000300000080, 1, 32);
 
     /// `CMR_SIZE` (class `SYS_CMR_INFO`): 32 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:243`).
-    pub const CMR_SIZE: GlobalField = Field::table(0x9000000300000100, 1, 32, "CMR_SIZE");
+    pub const CMR_SIZE: GlobalField = Field::table(0x9000000300000100, 1, 32);
 
     /// `MAX_TDMRS` (class `SYS_TDMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:253`).
-    pub const MAX_TDMRS: GlobalField = Field::table(0x9100000100000008, 1, 1, "MAX_TDMRS");
+    pub const MAX_TDMRS: GlobalField = Field::table(0x9100000100000008, 1, 1);
 
     /// `MAX_RESERVED_PER_TDMR` (class `SYS_TDMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:263`).
-    pub const MAX_RESERVED_PER_TDMR: GlobalField = Field::table(0x9100000100000009, 1, 1, "MAX_RESERVED_PER_TDMR");
+    pub const MAX_RESERVED_PER_TDMR: GlobalField = Field::table(0x9100000100000009, 1, 1);
 
     /// `PAMT_4K_ENTRY_SIZE` (class `SYS_TDMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:273`).
-    pub const PAMT_4K_ENTRY_SIZE: GlobalField = Field::table(0x9100000100000010, 1, 1, "PAMT_4K_ENTRY_SIZE");
+    pub const PAMT_4K_ENTRY_SIZE: GlobalField = Field::table(0x9100000100000010, 1, 1);
 
     /// `PAMT_2M_ENTRY_SIZE` (class `SYS_TDMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:283`).
-    pub const PAMT_2M_ENTRY_SIZE: GlobalField = Field::table(0x9100000100000011, 1, 1, "PAMT_2M_ENTRY_SIZE");
+    pub const PAMT_2M_ENTRY_SIZE: GlobalField = Field::table(0x9100000100000011, 1, 1);
 
     /// `PAMT_1G_ENTRY_SIZE` (class `SYS_TDMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:293`).
-    pub const PAMT_1G_ENTRY_SIZE: GlobalField = Field::table(0x9100000100000012, 1, 1, "PAMT_1G_ENTRY_SIZE");
+    pub const PAMT_1G_ENTRY_SIZE: GlobalField = Field::table(0x9100000100000012, 1, 1);
 
     /// `TDR_BASE_SIZE` (class `SYS_TD_CONTROL_STRUCTURES`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:303`).
-    pub const TDR_BASE_SIZE: GlobalField = Field::table(0x9800000100000000, 1, 1, "TDR_BASE_SIZE");
+    pub const TDR_BASE_SIZE: GlobalField = Field::table(0x9800000100000000, 1, 1);
 
     /// `TDCS_BASE_SIZE` (class `SYS_TD_CONTROL_STRUCTURES`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:313`).
-    pub const TDCS_BASE_SIZE: GlobalField = Field::table(0x9800000100000100, 1, 1, "TDCS_BASE_SIZE");
+    pub const TDCS_BASE_SIZE: GlobalField = Field::table(0x9800000100000100, 1, 1);
 
     /// `TDCS_SIZE_PER_L2_VM` (class `SYS_TD_CONTROL_STRUCTURES`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:323`).
-    pub const TDCS_SIZE_PER_L2_VM: GlobalField = Field::table(0x9800000100000101, 1, 1, "TDCS_SIZE_PER_L2_VM");
+    pub const TDCS_SIZE_PER_L2_VM: GlobalField = Field::table(0x9800000100000101, 1, 1);
 
     /// `TDVPS_BASE_SIZE` (class `SYS_TD_CONTROL_STRUCTURES`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:333`).
-    pub const TDVPS_BASE_SIZE: GlobalField = Field::table(0x9800000100000200, 1, 1, "TDVPS_BASE_SIZE");
+    pub const TDVPS_BASE_SIZE: GlobalField = Field::table(0x9800000100000200, 1, 1);
 
     /// `TDVPS_SIZE_PER_L2_VM` (class `SYS_TD_CONTROL_STRUCTURES`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:343`).
-    pub const TDVPS_SIZE_PER_L2_VM: GlobalField = Field::table(0x9800000100000201, 1, 1, "TDVPS_SIZE_PER_L2_VM");
+    pub const TDVPS_SIZE_PER_L2_VM: GlobalField = Field::table(0x9800000100000201, 1, 1);
 
     /// `ATTRIBUTES_FIXED0` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:353`).
-    pub const ATTRIBUTES_FIXED0: GlobalField = Field::table(0x1900000300000000, 1, 1, "ATTRIBUTES_FIXED0");
+    pub const ATTRIBUTES_FIXED0: GlobalField = Field::table(0x1900000300000000, 1, 1);
 
     /// `ATTRIBUTES_FIXED1` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:363`).
-    pub const ATTRIBUTES_FIXED1: GlobalField = Field::table(0x1900000300000001, 1, 1, "ATTRIBUTES_FIXED1");
+    pub const ATTRIBUTES_FIXED1: GlobalField = Field::table(0x1900000300000001, 1, 1);
 
     /// `XFAM_FIXED0` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:373`).
-    pub const XFAM_FIXED0: GlobalField = Field::table(0x1900000300000002, 1, 1, "XFAM_FIXED0");
+    pub const XFAM_FIXED0: GlobalField = Field::table(0x1900000300000002, 1, 1);
 
     /// `XFAM_FIXED1` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:383`).
-    pub const XFAM_FIXED1: GlobalField = Field::table(0x1900000300000003, 1, 1, "XFAM_FIXED1");
+    pub const XFAM_FIXED1: GlobalField = Field::table(0x1900000300000003, 1, 1);
 
     /// `NUM_CPUID_CONFIG` (class `SYS_TD_CONFIGURABILITY`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:393`).
-    pub const NUM_CPUID_CONFIG: GlobalField = Field::table(0x9900000100000004, 1, 1, "NUM_CPUID_CONFIG");
+    pub const NUM_CPUID_CONFIG: GlobalField = Field::table(0x9900000100000004, 1, 1);
 
     /// `CONFIG_FLAGS_FIXED0` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:403`).
-    pub const CONFIG_FLAGS_FIXED0: GlobalField = Field::table(0x9900000300000006, 1, 1, "CONFIG_FLAGS_FIXED0");
+    pub const CONFIG_FLAGS_FIXED0: GlobalField = Field::table(0x9900000300000006, 1, 1);
 
     /// `CONFIG_FLAGS_FIXED1` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:413`).
-    pub const CONFIG_FLAGS_FIXED1: GlobalField = Field::table(0x9900000300000007, 1, 1, "CONFIG_FLAGS_FIXED1");
+    pub const CONFIG_FLAGS_FIXED1: GlobalField = Field::table(0x9900000300000007, 1, 1);
 
     /// `CPUID_CONFIG_LEAVES` (class `SYS_TD_CONFIGURABILITY`): 32 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:443`).
-    pub const CPUID_CONFIG_LEAVES: GlobalField = Field::table(0x9900000300000400, 1, 32, "CPUID_CONFIG_LEAVES");
+    pub const CPUID_CONFIG_LEAVES: GlobalField = Field::table(0x9900000300000400, 1, 32);
 
     /// `CPUID_CONFIG_VALUES` (class `SYS_TD_CONFIGURABILITY`): 32 fields of 2 elements of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:453`).
-    pub const CPUID_CONFIG_VALUES: GlobalField = Field::table(0x9900000300000500, 2, 32, "CPUID_CONFIG_VALUES");
+    pub const CPUID_CONFIG_VALUES: GlobalField = Field::table(0x9900000300000500, 2, 32);
 
     /// `IA32_ARCH_CAPABILITIES_CONFIG_MASK` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:463`).
-    pub const IA32_ARCH_CAPABILITIES_CONFIG_MASK: GlobalField = Field::table(0x9900000300000600, 1, 1, "IA32_ARCH_CAPABILITIES_CONFIG_MASK");
+    pub const IA32_ARCH_CAPABILITIES_CONFIG_MASK: GlobalField = Field::table(0x9900000300000600, 1, 1);
 
     /// `NUM_ALLOWED_FMS` (class `SYS_TD_CONFIGURABILITY`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:473`).
-    pub const NUM_ALLOWED_FMS: GlobalField = Field::table(0x9900000100000800, 1, 1, "NUM_ALLOWED_FMS");
+    pub const NUM_ALLOWED_FMS: GlobalField = Field::table(0x9900000100000800, 1, 1);
 
     /// `NUM_DISALLOWED_FMS` (class `SYS_TD_CONFIGURABILITY`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:483`).
-    pub const NUM_DISALLOWED_FMS: GlobalField = Field::table(0x9900000100000801, 1, 1, "NUM_DISALLOWED_FMS");
+    pub const NUM_DISALLOWED_FMS: GlobalField = Field::table(0x9900000100000801, 1, 1);
 
     /// `ALLOWED_FMS` (class `SYS_TD_CONFIGURABILITY`): 64 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:493`).
-    pub const ALLOWED_FMS: GlobalField = Field::table(0x9900000300000810, 1, 64, "ALLOWED_FMS");
+    pub const ALLOWED_FMS: GlobalField = Field::table(0x9900000300000810, 1, 64);
 
     /// `DISALLOWED_FMS` (class `SYS_TD_CONFIGURABILITY`): 64 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:503`).
-    pub const DISALLOWED_FMS: GlobalField = Field::table(0x9900000300000850, 1, 64, "DISALLOWED_FMS");
+    pub const DISALLOWED_FMS: GlobalField = Field::table(0x9900000300000850, 1, 64);
 
     /// `MIG_ATTRIBUTES` (class `SYS_MIGRATION`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:513`).
-    pub const MIG_ATTRIBUTES: GlobalField = Field::table(0xA000000300000000, 1, 1, "MIG_ATTRIBUTES");
+    pub const MIG_ATTRIBUTES: GlobalField = Field::table(0xA000000300000000, 1, 1);
 
     /// `MIN_EXPORT_VERSION` (class `SYS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:523`).
-    pub const MIN_EXPORT_VERSION: GlobalField = Field::table(0x2000000100000001, 1, 1, "MIN_EXPORT_VERSION");
+    pub const MIN_EXPORT_VERSION: GlobalField = Field::table(0x2000000100000001, 1, 1);
 
     /// `MAX_EXPORT_VERSION` (class `SYS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:533`).
-    pub const MAX_EXPORT_VERSION: GlobalField = Field::table(0x2000000100000002, 1, 1, "MAX_EXPORT_VERSION");
+    pub const MAX_EXPORT_VERSION: GlobalField = Field::table(0x2000000100000002, 1, 1);
 
     /// `MIN_IMPORT_VERSION` (class `SYS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:543`).
-    pub const MIN_IMPORT_VERSION: GlobalField = Field::table(0x2000000100000003, 1, 1, "MIN_IMPORT_VERSION");
+    pub const MIN_IMPORT_VERSION: GlobalField = Field::table(0x2000000100000003, 1, 1);
 
     /// `MAX_IMPORT_VERSION` (class `SYS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:553`).
-    pub const MAX_IMPORT_VERSION: GlobalField = Field::table(0x2000000100000004, 1, 1, "MAX_IMPORT_VERSION");
+    pub const MAX_IMPORT_VERSION: GlobalField = Field::table(0x2000000100000004, 1, 1);
 
     /// `MAX_MIGS` (class `SYS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:563`).
-    pub const MAX_MIGS: GlobalField = Field::table(0xA000000100000010, 1, 1, "MAX_MIGS");
+    pub const MAX_MIGS: GlobalField = Field::table(0xA000000100000010, 1, 1);
 
     /// `NUM_IMMUTABLE_STATE_PAGES` (class `SYS_MIGRATION`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:573`).
-    pub const NUM_IMMUTABLE_STATE_PAGES: GlobalField = Field::table(0xA000000000000020, 1, 1, "NUM_IMMUTABLE_STATE_PAGES");
+    pub const NUM_IMMUTABLE_STATE_PAGES: GlobalField = Field::table(0xA000000000000020, 1, 1);
 
     /// `NUM_TD_STATE_PAGES` (class `SYS_MIGRATION`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:583`).
-    pub const NUM_TD_STATE_PAGES: GlobalField = Field::table(0xA000000000000021, 1, 1, "NUM_TD_STATE_PAGES");
+    pub const NUM_TD_STATE_PAGES: GlobalField = Field::table(0xA000000000000021, 1, 1);
 
     /// `NUM_VP_STATE_PAGES` (class `SYS_MIGRATION`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:593`).
-    pub const NUM_VP_STATE_PAGES: GlobalField = Field::table(0xA000000000000022, 1, 1, "NUM_VP_STATE_PAGES");
+    pub const NUM_VP_STATE_PAGES: GlobalField = Field::table(0xA000000000000022, 1, 1);
 
     /// `MAX_SERV_TDS` (class `SYS_SERVICE_TD`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:603`).
-    pub const MAX_SERV_TDS: GlobalField = Field::table(0xA100000100000000, 1, 1, "MAX_SERV_TDS");
+    pub const MAX_SERV_TDS: GlobalField = Field::table(0xA100000100000000, 1, 1);
 
     /// `SERVTD_ATTR_FIXED0` (class `SYS_SERVICE_TD`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:613`).
-    pub const SERVTD_ATTR_FIXED0: GlobalField = Field::table(0xA100000300000001, 1, 1, "SERVTD_ATTR_FIXED0");
+    pub const SERVTD_ATTR_FIXED0: GlobalField = Field::table(0xA100000300000001, 1, 1);
 
     /// `SERVTD_ATTR_FIXED1` (class `SYS_SERVICE_TD`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:623`).
-    pub const SERVTD_ATTR_FIXED1: GlobalField = Field::table(0xA100000300000002, 1, 1, "SERVTD_ATTR_FIXED1");
+    pub const SERVTD_ATTR_FIXED1: GlobalField = Field::table(0xA100000300000002, 1, 1);
 
     /// `GUEST_L2_GPA_ATTR_MASK` (class `SYS_TD_PARTITIONING`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:633`).
-    pub const GUEST_L2_GPA_ATTR_MASK: GlobalField = Field::table(0xA200000100000000, 1, 1, "GUEST_L2_GPA_ATTR_MASK");
+    pub const GUEST_L2_GPA_ATTR_MASK: GlobalField = Field::table(0xA200000100000000, 1, 1);
 
     /// `VM_CTLS_FIXED0` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:643`).
-    pub const VM_CTLS_FIXED0: GlobalField = Field::table(0xA200000300000001, 1, 1, "VM_CTLS_FIXED0");
+    pub const VM_CTLS_FIXED0: GlobalField = Field::table(0xA200000300000001, 1, 1);
 
     /// `VM_CTLS_FIXED1` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:653`).
-    pub const VM_CTLS_FIXED1: GlobalField = Field::table(0xA200000300000002, 1, 1, "VM_CTLS_FIXED1");
+    pub const VM_CTLS_FIXED1: GlobalField = Field::table(0xA200000300000002, 1, 1);
 
     /// `VPCU_L2_CTLS_FIXED0` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:663`).
-    pub const VPCU_L2_CTLS_FIXED0: GlobalField = Field::table(0xA200000300000003, 1, 1, "VPCU_L2_CTLS_FIXED0");
+    pub const VPCU_L2_CTLS_FIXED0: GlobalField = Field::table(0xA200000300000003, 1, 1);
 
     /// `VCPU_L2_CTLS_FIXED1` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:673`).
-    pub const VCPU_L2_CTLS_FIXED1: GlobalField = Field::table(0xA200000300000004, 1, 1, "VCPU_L2_CTLS_FIXED1");
+    pub const VCPU_L2_CTLS_FIXED1: GlobalField = Field::table(0xA200000300000004, 1, 1);
 
     /// `VPCU_L2_DEBUG_CTLS_FIXED0` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:683`).
-    pub const VPCU_L2_DEBUG_CTLS_FIXED0: GlobalField = Field::table(0xA200000300000005, 1, 1, "VPCU_L2_DEBUG_CTLS_FIXED0");
+    pub const VPCU_L2_DEBUG_CTLS_FIXED0: GlobalField = Field::table(0xA200000300000005, 1, 1);
 
     /// `VCPU_L2_DEBUG_CTLS_FIXED1` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:693`).
-    pub const VCPU_L2_DEBUG_CTLS_FIXED1: GlobalField = Field::table(0xA200000300000006, 1, 1, "VCPU_L2_DEBUG_CTLS_FIXED1");
+    pub const VCPU_L2_DEBUG_CTLS_FIXED1: GlobalField = Field::table(0xA200000300000006, 1, 1);
 
     /// `MAX_VCPUS_PER_TD` (class `SYS_TD_CONFIGURABILITY`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:423`).
-    pub const MAX_VCPUS_PER_TD: GlobalField = Field::table(0x9900000100000008, 1, 1, "MAX_VCPUS_PER_TD");
+    pub const MAX_VCPUS_PER_TD: GlobalField = Field::table(0x9900000100000008, 1, 1);
 
     /// `MIN_VIRT_MAXPA` (class `SYS_TD_CONFIGURABILITY`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:433`).
-    pub const MIN_VIRT_MAXPA: GlobalField = Field::table(0x9900000000000009, 1, 1, "MIN_VIRT_MAXPA");
+    pub const MIN_VIRT_MAXPA: GlobalField = Field::table(0x9900000000000009, 1, 1);
 
     /// `PAMT_PAGE_BITMAP_ENTRY_BITS` (class `SYS_TDMR_INFO`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:303`).
-    pub const PAMT_PAGE_BITMAP_ENTRY_BITS: GlobalField = Field::table(0x9100000000000013, 1, 1, "PAMT_PAGE_BITMAP_ENTRY_BITS");
+    pub const PAMT_PAGE_BITMAP_ENTRY_BITS: GlobalField = Field::table(0x9100000000000013, 1, 1);
 
     /// `MIN_DYNAMIC_PAMT_NUM_HKID_BITS` (class `SYS_TDMR_INFO`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:313`).
-    pub const MIN_DYNAMIC_PAMT_NUM_HKID_BITS: GlobalField = Field::table(0x9100000000000014, 1, 1, "MIN_DYNAMIC_PAMT_NUM_HKID_BITS");
+    pub const MIN_DYNAMIC_PAMT_NUM_HKID_BITS: GlobalField = Field::table(0x9100000000000014, 1, 1);
 
     /// `MAX_EVENT_FILTERS` (class `SYS_TD_CONFIGURABILITY`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
     /// In the tables of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:463`).
-    pub const MAX_EVENT_FILTERS: GlobalField = Field::table(0x990000010000000A, 1, 1, "MAX_EVENT_FILTERS");
+    pub const MAX_EVENT_FILTERS: GlobalField = Field::table(0x990000010000000A, 1, 1);
 
     /// `GUEST_GPA_ATTR_MASK` (class `SYS_MEMORY_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:543`).
-    pub const GUEST_GPA_ATTR_MASK: GlobalField = Field::table(0x9A00000300000000, 1, 1, "GUEST_GPA_ATTR_MASK");
+    pub const GUEST_GPA_ATTR_MASK: GlobalField = Field::table(0x9A00000300000000, 1, 1);
 
     /// `TDX_CONNECT_FEATURES` (class `SYS_TDX_CONNECT`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
     /// In the tables of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:743`).
-    pub const TDX_CONNECT_FEATURES: GlobalField = Field::table(0x3000000300000000, 1, 1, "TDX_CONNECT_FEATURES");
+    pub const TDX_CONNECT_FEATURES: GlobalField = Field::table(0x3000000300000000, 1, 1);
 
-    /// Every constant of this module, in table order.
-    pub const ALL: &[GlobalField] = &[
-        NUM_PKGS,
-        PKG_FMS,
-        VENDOR_ID,
-        BUILD_DATE,
-        BUILD_NUM,
-        MINOR_VERSION,
-        MAJOR_VERSION,
-        UPDATE_VERSION,
-        INTERNAL_VERSION,
-        MODULE_HV,
-        MIN_UPDATE_HV,
-        NO_DOWNGRADE,
-        NUM_HANDOFF_PAGES,
-        HANDOFF_DATA_VALID,
-        HANDOFF_DATA_HV,
-        HANDOFF_DATA_SIZE,
-        SYS_ATTRIBUTES,
-        NUM_TDX_FEATURES,
-        TDX_FEATURES0,
-        NUM_CMRS,
-        CMR_BASE,
-        CMR_SIZE,
-        MAX_TDMRS,
-        MAX_RESERVED_PER_TDMR,
-        PAMT_4K_ENTRY_SIZE,
-        PAMT_2M_ENTRY_SIZE,
-        PAMT_1G_ENTRY_SIZE,
-        TDR_BASE_SIZE,
-        TDCS_BASE_SIZE,
-        TDCS_SIZE_PER_L2_VM,
-        TDVPS_BASE_SIZE,
-        TDVPS_SIZE_PER_L2_VM,
-        ATTRIBUTES_FIXED0,
-        ATTRIBUTES_FIXED1,
-        XFAM_FIXED0,
-        XFAM_FIXED1,
-        NUM_CPUID_CONFIG,
-        CONFIG_FLAGS_FIXED0,
-        CONFIG_FLAGS_FIXED1,
-        CPUID_CONFIG_LEAVES,
-        CPUID_CONFIG_VALUES,
-        IA32_ARCH_CAPABILITIES_CONFIG_MASK,
-        NUM_ALLOWED_FMS,
-        NUM_DISALLOWED_FMS,
-        ALLOWED_FMS,
-        DISALLOWED_FMS,
-        MIG_ATTRIBUTES,
-        MIN_EXPORT_VERSION,
-        MAX_EXPORT_VERSION,
-        MIN_IMPORT_VERSION,
-        MAX_IMPORT_VERSION,
-        MAX_MIGS,
-        NUM_IMMUTABLE_STATE_PAGES,
-        NUM_TD_STATE_PAGES,
-        NUM_VP_STATE_PAGES,
-        MAX_SERV_TDS,
-        SERVTD_ATTR_FIXED0,
-        SERVTD_ATTR_FIXED1,
-        GUEST_L2_GPA_ATTR_MASK,
-        VM_CTLS_FIXED0,
-        VM_CTLS_FIXED1,
-        VPCU_L2_CTLS_FIXED0,
-        VCPU_L2_CTLS_FIXED1,
-        VPCU_L2_DEBUG_CTLS_FIXED0,
-        VCPU_L2_DEBUG_CTLS_FIXED1,
-        MAX_VCPUS_PER_TD,
-        MIN_VIRT_MAXPA,
-        PAMT_PAGE_BITMAP_ENTRY_BITS,
-        MIN_DYNAMIC_PAMT_NUM_HKID_BITS,
-        MAX_EVENT_FILTERS,
-        GUEST_GPA_ATTR_MASK,
-        TDX_CONNECT_FEATURES,
+    /// Every constant of this module with the name the module's table gives it, in table order.
+    pub const ALL: &[(&str, GlobalField)] = &[
+        ("NUM_PKGS", NUM_PKGS),
+        ("PKG_FMS", PKG_FMS),
+        ("VENDOR_ID", VENDOR_ID),
+        ("BUILD_DATE", BUILD_DATE),
+        ("BUILD_NUM", BUILD_NUM),
+        ("MINOR_VERSION", MINOR_VERSION),
+        ("MAJOR_VERSION", MAJOR_VERSION),
+        ("UPDATE_VERSION", UPDATE_VERSION),
+        ("INTERNAL_VERSION", INTERNAL_VERSION),
+        ("MODULE_HV", MODULE_HV),
+        ("MIN_UPDATE_HV", MIN_UPDATE_HV),
+        ("NO_DOWNGRADE", NO_DOWNGRADE),
+        ("NUM_HANDOFF_PAGES", NUM_HANDOFF_PAGES),
+        ("HANDOFF_DATA_VALID", HANDOFF_DATA_VALID),
+        ("HANDOFF_DATA_HV", HANDOFF_DATA_HV),
+        ("HANDOFF_DATA_SIZE", HANDOFF_DATA_SIZE),
+        ("SYS_ATTRIBUTES", SYS_ATTRIBUTES),
+        ("NUM_TDX_FEATURES", NUM_TDX_FEATURES),
+        ("TDX_FEATURES0", TDX_FEATURES0),
+        ("NUM_CMRS", NUM_CMRS),
+        ("CMR_BASE", CMR_BASE),
+        ("CMR_SIZE", CMR_SIZE),
+        ("MAX_TDMRS", MAX_TDMRS),
+        ("MAX_RESERVED_PER_TDMR", MAX_RESERVED_PER_TDMR),
+        ("PAMT_4K_ENTRY_SIZE", PAMT_4K_ENTRY_SIZE),
+        ("PAMT_2M_ENTRY_SIZE", PAMT_2M_ENTRY_SIZE),
+        ("PAMT_1G_ENTRY_SIZE", PAMT_1G_ENTRY_SIZE),
+        ("TDR_BASE_SIZE", TDR_BASE_SIZE),
+        ("TDCS_BASE_SIZE", TDCS_BASE_SIZE),
+        ("TDCS_SIZE_PER_L2_VM", TDCS_SIZE_PER_L2_VM),
+        ("TDVPS_BASE_SIZE", TDVPS_BASE_SIZE),
+        ("TDVPS_SIZE_PER_L2_VM", TDVPS_SIZE_PER_L2_VM),
+        ("ATTRIBUTES_FIXED0", ATTRIBUTES_FIXED0),
+        ("ATTRIBUTES_FIXED1", ATTRIBUTES_FIXED1),
+        ("XFAM_FIXED0", XFAM_FIXED0),
+        ("XFAM_FIXED1", XFAM_FIXED1),
+        ("NUM_CPUID_CONFIG", NUM_CPUID_CONFIG),
+        ("CONFIG_FLAGS_FIXED0", CONFIG_FLAGS_FIXED0),
+        ("CONFIG_FLAGS_FIXED1", CONFIG_FLAGS_FIXED1),
+        ("CPUID_CONFIG_LEAVES", CPUID_CONFIG_LEAVES),
+        ("CPUID_CONFIG_VALUES", CPUID_CONFIG_VALUES),
+        ("IA32_ARCH_CAPABILITIES_CONFIG_MASK", IA32_ARCH_CAPABILITIES_CONFIG_MASK),
+        ("NUM_ALLOWED_FMS", NUM_ALLOWED_FMS),
+        ("NUM_DISALLOWED_FMS", NUM_DISALLOWED_FMS),
+        ("ALLOWED_FMS", ALLOWED_FMS),
+        ("DISALLOWED_FMS", DISALLOWED_FMS),
+        ("MIG_ATTRIBUTES", MIG_ATTRIBUTES),
+        ("MIN_EXPORT_VERSION", MIN_EXPORT_VERSION),
+        ("MAX_EXPORT_VERSION", MAX_EXPORT_VERSION),
+        ("MIN_IMPORT_VERSION", MIN_IMPORT_VERSION),
+        ("MAX_IMPORT_VERSION", MAX_IMPORT_VERSION),
+        ("MAX_MIGS", MAX_MIGS),
+        ("NUM_IMMUTABLE_STATE_PAGES", NUM_IMMUTABLE_STATE_PAGES),
+        ("NUM_TD_STATE_PAGES", NUM_TD_STATE_PAGES),
+        ("NUM_VP_STATE_PAGES", NUM_VP_STATE_PAGES),
+        ("MAX_SERV_TDS", MAX_SERV_TDS),
+        ("SERVTD_ATTR_FIXED0", SERVTD_ATTR_FIXED0),
+        ("SERVTD_ATTR_FIXED1", SERVTD_ATTR_FIXED1),
+        ("GUEST_L2_GPA_ATTR_MASK", GUEST_L2_GPA_ATTR_MASK),
+        ("VM_CTLS_FIXED0", VM_CTLS_FIXED0),
+        ("VM_CTLS_FIXED1", VM_CTLS_FIXED1),
+        ("VPCU_L2_CTLS_FIXED0", VPCU_L2_CTLS_FIXED0),
+        ("VCPU_L2_CTLS_FIXED1", VCPU_L2_CTLS_FIXED1),
+        ("VPCU_L2_DEBUG_CTLS_FIXED0", VPCU_L2_DEBUG_CTLS_FIXED0),
+        ("VCPU_L2_DEBUG_CTLS_FIXED1", VCPU_L2_DEBUG_CTLS_FIXED1),
+        ("MAX_VCPUS_PER_TD", MAX_VCPUS_PER_TD),
+        ("MIN_VIRT_MAXPA", MIN_VIRT_MAXPA),
+        ("PAMT_PAGE_BITMAP_ENTRY_BITS", PAMT_PAGE_BITMAP_ENTRY_BITS),
+        ("MIN_DYNAMIC_PAMT_NUM_HKID_BITS", MIN_DYNAMIC_PAMT_NUM_HKID_BITS),
+        ("MAX_EVENT_FILTERS", MAX_EVENT_FILTERS),
+        ("GUEST_GPA_ATTR_MASK", GUEST_GPA_ATTR_MASK),
+        ("TDX_CONNECT_FEATURES", TDX_CONNECT_FEATURES),
     ];
 }
 
@@ -596,203 +596,203 @@ pub mod td {
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:33`).
-    pub const FATAL: TdField = Field::table(0x8010000000000001, 1, 1, "FATAL");
+    pub const FATAL: TdField = Field::table(0x8010000000000001, 1, 1);
 
     /// `NUM_TDCX` (class `TDR_TD_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:45`).
-    pub const NUM_TDCX: TdField = Field::table(0x8010000200000002, 1, 1, "NUM_TDCX");
+    pub const NUM_TDCX: TdField = Field::table(0x8010000200000002, 1, 1);
 
     /// `CHLDCNT` (class `TDR_TD_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:57`).
-    pub const CHLDCNT: TdField = Field::table(0x8010000300000004, 1, 1, "CHLDCNT");
+    pub const CHLDCNT: TdField = Field::table(0x8010000300000004, 1, 1);
 
     /// `LIFECYCLE_STATE` (class `TDR_TD_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:69`).
-    pub const LIFECYCLE_STATE: TdField = Field::table(0x8010000200000005, 1, 1, "LIFECYCLE_STATE");
+    pub const LIFECYCLE_STATE: TdField = Field::table(0x8010000200000005, 1, 1);
 
     /// `TDCX_PA` (class `TDR_TD_MANAGEMENT`): 9 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:81`).
-    pub const TDCX_PA: TdField = Field::table(0x8010000300000010, 1, 9, "TDCX_PA");
+    pub const TDCX_PA: TdField = Field::table(0x8010000300000010, 1, 9);
 
     /// `TD_UUID` (class `TDR_TD_MANAGEMENT`): 4 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:93`).
-    pub const TD_UUID: TdField = Field::table(0x8010000300000020, 4, 1, "TD_UUID");
+    pub const TD_UUID: TdField = Field::table(0x8010000300000020, 4, 1);
 
     /// `HKID` (class `TDR_KEY_MANAGEMENT`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:105`).
-    pub const HKID: TdField = Field::table(0x8110000100000001, 1, 1, "HKID");
+    pub const HKID: TdField = Field::table(0x8110000100000001, 1, 1);
 
     /// `PKG_CONFIG_BITMAP` (class `TDR_KEY_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:117`).
-    pub const PKG_CONFIG_BITMAP: TdField = Field::table(0x8110000300000002, 1, 1, "PKG_CONFIG_BITMAP");
+    pub const PKG_CONFIG_BITMAP: TdField = Field::table(0x8110000300000002, 1, 1);
 
     /// `HANDOFF_VERSION` (class `TDR_TD_PRESERVING`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:129`).
-    pub const HANDOFF_VERSION: TdField = Field::table(0x8210000100000000, 1, 1, "HANDOFF_VERSION");
+    pub const HANDOFF_VERSION: TdField = Field::table(0x8210000100000000, 1, 1);
 
     /// `SEAMDB_INDEX` (class `TDR_TD_PRESERVING`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:141`).
-    pub const SEAMDB_INDEX: TdField = Field::table(0x8210000300000001, 1, 1, "SEAMDB_INDEX");
+    pub const SEAMDB_INDEX: TdField = Field::table(0x8210000300000001, 1, 1);
 
     /// `SEAMDB_NONCE` (class `TDR_TD_PRESERVING`): 4 elements of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:153`).
-    pub const SEAMDB_NONCE: TdField = Field::table(0x8210000300000002, 4, 1, "SEAMDB_NONCE");
+    pub const SEAMDB_NONCE: TdField = Field::table(0x8210000300000002, 4, 1);
 
     /// `NUM_VCPUS` (class `TDCS_TD_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:165`).
-    pub const NUM_VCPUS: TdField = Field::table(0x9010000200000001, 1, 1, "NUM_VCPUS");
+    pub const NUM_VCPUS: TdField = Field::table(0x9010000200000001, 1, 1);
 
     /// `NUM_ASSOC_VCPUS` (class `TDCS_TD_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:177`).
-    pub const NUM_ASSOC_VCPUS: TdField = Field::table(0x9010000200000002, 1, 1, "NUM_ASSOC_VCPUS");
+    pub const NUM_ASSOC_VCPUS: TdField = Field::table(0x9010000200000002, 1, 1);
 
     /// `OP_STATE` (class `TDCS_TD_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:189`).
-    pub const OP_STATE: TdField = Field::table(0x9010000200000004, 1, 1, "OP_STATE");
+    pub const OP_STATE: TdField = Field::table(0x9010000200000004, 1, 1);
 
     /// `NUM_L2_VMS` (class `TDCS_TD_MANAGEMENT`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:201`).
-    pub const NUM_L2_VMS: TdField = Field::table(0x9010000100000005, 1, 1, "NUM_L2_VMS");
+    pub const NUM_L2_VMS: TdField = Field::table(0x9010000100000005, 1, 1);
 
     /// `ATTRIBUTES` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:213`).
-    pub const ATTRIBUTES: TdField = Field::table(0x1110000300000000, 1, 1, "ATTRIBUTES");
+    pub const ATTRIBUTES: TdField = Field::table(0x1110000300000000, 1, 1);
 
     /// `XFAM` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:225`).
-    pub const XFAM: TdField = Field::table(0x1110000300000001, 1, 1, "XFAM");
+    pub const XFAM: TdField = Field::table(0x1110000300000001, 1, 1);
 
     /// `MAX_VCPUS` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:237`).
-    pub const MAX_VCPUS: TdField = Field::table(0x1110000200000002, 1, 1, "MAX_VCPUS");
+    pub const MAX_VCPUS: TdField = Field::table(0x1110000200000002, 1, 1);
 
     /// `GPAW` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:249`).
-    pub const GPAW: TdField = Field::table(0x1110000000000003, 1, 1, "GPAW");
+    pub const GPAW: TdField = Field::table(0x1110000000000003, 1, 1);
 
     /// `EPTP` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:261`).
-    pub const EPTP: TdField = Field::table(0x1110000300000004, 1, 1, "EPTP");
+    pub const EPTP: TdField = Field::table(0x1110000300000004, 1, 1);
 
     /// `TSC_OFFSET` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:273`).
-    pub const TSC_OFFSET: TdField = Field::table(0x111000030000000A, 1, 1, "TSC_OFFSET");
+    pub const TSC_OFFSET: TdField = Field::table(0x111000030000000A, 1, 1);
 
     /// `TSC_MULTIPLIER` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:285`).
-    pub const TSC_MULTIPLIER: TdField = Field::table(0x111000030000000B, 1, 1, "TSC_MULTIPLIER");
+    pub const TSC_MULTIPLIER: TdField = Field::table(0x111000030000000B, 1, 1);
 
     /// `TSC_FREQUENCY` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:297`).
-    pub const TSC_FREQUENCY: TdField = Field::table(0x111000010000000C, 1, 1, "TSC_FREQUENCY");
+    pub const TSC_FREQUENCY: TdField = Field::table(0x111000010000000C, 1, 1);
 
     /// `VIRTUAL_TSC` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:309`).
-    pub const VIRTUAL_TSC: TdField = Field::table(0x111000030000000D, 1, 1, "VIRTUAL_TSC");
+    pub const VIRTUAL_TSC: TdField = Field::table(0x111000030000000D, 1, 1);
 
     /// `NUM_CPUID_VALUES` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:321`).
-    pub const NUM_CPUID_VALUES: TdField = Field::table(0x911000010000000E, 1, 1, "NUM_CPUID_VALUES");
+    pub const NUM_CPUID_VALUES: TdField = Field::table(0x911000010000000E, 1, 1);
 
     /// `XBUFF_SIZE` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:333`).
-    pub const XBUFF_SIZE: TdField = Field::table(0x911000020000000F, 1, 1, "XBUFF_SIZE");
+    pub const XBUFF_SIZE: TdField = Field::table(0x911000020000000F, 1, 1);
 
     /// `NOTIFY_ENABLES` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x1 (production/debug TD); guest read mask 0x1, guest write mask 0x1.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:345`).
-    pub const NOTIFY_ENABLES: TdField = Field::table(0x9110000300000010, 1, 1, "NOTIFY_ENABLES");
+    pub const NOTIFY_ENABLES: TdField = Field::table(0x9110000300000010, 1, 1);
 
     /// `HP_LOCK_TIMEOUT` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask all/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:357`).
-    pub const HP_LOCK_TIMEOUT: TdField = Field::table(0x9110000300000011, 1, 1, "HP_LOCK_TIMEOUT");
+    pub const HP_LOCK_TIMEOUT: TdField = Field::table(0x9110000300000011, 1, 1);
 
     /// `VM_CTLS` (class `TDCS_EXECUTION_CONTROLS`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask 0x1/0x1 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:369`).
-    pub const VM_CTLS: TdField = Field::table(0x9110000300000012, 1, 4, "VM_CTLS");
+    pub const VM_CTLS: TdField = Field::table(0x9110000300000012, 1, 4);
 
     /// `CONFIG_FLAGS` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
@@ -800,7 +800,7 @@ pub mod td {
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:381`).
     /// Module 1.5.01: ID `0x1110000300000016`.
-    pub const CONFIG_FLAGS: TdField = Field::table(0x9110000300000016, 1, 1, "CONFIG_FLAGS");
+    pub const CONFIG_FLAGS: TdField = Field::table(0x9110000300000016, 1, 1);
 
     /// `TD_CTLS` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
@@ -808,70 +808,70 @@ pub mod td {
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:393`).
     /// Module 1.5.01: ID `0x1110000300000017`, guest write mask 0x1.
-    pub const TD_CTLS: TdField = Field::table(0x9110000300000017, 1, 1, "TD_CTLS");
+    pub const TD_CTLS: TdField = Field::table(0x9110000300000017, 1, 1);
 
     /// `CPUID_VALID` (class `TDCS_EXECUTION_CONTROLS`): 80 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:429`).
-    pub const CPUID_VALID: TdField = Field::table(0x9110000000000080, 1, 80, "CPUID_VALID");
+    pub const CPUID_VALID: TdField = Field::table(0x9110000000000080, 1, 80);
 
     /// `XBUFF_OFFSETS` (class `TDCS_EXECUTION_CONTROLS`): 19 fields of 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:441`).
-    pub const XBUFF_OFFSETS: TdField = Field::table(0x9110000200000800, 1, 19, "XBUFF_OFFSETS");
+    pub const XBUFF_OFFSETS: TdField = Field::table(0x9110000200000800, 1, 19);
 
     /// `TD_EPOCH` (class `TDCS_TLB_EPOCH_TRACKING`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:453`).
-    pub const TD_EPOCH: TdField = Field::table(0x9210000300000000, 1, 1, "TD_EPOCH");
+    pub const TD_EPOCH: TdField = Field::table(0x9210000300000000, 1, 1);
 
     /// `REFCOUNT` (class `TDCS_TLB_EPOCH_TRACKING`): 2 fields of 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:465`).
-    pub const REFCOUNT: TdField = Field::table(0x9210000100000001, 1, 2, "REFCOUNT");
+    pub const REFCOUNT: TdField = Field::table(0x9210000100000001, 1, 2);
 
     /// `MRTD` (class `TDCS_MEASUREMENT`): 6 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:477`).
-    pub const MRTD: TdField = Field::table(0x1310000300000000, 6, 1, "MRTD");
+    pub const MRTD: TdField = Field::table(0x1310000300000000, 6, 1);
 
     /// `MRCONFIGID` (class `TDCS_MEASUREMENT`): 6 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:489`).
-    pub const MRCONFIGID: TdField = Field::table(0x1310000300000010, 6, 1, "MRCONFIGID");
+    pub const MRCONFIGID: TdField = Field::table(0x1310000300000010, 6, 1);
 
     /// `MROWNER` (class `TDCS_MEASUREMENT`): 6 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:501`).
-    pub const MROWNER: TdField = Field::table(0x1310000300000018, 6, 1, "MROWNER");
+    pub const MROWNER: TdField = Field::table(0x1310000300000018, 6, 1);
 
     /// `MROWNERCONFIG` (class `TDCS_MEASUREMENT`): 6 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:513`).
-    pub const MROWNERCONFIG: TdField = Field::table(0x1310000300000020, 6, 1, "MROWNERCONFIG");
+    pub const MROWNERCONFIG: TdField = Field::table(0x1310000300000020, 6, 1);
 
     /// `RTMR` (class `TDCS_MEASUREMENT`): 4 fields of 6 elements of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:525`).
-    pub const RTMR: TdField = Field::table(0x1310000300000040, 6, 4, "RTMR");
+    pub const RTMR: TdField = Field::table(0x1310000300000040, 6, 4);
 
     /// `CPUID_VALUES` (class `TDCS_CPUID`): 80 fields of 2 elements of 8 bytes.
     ///
@@ -880,563 +880,563 @@ pub mod td {
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:537`).
     ///
     /// The field code encodes the CPUID leaf and sub-leaf (bit 0 the element, bits 7:1 sub-leaf bits 6:0, bit 8 "no sub-leaf", bits 15:9 leaf bits 6:0, bit 16 leaf bit 31): the 80 fields of the table are not consecutive codes, so this constant has one field; build other IDs from this one's raw value.
-    pub const CPUID_VALUES: TdField = Field::table(0x9410000300000000, 2, 1, "CPUID_VALUES");
+    pub const CPUID_VALUES: TdField = Field::table(0x9410000300000000, 2, 1);
 
     /// `VIRTUAL_IA32_ARCH_CAPABILITIES` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:549`).
-    pub const VIRTUAL_IA32_ARCH_CAPABILITIES: TdField = Field::table(0x961000030000010A, 1, 1, "VIRTUAL_IA32_ARCH_CAPABILITIES");
+    pub const VIRTUAL_IA32_ARCH_CAPABILITIES: TdField = Field::table(0x961000030000010A, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_BASIC` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:561`).
-    pub const VIRTUAL_IA32_VMX_BASIC: TdField = Field::table(0x9610000300000480, 1, 1, "VIRTUAL_IA32_VMX_BASIC");
+    pub const VIRTUAL_IA32_VMX_BASIC: TdField = Field::table(0x9610000300000480, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_MISC` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:573`).
-    pub const VIRTUAL_IA32_VMX_MISC: TdField = Field::table(0x9610000300000485, 1, 1, "VIRTUAL_IA32_VMX_MISC");
+    pub const VIRTUAL_IA32_VMX_MISC: TdField = Field::table(0x9610000300000485, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_CR0_FIXED0` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:585`).
-    pub const VIRTUAL_IA32_VMX_CR0_FIXED0: TdField = Field::table(0x9610000300000486, 1, 1, "VIRTUAL_IA32_VMX_CR0_FIXED0");
+    pub const VIRTUAL_IA32_VMX_CR0_FIXED0: TdField = Field::table(0x9610000300000486, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_CR0_FIXED1` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:597`).
-    pub const VIRTUAL_IA32_VMX_CR0_FIXED1: TdField = Field::table(0x9610000300000487, 1, 1, "VIRTUAL_IA32_VMX_CR0_FIXED1");
+    pub const VIRTUAL_IA32_VMX_CR0_FIXED1: TdField = Field::table(0x9610000300000487, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_CR4_FIXED0` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:609`).
-    pub const VIRTUAL_IA32_VMX_CR4_FIXED0: TdField = Field::table(0x9610000300000488, 1, 1, "VIRTUAL_IA32_VMX_CR4_FIXED0");
+    pub const VIRTUAL_IA32_VMX_CR4_FIXED0: TdField = Field::table(0x9610000300000488, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_CR4_FIXED1` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:621`).
-    pub const VIRTUAL_IA32_VMX_CR4_FIXED1: TdField = Field::table(0x9610000300000489, 1, 1, "VIRTUAL_IA32_VMX_CR4_FIXED1");
+    pub const VIRTUAL_IA32_VMX_CR4_FIXED1: TdField = Field::table(0x9610000300000489, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_PROCBASED_CTLS2` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:633`).
-    pub const VIRTUAL_IA32_VMX_PROCBASED_CTLS2: TdField = Field::table(0x961000030000048B, 1, 1, "VIRTUAL_IA32_VMX_PROCBASED_CTLS2");
+    pub const VIRTUAL_IA32_VMX_PROCBASED_CTLS2: TdField = Field::table(0x961000030000048B, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_EPT_VPID_CAP` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:645`).
-    pub const VIRTUAL_IA32_VMX_EPT_VPID_CAP: TdField = Field::table(0x961000030000048C, 1, 1, "VIRTUAL_IA32_VMX_EPT_VPID_CAP");
+    pub const VIRTUAL_IA32_VMX_EPT_VPID_CAP: TdField = Field::table(0x961000030000048C, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_TRUE_PINBASED_CTLS` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:657`).
-    pub const VIRTUAL_IA32_VMX_TRUE_PINBASED_CTLS: TdField = Field::table(0x961000030000048D, 1, 1, "VIRTUAL_IA32_VMX_TRUE_PINBASED_CTLS");
+    pub const VIRTUAL_IA32_VMX_TRUE_PINBASED_CTLS: TdField = Field::table(0x961000030000048D, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_TRUE_PROCBASED_CTLS` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:669`).
-    pub const VIRTUAL_IA32_VMX_TRUE_PROCBASED_CTLS: TdField = Field::table(0x961000030000048E, 1, 1, "VIRTUAL_IA32_VMX_TRUE_PROCBASED_CTLS");
+    pub const VIRTUAL_IA32_VMX_TRUE_PROCBASED_CTLS: TdField = Field::table(0x961000030000048E, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_TRUE_EXIT_CTLS` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:681`).
-    pub const VIRTUAL_IA32_VMX_TRUE_EXIT_CTLS: TdField = Field::table(0x961000030000048F, 1, 1, "VIRTUAL_IA32_VMX_TRUE_EXIT_CTLS");
+    pub const VIRTUAL_IA32_VMX_TRUE_EXIT_CTLS: TdField = Field::table(0x961000030000048F, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_TRUE_ENTRY_CTLS` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:693`).
-    pub const VIRTUAL_IA32_VMX_TRUE_ENTRY_CTLS: TdField = Field::table(0x9610000300000490, 1, 1, "VIRTUAL_IA32_VMX_TRUE_ENTRY_CTLS");
+    pub const VIRTUAL_IA32_VMX_TRUE_ENTRY_CTLS: TdField = Field::table(0x9610000300000490, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_VMFUNC` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:705`).
-    pub const VIRTUAL_IA32_VMX_VMFUNC: TdField = Field::table(0x9610000300000491, 1, 1, "VIRTUAL_IA32_VMX_VMFUNC");
+    pub const VIRTUAL_IA32_VMX_VMFUNC: TdField = Field::table(0x9610000300000491, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_PROCBASED_CTLS3` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:717`).
-    pub const VIRTUAL_IA32_VMX_PROCBASED_CTLS3: TdField = Field::table(0x9610000300000492, 1, 1, "VIRTUAL_IA32_VMX_PROCBASED_CTLS3");
+    pub const VIRTUAL_IA32_VMX_PROCBASED_CTLS3: TdField = Field::table(0x9610000300000492, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_EXIT_CTLS2` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:729`).
-    pub const VIRTUAL_IA32_VMX_EXIT_CTLS2: TdField = Field::table(0x9610000300000493, 1, 1, "VIRTUAL_IA32_VMX_EXIT_CTLS2");
+    pub const VIRTUAL_IA32_VMX_EXIT_CTLS2: TdField = Field::table(0x9610000300000493, 1, 1);
 
     /// `MIG_DEC_KEY_SET` (class `TDCS_MIGRATION`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:741`).
-    pub const MIG_DEC_KEY_SET: TdField = Field::table(0x9810000000000001, 1, 1, "MIG_DEC_KEY_SET");
+    pub const MIG_DEC_KEY_SET: TdField = Field::table(0x9810000000000001, 1, 1);
 
     /// `EXPORT_COUNT` (class `TDCS_MIGRATION`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:753`).
-    pub const EXPORT_COUNT: TdField = Field::table(0x9810000200000002, 1, 1, "EXPORT_COUNT");
+    pub const EXPORT_COUNT: TdField = Field::table(0x9810000200000002, 1, 1);
 
     /// `IMPORT_COUNT` (class `TDCS_MIGRATION`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:765`).
-    pub const IMPORT_COUNT: TdField = Field::table(0x9810000200000003, 1, 1, "IMPORT_COUNT");
+    pub const IMPORT_COUNT: TdField = Field::table(0x9810000200000003, 1, 1);
 
     /// `MIG_EPOCH` (class `TDCS_MIGRATION`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:777`).
-    pub const MIG_EPOCH: TdField = Field::table(0x9810000200000004, 1, 1, "MIG_EPOCH");
+    pub const MIG_EPOCH: TdField = Field::table(0x9810000200000004, 1, 1);
 
     /// `BW_EPOCH` (class `TDCS_MIGRATION`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:789`).
-    pub const BW_EPOCH: TdField = Field::table(0x9810000300000005, 1, 1, "BW_EPOCH");
+    pub const BW_EPOCH: TdField = Field::table(0x9810000300000005, 1, 1);
 
     /// `TOTAL_MB_COUNT` (class `TDCS_MIGRATION`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:801`).
-    pub const TOTAL_MB_COUNT: TdField = Field::table(0x9810000300000006, 1, 1, "TOTAL_MB_COUNT");
+    pub const TOTAL_MB_COUNT: TdField = Field::table(0x9810000300000006, 1, 1);
 
     /// `MIG_DEC_KEY` (class `TDCS_MIGRATION`): 4 elements of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:813`).
-    pub const MIG_DEC_KEY: TdField = Field::table(0x9810000300000010, 4, 1, "MIG_DEC_KEY");
+    pub const MIG_DEC_KEY: TdField = Field::table(0x9810000300000010, 4, 1);
 
     /// `MIG_DEC_WORKING_KEY` (class `TDCS_MIGRATION`): 4 elements of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:825`).
-    pub const MIG_DEC_WORKING_KEY: TdField = Field::table(0x9810000300000014, 4, 1, "MIG_DEC_WORKING_KEY");
+    pub const MIG_DEC_WORKING_KEY: TdField = Field::table(0x9810000300000014, 4, 1);
 
     /// `MIG_ENC_KEY` (class `TDCS_MIGRATION`): 4 elements of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:837`).
-    pub const MIG_ENC_KEY: TdField = Field::table(0x9810000300000018, 4, 1, "MIG_ENC_KEY");
+    pub const MIG_ENC_KEY: TdField = Field::table(0x9810000300000018, 4, 1);
 
     /// `MIG_ENC_WORKING_KEY` (class `TDCS_MIGRATION`): 4 elements of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:849`).
-    pub const MIG_ENC_WORKING_KEY: TdField = Field::table(0x981000030000001C, 4, 1, "MIG_ENC_WORKING_KEY");
+    pub const MIG_ENC_WORKING_KEY: TdField = Field::table(0x981000030000001C, 4, 1);
 
     /// `MIG_VERSION` (class `TDCS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:861`).
-    pub const MIG_VERSION: TdField = Field::table(0x9810000100000020, 1, 1, "MIG_VERSION");
+    pub const MIG_VERSION: TdField = Field::table(0x9810000100000020, 1, 1);
 
     /// `MIG_WORKING_VERSION` (class `TDCS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:873`).
-    pub const MIG_WORKING_VERSION: TdField = Field::table(0x9810000100000021, 1, 1, "MIG_WORKING_VERSION");
+    pub const MIG_WORKING_VERSION: TdField = Field::table(0x9810000100000021, 1, 1);
 
     /// `DIRTY_COUNT` (class `TDCS_MIGRATION`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:885`).
-    pub const DIRTY_COUNT: TdField = Field::table(0x9810000300000030, 1, 1, "DIRTY_COUNT");
+    pub const DIRTY_COUNT: TdField = Field::table(0x9810000300000030, 1, 1);
 
     /// `MIG_COUNT` (class `TDCS_MIGRATION`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:897`).
-    pub const MIG_COUNT: TdField = Field::table(0x9810000300000031, 1, 1, "MIG_COUNT");
+    pub const MIG_COUNT: TdField = Field::table(0x9810000300000031, 1, 1);
 
     /// `NUM_MIGS` (class `TDCS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:909`).
-    pub const NUM_MIGS: TdField = Field::table(0x9810000100000032, 1, 1, "NUM_MIGS");
+    pub const NUM_MIGS: TdField = Field::table(0x9810000100000032, 1, 1);
 
     /// `NUM_MIGRATED_VCPUS` (class `TDCS_MIGRATION`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:921`).
-    pub const NUM_MIGRATED_VCPUS: TdField = Field::table(0x9810000200000034, 1, 1, "NUM_MIGRATED_VCPUS");
+    pub const NUM_MIGRATED_VCPUS: TdField = Field::table(0x9810000200000034, 1, 1);
 
     /// `PRE_IMPORT_UUID` (class `TDCS_MIGRATION`): 4 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:933`).
-    pub const PRE_IMPORT_UUID: TdField = Field::table(0x9810000300000040, 4, 1, "PRE_IMPORT_UUID");
+    pub const PRE_IMPORT_UUID: TdField = Field::table(0x9810000300000040, 4, 1);
 
     /// `SERVTD_HASH` (class `TDCS_SERVICE_TD`): 6 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:945`).
-    pub const SERVTD_HASH: TdField = Field::table(0x9910000300000000, 6, 1, "SERVTD_HASH");
+    pub const SERVTD_HASH: TdField = Field::table(0x9910000300000000, 6, 1);
 
     /// `SERVTD_NUM` (class `TDCS_SERVICE_TD`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:957`).
-    pub const SERVTD_NUM: TdField = Field::table(0x9910000100000006, 1, 1, "SERVTD_NUM");
+    pub const SERVTD_NUM: TdField = Field::table(0x9910000100000006, 1, 1);
 
     /// `SERVTD_BINDINGS_TABLE` (class `TDCS_SERVICE_TD`): 16 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:969`).
-    pub const SERVTD_BINDINGS_TABLE: TdField = Field::table(0x9910000300000080, 16, 1, "SERVTD_BINDINGS_TABLE");
+    pub const SERVTD_BINDINGS_TABLE: TdField = Field::table(0x9910000300000080, 16, 1);
 
     /// `MIGSC_LINKS` (class `TDCS_MIGSC_LINKS`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:981`).
-    pub const MIGSC_LINKS: TdField = Field::table(0x9A10000300000000, 1, 512, "MIGSC_LINKS");
+    pub const MIGSC_LINKS: TdField = Field::table(0x9A10000300000000, 1, 512);
 
     /// `MSR_BITMAPS` (class `TDCS_MSR_BITMAPS`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1005`).
-    pub const MSR_BITMAPS: TdField = Field::table(0x2010000300000000, 1, 512, "MSR_BITMAPS");
+    pub const MSR_BITMAPS: TdField = Field::table(0x2010000300000000, 1, 512);
 
     /// `SEPT_ROOT` (class `TDCS_SECURE_EPT_ROOT`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1017`).
-    pub const SEPT_ROOT: TdField = Field::table(0x2110000300000000, 1, 512, "SEPT_ROOT");
+    pub const SEPT_ROOT: TdField = Field::table(0x2110000300000000, 1, 512);
 
     /// `L2_SEPT_ROOT_1` (class `TDCS_L2_SECURE_EPT_ROOT__1`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1029`).
-    pub const L2_SEPT_ROOT_1: TdField = Field::table(0x2510000300000000, 1, 512, "L2_SEPT_ROOT_1");
+    pub const L2_SEPT_ROOT_1: TdField = Field::table(0x2510000300000000, 1, 512);
 
     /// `L2_SEPT_ROOT_2` (class `TDCS_L2_SECURE_EPT_ROOT__2`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1041`).
-    pub const L2_SEPT_ROOT_2: TdField = Field::table(0x2910000300000000, 1, 512, "L2_SEPT_ROOT_2");
+    pub const L2_SEPT_ROOT_2: TdField = Field::table(0x2910000300000000, 1, 512);
 
     /// `L2_SEPT_ROOT_3` (class `TDCS_L2_SECURE_EPT_ROOT__3`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1053`).
-    pub const L2_SEPT_ROOT_3: TdField = Field::table(0x2D10000300000000, 1, 512, "L2_SEPT_ROOT_3");
+    pub const L2_SEPT_ROOT_3: TdField = Field::table(0x2D10000300000000, 1, 512);
 
     /// `VIRT_MAXPA` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:405`).
-    pub const VIRT_MAXPA: TdField = Field::table(0x9110000000000018, 1, 1, "VIRT_MAXPA");
+    pub const VIRT_MAXPA: TdField = Field::table(0x9110000000000018, 1, 1);
 
     /// `TOPOLOGY_ENUM_CONFIGURED` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:417`).
-    pub const TOPOLOGY_ENUM_CONFIGURED: TdField = Field::table(0x9110000000000019, 1, 1, "TOPOLOGY_ENUM_CONFIGURED");
+    pub const TOPOLOGY_ENUM_CONFIGURED: TdField = Field::table(0x9110000000000019, 1, 1);
 
     /// `X2APIC_IDS` (class `TDCS_X2APIC_IDS`): 576 fields of 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:993`).
-    pub const X2APIC_IDS: TdField = Field::table(0x9C10000200000000, 1, 576, "X2APIC_IDS");
+    pub const X2APIC_IDS: TdField = Field::table(0x9C10000200000000, 1, 576);
 
     /// `RND_HPA_OFFSET_6B` (class `TDR_TDX_CONNECT_TDR`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:153`).
-    pub const RND_HPA_OFFSET_6B: TdField = Field::table(0x8310000300000000, 1, 1, "RND_HPA_OFFSET_6B");
+    pub const RND_HPA_OFFSET_6B: TdField = Field::table(0x8310000300000000, 1, 1);
 
     /// `TDI_REF_CNT` (class `TDR_TDX_CONNECT_TDR`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:165`).
-    pub const TDI_REF_CNT: TdField = Field::table(0x8310000300000001, 1, 1, "TDI_REF_CNT");
+    pub const TDI_REF_CNT: TdField = Field::table(0x8310000300000001, 1, 1);
 
     /// `VE_REDUCTION_VALID` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:441`).
-    pub const VE_REDUCTION_VALID: TdField = Field::table(0x911000000000001A, 1, 1, "VE_REDUCTION_VALID");
+    pub const VE_REDUCTION_VALID: TdField = Field::table(0x911000000000001A, 1, 1);
 
     /// `CPUID_FIXED0_BITMAP` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:453`).
-    pub const CPUID_FIXED0_BITMAP: TdField = Field::table(0x9110000300000021, 1, 1, "CPUID_FIXED0_BITMAP");
+    pub const CPUID_FIXED0_BITMAP: TdField = Field::table(0x9110000300000021, 1, 1);
 
     /// `FEATURE_PARAVIRT_CTLS` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask 0xFFF, guest write mask 0xFFF.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:465`).
-    pub const FEATURE_PARAVIRT_CTLS: TdField = Field::table(0x9110000300000022, 1, 1, "FEATURE_PARAVIRT_CTLS");
+    pub const FEATURE_PARAVIRT_CTLS: TdField = Field::table(0x9110000300000022, 1, 1);
 
     /// `FILTERED_EVENTS_COUNT` (class `TDCS_EXECUTION_CONTROLS`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:477`).
-    pub const FILTERED_EVENTS_COUNT: TdField = Field::table(0x9110000300000023, 1, 4, "FILTERED_EVENTS_COUNT");
+    pub const FILTERED_EVENTS_COUNT: TdField = Field::table(0x9110000300000023, 1, 4);
 
     /// `FIELD_SUPPORT_AT_INIT` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:489`).
-    pub const FIELD_SUPPORT_AT_INIT: TdField = Field::table(0x9110000200000028, 1, 1, "FIELD_SUPPORT_AT_INIT");
+    pub const FIELD_SUPPORT_AT_INIT: TdField = Field::table(0x9110000200000028, 1, 1);
 
     /// `CPUID4_NATIVE_VALUES` (class `TDCS_EXECUTION_CONTROLS`): 4 fields of 4 elements of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:513`).
-    pub const CPUID4_NATIVE_VALUES: TdField = Field::table(0x9110000200000200, 4, 4, "CPUID4_NATIVE_VALUES");
+    pub const CPUID4_NATIVE_VALUES: TdField = Field::table(0x9110000200000200, 4, 4);
 
     /// `CURR_IOTLB_CNT` (class `TDCS_TDX_CONNECT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1077`).
-    pub const CURR_IOTLB_CNT: TdField = Field::table(0x9B10000300000000, 1, 1, "CURR_IOTLB_CNT");
+    pub const CURR_IOTLB_CNT: TdField = Field::table(0x9B10000300000000, 1, 1);
 
     /// `PREV_IOTLB_CNT` (class `TDCS_TDX_CONNECT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1089`).
-    pub const PREV_IOTLB_CNT: TdField = Field::table(0x9B10000300000001, 1, 1, "PREV_IOTLB_CNT");
+    pub const PREV_IOTLB_CNT: TdField = Field::table(0x9B10000300000001, 1, 1);
 
     /// `REQ_ACTIVE` (class `TDCS_TDX_CONNECT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1101`).
-    pub const REQ_ACTIVE: TdField = Field::table(0x9B10000000000002, 1, 1, "REQ_ACTIVE");
+    pub const REQ_ACTIVE: TdField = Field::table(0x9B10000000000002, 1, 1);
 
     /// `REQ_NUM` (class `TDCS_TDX_CONNECT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1113`).
-    pub const REQ_NUM: TdField = Field::table(0x9B10000000000003, 1, 1, "REQ_NUM");
+    pub const REQ_NUM: TdField = Field::table(0x9B10000000000003, 1, 1);
 
     /// `REQ_IOMMU_BM` (class `TDCS_TDX_CONNECT`): 2 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1125`).
-    pub const REQ_IOMMU_BM: TdField = Field::table(0x9B10000300000004, 2, 1, "REQ_IOMMU_BM");
+    pub const REQ_IOMMU_BM: TdField = Field::table(0x9B10000300000004, 2, 1);
 
     /// `STATUS_COMPLETE_WR` (class `TDCS_TDX_CONNECT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1137`).
-    pub const STATUS_COMPLETE_WR: TdField = Field::table(0x9B10000000000006, 1, 1, "STATUS_COMPLETE_WR");
+    pub const STATUS_COMPLETE_WR: TdField = Field::table(0x9B10000000000006, 1, 1);
 
     /// `STATUS_COMPLETE_GPA` (class `TDCS_TDX_CONNECT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1149`).
-    pub const STATUS_COMPLETE_GPA: TdField = Field::table(0x9B10000300000007, 1, 1, "STATUS_COMPLETE_GPA");
+    pub const STATUS_COMPLETE_GPA: TdField = Field::table(0x9B10000300000007, 1, 1);
 
     /// `STATUS_COMPLETE_DATA` (class `TDCS_TDX_CONNECT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1161`).
-    pub const STATUS_COMPLETE_DATA: TdField = Field::table(0x9B10000200000008, 1, 1, "STATUS_COMPLETE_DATA");
+    pub const STATUS_COMPLETE_DATA: TdField = Field::table(0x9B10000200000008, 1, 1);
 
     /// `IOTLB_TRACK_ARRAY` (class `TDCS_TDX_CONNECT`): 128 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1173`).
-    pub const IOTLB_TRACK_ARRAY: TdField = Field::table(0x9B10000300000200, 1, 128, "IOTLB_TRACK_ARRAY");
+    pub const IOTLB_TRACK_ARRAY: TdField = Field::table(0x9B10000300000200, 1, 128);
 
     /// `IOTLB_COMMITTED` (class `TDCS_TDX_CONNECT`): 128 fields of 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1185`).
-    pub const IOTLB_COMMITTED: TdField = Field::table(0x9B10000000000400, 1, 128, "IOTLB_COMMITTED");
+    pub const IOTLB_COMMITTED: TdField = Field::table(0x9B10000000000400, 1, 128);
 
     /// `IOTLB_COMPLETE` (class `TDCS_TDX_CONNECT`): 128 fields of 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1197`).
-    pub const IOTLB_COMPLETE: TdField = Field::table(0x9B10000000000600, 1, 128, "IOTLB_COMPLETE");
+    pub const IOTLB_COMPLETE: TdField = Field::table(0x9B10000000000600, 1, 128);
 
-    /// Every constant of this module, in table order.
-    pub const ALL: &[TdField] = &[
-        FATAL,
-        NUM_TDCX,
-        CHLDCNT,
-        LIFECYCLE_STATE,
-        TDCX_PA,
-        TD_UUID,
-        HKID,
-        PKG_CONFIG_BITMAP,
-        HANDOFF_VERSION,
-        SEAMDB_INDEX,
-        SEAMDB_NONCE,
-        NUM_VCPUS,
-        NUM_ASSOC_VCPUS,
-        OP_STATE,
-        NUM_L2_VMS,
-        ATTRIBUTES,
-        XFAM,
-        MAX_VCPUS,
-        GPAW,
-        EPTP,
-        TSC_OFFSET,
-        TSC_MULTIPLIER,
-        TSC_FREQUENCY,
-        VIRTUAL_TSC,
-        NUM_CPUID_VALUES,
-        XBUFF_SIZE,
-        NOTIFY_ENABLES,
-        HP_LOCK_TIMEOUT,
-        VM_CTLS,
-        CONFIG_FLAGS,
-        TD_CTLS,
-        CPUID_VALID,
-        XBUFF_OFFSETS,
-        TD_EPOCH,
-        REFCOUNT,
-        MRTD,
-        MRCONFIGID,
-        MROWNER,
-        MROWNERCONFIG,
-        RTMR,
-        CPUID_VALUES,
-        VIRTUAL_IA32_ARCH_CAPABILITIES,
-        VIRTUAL_IA32_VMX_BASIC,
-        VIRTUAL_IA32_VMX_MISC,
-        VIRTUAL_IA32_VMX_CR0_FIXED0,
-        VIRTUAL_IA32_VMX_CR0_FIXED1,
-        VIRTUAL_IA32_VMX_CR4_FIXED0,
-        VIRTUAL_IA32_VMX_CR4_FIXED1,
-        VIRTUAL_IA32_VMX_PROCBASED_CTLS2,
-        VIRTUAL_IA32_VMX_EPT_VPID_CAP,
-        VIRTUAL_IA32_VMX_TRUE_PINBASED_CTLS,
-        VIRTUAL_IA32_VMX_TRUE_PROCBASED_CTLS,
-        VIRTUAL_IA32_VMX_TRUE_EXIT_CTLS,
-        VIRTUAL_IA32_VMX_TRUE_ENTRY_CTLS,
-        VIRTUAL_IA32_VMX_VMFUNC,
-        VIRTUAL_IA32_VMX_PROCBASED_CTLS3,
-        VIRTUAL_IA32_VMX_EXIT_CTLS2,
-        MIG_DEC_KEY_SET,
-        EXPORT_COUNT,
-        IMPORT_COUNT,
-        MIG_EPOCH,
-        BW_EPOCH,
-        TOTAL_MB_COUNT,
-        MIG_DEC_KEY,
-        MIG_DEC_WORKING_KEY,
-        MIG_ENC_KEY,
-        MIG_ENC_WORKING_KEY,
-        MIG_VERSION,
-        MIG_WORKING_VERSION,
-        DIRTY_COUNT,
-        MIG_COUNT,
-        NUM_MIGS,
-        NUM_MIGRATED_VCPUS,
-        PRE_IMPORT_UUID,
-        SERVTD_HASH,
-        SERVTD_NUM,
-        SERVTD_BINDINGS_TABLE,
-        MIGSC_LINKS,
-        MSR_BITMAPS,
-        SEPT_ROOT,
-        L2_SEPT_ROOT_1,
-        L2_SEPT_ROOT_2,
-        L2_SEPT_ROOT_3,
-        VIRT_MAXPA,
-        TOPOLOGY_ENUM_CONFIGURED,
-        X2APIC_IDS,
-        RND_HPA_OFFSET_6B,
-        TDI_REF_CNT,
-        VE_REDUCTION_VALID,
-        CPUID_FIXED0_BITMAP,
-        FEATURE_PARAVIRT_CTLS,
-        FILTERED_EVENTS_COUNT,
-        FIELD_SUPPORT_AT_INIT,
-        CPUID4_NATIVE_VALUES,
-        CURR_IOTLB_CNT,
-        PREV_IOTLB_CNT,
-        REQ_ACTIVE,
-        REQ_NUM,
-        REQ_IOMMU_BM,
-        STATUS_COMPLETE_WR,
-        STATUS_COMPLETE_GPA,
-        STATUS_COMPLETE_DATA,
-        IOTLB_TRACK_ARRAY,
-        IOTLB_COMMITTED,
-        IOTLB_COMPLETE,
+    /// Every constant of this module with the name the module's table gives it, in table order.
+    pub const ALL: &[(&str, TdField)] = &[
+        ("FATAL", FATAL),
+        ("NUM_TDCX", NUM_TDCX),
+        ("CHLDCNT", CHLDCNT),
+        ("LIFECYCLE_STATE", LIFECYCLE_STATE),
+        ("TDCX_PA", TDCX_PA),
+        ("TD_UUID", TD_UUID),
+        ("HKID", HKID),
+        ("PKG_CONFIG_BITMAP", PKG_CONFIG_BITMAP),
+        ("HANDOFF_VERSION", HANDOFF_VERSION),
+        ("SEAMDB_INDEX", SEAMDB_INDEX),
+        ("SEAMDB_NONCE", SEAMDB_NONCE),
+        ("NUM_VCPUS", NUM_VCPUS),
+        ("NUM_ASSOC_VCPUS", NUM_ASSOC_VCPUS),
+        ("OP_STATE", OP_STATE),
+        ("NUM_L2_VMS", NUM_L2_VMS),
+        ("ATTRIBUTES", ATTRIBUTES),
+        ("XFAM", XFAM),
+        ("MAX_VCPUS", MAX_VCPUS),
+        ("GPAW", GPAW),
+        ("EPTP", EPTP),
+        ("TSC_OFFSET", TSC_OFFSET),
+        ("TSC_MULTIPLIER", TSC_MULTIPLIER),
+        ("TSC_FREQUENCY", TSC_FREQUENCY),
+        ("VIRTUAL_TSC", VIRTUAL_TSC),
+        ("NUM_CPUID_VALUES", NUM_CPUID_VALUES),
+        ("XBUFF_SIZE", XBUFF_SIZE),
+        ("NOTIFY_ENABLES", NOTIFY_ENABLES),
+        ("HP_LOCK_TIMEOUT", HP_LOCK_TIMEOUT),
+        ("VM_CTLS", VM_CTLS),
+        ("CONFIG_FLAGS", CONFIG_FLAGS),
+        ("TD_CTLS", TD_CTLS),
+        ("CPUID_VALID", CPUID_VALID),
+        ("XBUFF_OFFSETS", XBUFF_OFFSETS),
+        ("TD_EPOCH", TD_EPOCH),
+        ("REFCOUNT", REFCOUNT),
+        ("MRTD", MRTD),
+        ("MRCONFIGID", MRCONFIGID),
+        ("MROWNER", MROWNER),
+        ("MROWNERCONFIG", MROWNERCONFIG),
+        ("RTMR", RTMR),
+        ("CPUID_VALUES", CPUID_VALUES),
+        ("VIRTUAL_IA32_ARCH_CAPABILITIES", VIRTUAL_IA32_ARCH_CAPABILITIES),
+        ("VIRTUAL_IA32_VMX_BASIC", VIRTUAL_IA32_VMX_BASIC),
+        ("VIRTUAL_IA32_VMX_MISC", VIRTUAL_IA32_VMX_MISC),
+        ("VIRTUAL_IA32_VMX_CR0_FIXED0", VIRTUAL_IA32_VMX_CR0_FIXED0),
+        ("VIRTUAL_IA32_VMX_CR0_FIXED1", VIRTUAL_IA32_VMX_CR0_FIXED1),
+        ("VIRTUAL_IA32_VMX_CR4_FIXED0", VIRTUAL_IA32_VMX_CR4_FIXED0),
+        ("VIRTUAL_IA32_VMX_CR4_FIXED1", VIRTUAL_IA32_VMX_CR4_FIXED1),
+        ("VIRTUAL_IA32_VMX_PROCBASED_CTLS2", VIRTUAL_IA32_VMX_PROCBASED_CTLS2),
+        ("VIRTUAL_IA32_VMX_EPT_VPID_CAP", VIRTUAL_IA32_VMX_EPT_VPID_CAP),
+        ("VIRTUAL_IA32_VMX_TRUE_PINBASED_CTLS", VIRTUAL_IA32_VMX_TRUE_PINBASED_CTLS),
+        ("VIRTUAL_IA32_VMX_TRUE_PROCBASED_CTLS", VIRTUAL_IA32_VMX_TRUE_PROCBASED_CTLS),
+        ("VIRTUAL_IA32_VMX_TRUE_EXIT_CTLS", VIRTUAL_IA32_VMX_TRUE_EXIT_CTLS),
+        ("VIRTUAL_IA32_VMX_TRUE_ENTRY_CTLS", VIRTUAL_IA32_VMX_TRUE_ENTRY_CTLS),
+        ("VIRTUAL_IA32_VMX_VMFUNC", VIRTUAL_IA32_VMX_VMFUNC),
+        ("VIRTUAL_IA32_VMX_PROCBASED_CTLS3", VIRTUAL_IA32_VMX_PROCBASED_CTLS3),
+        ("VIRTUAL_IA32_VMX_EXIT_CTLS2", VIRTUAL_IA32_VMX_EXIT_CTLS2),
+        ("MIG_DEC_KEY_SET", MIG_DEC_KEY_SET),
+        ("EXPORT_COUNT", EXPORT_COUNT),
+        ("IMPORT_COUNT", IMPORT_COUNT),
+        ("MIG_EPOCH", MIG_EPOCH),
+        ("BW_EPOCH", BW_EPOCH),
+        ("TOTAL_MB_COUNT", TOTAL_MB_COUNT),
+        ("MIG_DEC_KEY", MIG_DEC_KEY),
+        ("MIG_DEC_WORKING_KEY", MIG_DEC_WORKING_KEY),
+        ("MIG_ENC_KEY", MIG_ENC_KEY),
+        ("MIG_ENC_WORKING_KEY", MIG_ENC_WORKING_KEY),
+        ("MIG_VERSION", MIG_VERSION),
+        ("MIG_WORKING_VERSION", MIG_WORKING_VERSION),
+        ("DIRTY_COUNT", DIRTY_COUNT),
+        ("MIG_COUNT", MIG_COUNT),
+        ("NUM_MIGS", NUM_MIGS),
+        ("NUM_MIGRATED_VCPUS", NUM_MIGRATED_VCPUS),
+        ("PRE_IMPORT_UUID", PRE_IMPORT_UUID),
+        ("SERVTD_HASH", SERVTD_HASH),
+        ("SERVTD_NUM", SERVTD_NUM),
+        ("SERVTD_BINDINGS_TABLE", SERVTD_BINDINGS_TABLE),
+        ("MIGSC_LINKS", MIGSC_LINKS),
+        ("MSR_BITMAPS", MSR_BITMAPS),
+        ("SEPT_ROOT", SEPT_ROOT),
+        ("L2_SEPT_ROOT_1", L2_SEPT_ROOT_1),
+        ("L2_SEPT_ROOT_2", L2_SEPT_ROOT_2),
+        ("L2_SEPT_ROOT_3", L2_SEPT_ROOT_3),
+        ("VIRT_MAXPA", VIRT_MAXPA),
+        ("TOPOLOGY_ENUM_CONFIGURED", TOPOLOGY_ENUM_CONFIGURED),
+        ("X2APIC_IDS", X2APIC_IDS),
+        ("RND_HPA_OFFSET_6B", RND_HPA_OFFSET_6B),
+        ("TDI_REF_CNT", TDI_REF_CNT),
+        ("VE_REDUCTION_VALID", VE_REDUCTION_VALID),
+        ("CPUID_FIXED0_BITMAP", CPUID_FIXED0_BITMAP),
+        ("FEATURE_PARAVIRT_CTLS", FEATURE_PARAVIRT_CTLS),
+        ("FILTERED_EVENTS_COUNT", FILTERED_EVENTS_COUNT),
+        ("FIELD_SUPPORT_AT_INIT", FIELD_SUPPORT_AT_INIT),
+        ("CPUID4_NATIVE_VALUES", CPUID4_NATIVE_VALUES),
+        ("CURR_IOTLB_CNT", CURR_IOTLB_CNT),
+        ("PREV_IOTLB_CNT", PREV_IOTLB_CNT),
+        ("REQ_ACTIVE", REQ_ACTIVE),
+        ("REQ_NUM", REQ_NUM),
+        ("REQ_IOMMU_BM", REQ_IOMMU_BM),
+        ("STATUS_COMPLETE_WR", STATUS_COMPLETE_WR),
+        ("STATUS_COMPLETE_GPA", STATUS_COMPLETE_GPA),
+        ("STATUS_COMPLETE_DATA", STATUS_COMPLETE_DATA),
+        ("IOTLB_TRACK_ARRAY", IOTLB_TRACK_ARRAY),
+        ("IOTLB_COMMITTED", IOTLB_COMMITTED),
+        ("IOTLB_COMPLETE", IOTLB_COMPLETE),
     ];
 }
 
@@ -1449,574 +1449,574 @@ pub mod vcpu {
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:33`).
-    pub const VAPIC: VcpuField = Field::table(0x0120000300000000, 1, 128, "VAPIC");
+    pub const VAPIC: VcpuField = Field::table(0x0120000300000000, 1, 128);
 
     /// `EXIT_REASON` (class `TDVPS_VE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:44`).
-    pub const EXIT_REASON: VcpuField = Field::table(0x0220000200000000, 1, 1, "EXIT_REASON");
+    pub const EXIT_REASON: VcpuField = Field::table(0x0220000200000000, 1, 1);
 
     /// `VALID` (class `TDVPS_VE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:55`).
-    pub const VALID: VcpuField = Field::table(0x0220000200000001, 1, 1, "VALID");
+    pub const VALID: VcpuField = Field::table(0x0220000200000001, 1, 1);
 
     /// `EXIT_QUALIFICATION` (class `TDVPS_VE_INFO`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:66`).
-    pub const EXIT_QUALIFICATION: VcpuField = Field::table(0x0220000300000002, 1, 1, "EXIT_QUALIFICATION");
+    pub const EXIT_QUALIFICATION: VcpuField = Field::table(0x0220000300000002, 1, 1);
 
     /// `GLA` (class `TDVPS_VE_INFO`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:77`).
-    pub const GLA: VcpuField = Field::table(0x0220000300000003, 1, 1, "GLA");
+    pub const GLA: VcpuField = Field::table(0x0220000300000003, 1, 1);
 
     /// `GPA` (class `TDVPS_VE_INFO`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:88`).
-    pub const GPA: VcpuField = Field::table(0x0220000300000004, 1, 1, "GPA");
+    pub const GPA: VcpuField = Field::table(0x0220000300000004, 1, 1);
 
     /// `EPTP_INDEX` (class `TDVPS_VE_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:99`).
-    pub const EPTP_INDEX: VcpuField = Field::table(0x0220000100000005, 1, 1, "EPTP_INDEX");
+    pub const EPTP_INDEX: VcpuField = Field::table(0x0220000100000005, 1, 1);
 
     /// `INSTRUCTION_LENGTH` (class `TDVPS_VE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:110`).
-    pub const INSTRUCTION_LENGTH: VcpuField = Field::table(0x8220000200000010, 1, 1, "INSTRUCTION_LENGTH");
+    pub const INSTRUCTION_LENGTH: VcpuField = Field::table(0x8220000200000010, 1, 1);
 
     /// `INSTRUCTION_INFORMATION` (class `TDVPS_VE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:121`).
-    pub const INSTRUCTION_INFORMATION: VcpuField = Field::table(0x8220000200000011, 1, 1, "INSTRUCTION_INFORMATION");
+    pub const INSTRUCTION_INFORMATION: VcpuField = Field::table(0x8220000200000011, 1, 1);
 
     /// `RAX` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:132`).
-    pub const RAX: VcpuField = Field::table(0x1020000300000000, 1, 1, "RAX");
+    pub const RAX: VcpuField = Field::table(0x1020000300000000, 1, 1);
 
     /// `RCX` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:143`).
-    pub const RCX: VcpuField = Field::table(0x1020000300000001, 1, 1, "RCX");
+    pub const RCX: VcpuField = Field::table(0x1020000300000001, 1, 1);
 
     /// `RDX` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:154`).
-    pub const RDX: VcpuField = Field::table(0x1020000300000002, 1, 1, "RDX");
+    pub const RDX: VcpuField = Field::table(0x1020000300000002, 1, 1);
 
     /// `RBX` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:165`).
-    pub const RBX: VcpuField = Field::table(0x1020000300000003, 1, 1, "RBX");
+    pub const RBX: VcpuField = Field::table(0x1020000300000003, 1, 1);
 
     /// `RSP_PLACEHOLDER` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:176`).
-    pub const RSP_PLACEHOLDER: VcpuField = Field::table(0x1020000300000004, 1, 1, "RSP_PLACEHOLDER");
+    pub const RSP_PLACEHOLDER: VcpuField = Field::table(0x1020000300000004, 1, 1);
 
     /// `RBP` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:187`).
-    pub const RBP: VcpuField = Field::table(0x1020000300000005, 1, 1, "RBP");
+    pub const RBP: VcpuField = Field::table(0x1020000300000005, 1, 1);
 
     /// `RSI` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:198`).
-    pub const RSI: VcpuField = Field::table(0x1020000300000006, 1, 1, "RSI");
+    pub const RSI: VcpuField = Field::table(0x1020000300000006, 1, 1);
 
     /// `RDI` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:209`).
-    pub const RDI: VcpuField = Field::table(0x1020000300000007, 1, 1, "RDI");
+    pub const RDI: VcpuField = Field::table(0x1020000300000007, 1, 1);
 
     /// `R8` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:220`).
-    pub const R8: VcpuField = Field::table(0x1020000300000008, 1, 1, "R8");
+    pub const R8: VcpuField = Field::table(0x1020000300000008, 1, 1);
 
     /// `R9` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:231`).
-    pub const R9: VcpuField = Field::table(0x1020000300000009, 1, 1, "R9");
+    pub const R9: VcpuField = Field::table(0x1020000300000009, 1, 1);
 
     /// `R10` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:242`).
-    pub const R10: VcpuField = Field::table(0x102000030000000A, 1, 1, "R10");
+    pub const R10: VcpuField = Field::table(0x102000030000000A, 1, 1);
 
     /// `R11` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:253`).
-    pub const R11: VcpuField = Field::table(0x102000030000000B, 1, 1, "R11");
+    pub const R11: VcpuField = Field::table(0x102000030000000B, 1, 1);
 
     /// `R12` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:264`).
-    pub const R12: VcpuField = Field::table(0x102000030000000C, 1, 1, "R12");
+    pub const R12: VcpuField = Field::table(0x102000030000000C, 1, 1);
 
     /// `R13` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:275`).
-    pub const R13: VcpuField = Field::table(0x102000030000000D, 1, 1, "R13");
+    pub const R13: VcpuField = Field::table(0x102000030000000D, 1, 1);
 
     /// `R14` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:286`).
-    pub const R14: VcpuField = Field::table(0x102000030000000E, 1, 1, "R14");
+    pub const R14: VcpuField = Field::table(0x102000030000000E, 1, 1);
 
     /// `R15` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:297`).
-    pub const R15: VcpuField = Field::table(0x102000030000000F, 1, 1, "R15");
+    pub const R15: VcpuField = Field::table(0x102000030000000F, 1, 1);
 
     /// `DR0` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:308`).
-    pub const DR0: VcpuField = Field::table(0x1120000300000000, 1, 1, "DR0");
+    pub const DR0: VcpuField = Field::table(0x1120000300000000, 1, 1);
 
     /// `DR1` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:319`).
-    pub const DR1: VcpuField = Field::table(0x1120000300000001, 1, 1, "DR1");
+    pub const DR1: VcpuField = Field::table(0x1120000300000001, 1, 1);
 
     /// `DR2` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:330`).
-    pub const DR2: VcpuField = Field::table(0x1120000300000002, 1, 1, "DR2");
+    pub const DR2: VcpuField = Field::table(0x1120000300000002, 1, 1);
 
     /// `DR3` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:341`).
-    pub const DR3: VcpuField = Field::table(0x1120000300000003, 1, 1, "DR3");
+    pub const DR3: VcpuField = Field::table(0x1120000300000003, 1, 1);
 
     /// `DR6` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFF (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:352`).
-    pub const DR6: VcpuField = Field::table(0x1120000300000006, 1, 1, "DR6");
+    pub const DR6: VcpuField = Field::table(0x1120000300000006, 1, 1);
 
     /// `XCR0` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:363`).
-    pub const XCR0: VcpuField = Field::table(0x1120000300000020, 1, 1, "XCR0");
+    pub const XCR0: VcpuField = Field::table(0x1120000300000020, 1, 1);
 
     /// `CR2` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:374`).
-    pub const CR2: VcpuField = Field::table(0x1120000300000028, 1, 1, "CR2");
+    pub const CR2: VcpuField = Field::table(0x1120000300000028, 1, 1);
 
     /// `VCPU_STATE_DETAILS` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:385`).
-    pub const VCPU_STATE_DETAILS: VcpuField = Field::table(0x9120000300000100, 1, 1, "VCPU_STATE_DETAILS");
+    pub const VCPU_STATE_DETAILS: VcpuField = Field::table(0x9120000300000100, 1, 1);
 
     /// `XBUFF` (class `TDVPS_GUEST_EXT_STATE`): 1536 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:396`).
-    pub const XBUFF: VcpuField = Field::table(0x1220000300000000, 1, 1536, "XBUFF");
+    pub const XBUFF: VcpuField = Field::table(0x1220000300000000, 1, 1536);
 
     /// `IA32_SPEC_CTRL` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:407`).
-    pub const IA32_SPEC_CTRL: VcpuField = Field::table(0x1320000300000048, 1, 1, "IA32_SPEC_CTRL");
+    pub const IA32_SPEC_CTRL: VcpuField = Field::table(0x1320000300000048, 1, 1);
 
     /// `IA32_UMWAIT_CONTROL` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:418`).
-    pub const IA32_UMWAIT_CONTROL: VcpuField = Field::table(0x13200003000000E1, 1, 1, "IA32_UMWAIT_CONTROL");
+    pub const IA32_UMWAIT_CONTROL: VcpuField = Field::table(0x13200003000000E1, 1, 1);
 
     /// `IA32_TSX_CTRL` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:429`).
-    pub const IA32_TSX_CTRL: VcpuField = Field::table(0x1320000300000122, 1, 1, "IA32_TSX_CTRL");
+    pub const IA32_TSX_CTRL: VcpuField = Field::table(0x1320000300000122, 1, 1);
 
     /// `IA32_PERFEVTSELx` (class `TDVPS_GUEST_MSR_STATE`): 8 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:440`).
-    pub const IA32_PERFEVTSELX: VcpuField = Field::table(0x1320000300000186, 1, 8, "IA32_PERFEVTSELx");
+    pub const IA32_PERFEVTSELX: VcpuField = Field::table(0x1320000300000186, 1, 8);
 
     /// `MSR_OFFCORE_RSPx` (class `TDVPS_GUEST_MSR_STATE`): 2 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:451`).
-    pub const MSR_OFFCORE_RSPX: VcpuField = Field::table(0x13200003000001A6, 1, 2, "MSR_OFFCORE_RSPx");
+    pub const MSR_OFFCORE_RSPX: VcpuField = Field::table(0x13200003000001A6, 1, 2);
 
     /// `IA32_XFD` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:462`).
-    pub const IA32_XFD: VcpuField = Field::table(0x13200003000001C4, 1, 1, "IA32_XFD");
+    pub const IA32_XFD: VcpuField = Field::table(0x13200003000001C4, 1, 1);
 
     /// `IA32_XFD_ERR` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:473`).
-    pub const IA32_XFD_ERR: VcpuField = Field::table(0x13200003000001C5, 1, 1, "IA32_XFD_ERR");
+    pub const IA32_XFD_ERR: VcpuField = Field::table(0x13200003000001C5, 1, 1);
 
     /// `IA32_FIXED_CTRx` (class `TDVPS_GUEST_MSR_STATE`): 7 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:484`).
-    pub const IA32_FIXED_CTRX: VcpuField = Field::table(0x1320000300000309, 1, 7, "IA32_FIXED_CTRx");
+    pub const IA32_FIXED_CTRX: VcpuField = Field::table(0x1320000300000309, 1, 7);
 
     /// `IA32_PERF_METRICS` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:495`).
-    pub const IA32_PERF_METRICS: VcpuField = Field::table(0x1320000300000329, 1, 1, "IA32_PERF_METRICS");
+    pub const IA32_PERF_METRICS: VcpuField = Field::table(0x1320000300000329, 1, 1);
 
     /// `IA32_FIXED_CTR_CTRL` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:506`).
-    pub const IA32_FIXED_CTR_CTRL: VcpuField = Field::table(0x132000030000038D, 1, 1, "IA32_FIXED_CTR_CTRL");
+    pub const IA32_FIXED_CTR_CTRL: VcpuField = Field::table(0x132000030000038D, 1, 1);
 
     /// `IA32_PERF_GLOBAL_STATUS` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:517`).
-    pub const IA32_PERF_GLOBAL_STATUS: VcpuField = Field::table(0x132000030000038E, 1, 1, "IA32_PERF_GLOBAL_STATUS");
+    pub const IA32_PERF_GLOBAL_STATUS: VcpuField = Field::table(0x132000030000038E, 1, 1);
 
     /// `IA32_PEBS_ENABLE` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:528`).
-    pub const IA32_PEBS_ENABLE: VcpuField = Field::table(0x13200003000003F1, 1, 1, "IA32_PEBS_ENABLE");
+    pub const IA32_PEBS_ENABLE: VcpuField = Field::table(0x13200003000003F1, 1, 1);
 
     /// `MSR_PEBS_DATA_CFG` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:539`).
-    pub const MSR_PEBS_DATA_CFG: VcpuField = Field::table(0x13200003000003F2, 1, 1, "MSR_PEBS_DATA_CFG");
+    pub const MSR_PEBS_DATA_CFG: VcpuField = Field::table(0x13200003000003F2, 1, 1);
 
     /// `MSR_PEBS_LD_LAT` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:550`).
-    pub const MSR_PEBS_LD_LAT: VcpuField = Field::table(0x13200003000003F6, 1, 1, "MSR_PEBS_LD_LAT");
+    pub const MSR_PEBS_LD_LAT: VcpuField = Field::table(0x13200003000003F6, 1, 1);
 
     /// `MSR_PEBS_FRONTEND` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:561`).
-    pub const MSR_PEBS_FRONTEND: VcpuField = Field::table(0x13200003000003F7, 1, 1, "MSR_PEBS_FRONTEND");
+    pub const MSR_PEBS_FRONTEND: VcpuField = Field::table(0x13200003000003F7, 1, 1);
 
     /// `IA32_A_PMCx` (class `TDVPS_GUEST_MSR_STATE`): 8 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:572`).
-    pub const IA32_A_PMCX: VcpuField = Field::table(0x13200003000004C1, 1, 8, "IA32_A_PMCx");
+    pub const IA32_A_PMCX: VcpuField = Field::table(0x13200003000004C1, 1, 8);
 
     /// `IA32_DS_AREA` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:583`).
-    pub const IA32_DS_AREA: VcpuField = Field::table(0x1320000300000600, 1, 1, "IA32_DS_AREA");
+    pub const IA32_DS_AREA: VcpuField = Field::table(0x1320000300000600, 1, 1);
 
     /// `IA32_XSS` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:594`).
-    pub const IA32_XSS: VcpuField = Field::table(0x1320000300000DA0, 1, 1, "IA32_XSS");
+    pub const IA32_XSS: VcpuField = Field::table(0x1320000300000DA0, 1, 1);
 
     /// `IA32_LBR_DEPTH` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:605`).
-    pub const IA32_LBR_DEPTH: VcpuField = Field::table(0x13200003000014CF, 1, 1, "IA32_LBR_DEPTH");
+    pub const IA32_LBR_DEPTH: VcpuField = Field::table(0x13200003000014CF, 1, 1);
 
     /// `IA32_UARCH_MISC_CTL` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:616`).
-    pub const IA32_UARCH_MISC_CTL: VcpuField = Field::table(0x1320000300001B01, 1, 1, "IA32_UARCH_MISC_CTL");
+    pub const IA32_UARCH_MISC_CTL: VcpuField = Field::table(0x1320000300001B01, 1, 1);
 
     /// `IA32_STAR` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:627`).
-    pub const IA32_STAR: VcpuField = Field::table(0x1320000300002081, 1, 1, "IA32_STAR");
+    pub const IA32_STAR: VcpuField = Field::table(0x1320000300002081, 1, 1);
 
     /// `IA32_LSTAR` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:638`).
-    pub const IA32_LSTAR: VcpuField = Field::table(0x1320000300002082, 1, 1, "IA32_LSTAR");
+    pub const IA32_LSTAR: VcpuField = Field::table(0x1320000300002082, 1, 1);
 
     /// `IA32_FMASK` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:649`).
-    pub const IA32_FMASK: VcpuField = Field::table(0x1320000300002084, 1, 1, "IA32_FMASK");
+    pub const IA32_FMASK: VcpuField = Field::table(0x1320000300002084, 1, 1);
 
     /// `IA32_KERNEL_GS_BASE` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:660`).
-    pub const IA32_KERNEL_GS_BASE: VcpuField = Field::table(0x1320000300002102, 1, 1, "IA32_KERNEL_GS_BASE");
+    pub const IA32_KERNEL_GS_BASE: VcpuField = Field::table(0x1320000300002102, 1, 1);
 
     /// `IA32_TSC_AUX` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:671`).
-    pub const IA32_TSC_AUX: VcpuField = Field::table(0x1320000300002103, 1, 1, "IA32_TSC_AUX");
+    pub const IA32_TSC_AUX: VcpuField = Field::table(0x1320000300002103, 1, 1);
 
     /// `VCPU_STATE` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:682`).
-    pub const VCPU_STATE: VcpuField = Field::table(0xA020000000000000, 1, 1, "VCPU_STATE");
+    pub const VCPU_STATE: VcpuField = Field::table(0xA020000000000000, 1, 1);
 
     /// `VCPU_INDEX` (class `TDVPS_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:693`).
-    pub const VCPU_INDEX: VcpuField = Field::table(0xA020000200000002, 1, 1, "VCPU_INDEX");
+    pub const VCPU_INDEX: VcpuField = Field::table(0xA020000200000002, 1, 1);
 
     /// `NUM_TDVPS_PAGES` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:704`).
-    pub const NUM_TDVPS_PAGES: VcpuField = Field::table(0xA020000000000003, 1, 1, "NUM_TDVPS_PAGES");
+    pub const NUM_TDVPS_PAGES: VcpuField = Field::table(0xA020000000000003, 1, 1);
 
     /// `ASSOC_LPID` (class `TDVPS_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:715`).
-    pub const ASSOC_LPID: VcpuField = Field::table(0xA020000200000004, 1, 1, "ASSOC_LPID");
+    pub const ASSOC_LPID: VcpuField = Field::table(0xA020000200000004, 1, 1);
 
     /// `VCPU_EPOCH` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:726`).
-    pub const VCPU_EPOCH: VcpuField = Field::table(0xA020000300000006, 1, 1, "VCPU_EPOCH");
+    pub const VCPU_EPOCH: VcpuField = Field::table(0xA020000300000006, 1, 1);
 
     /// `CPUID_SUPERVISOR_VE` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:737`).
-    pub const CPUID_SUPERVISOR_VE: VcpuField = Field::table(0xA020000000000007, 1, 1, "CPUID_SUPERVISOR_VE");
+    pub const CPUID_SUPERVISOR_VE: VcpuField = Field::table(0xA020000000000007, 1, 1);
 
     /// `CPUID_USER_VE` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:748`).
-    pub const CPUID_USER_VE: VcpuField = Field::table(0xA020000000000008, 1, 1, "CPUID_USER_VE");
+    pub const CPUID_USER_VE: VcpuField = Field::table(0xA020000000000008, 1, 1);
 
     /// `LAST_EXIT_TSC` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:759`).
-    pub const LAST_EXIT_TSC: VcpuField = Field::table(0xA02000030000000A, 1, 1, "LAST_EXIT_TSC");
+    pub const LAST_EXIT_TSC: VcpuField = Field::table(0xA02000030000000A, 1, 1);
 
     /// `PEND_NMI` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask all/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:770`).
-    pub const PEND_NMI: VcpuField = Field::table(0x202000000000000B, 1, 1, "PEND_NMI");
+    pub const PEND_NMI: VcpuField = Field::table(0x202000000000000B, 1, 1);
 
     /// `XFAM` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:781`).
-    pub const XFAM: VcpuField = Field::table(0x202000030000000C, 1, 1, "XFAM");
+    pub const XFAM: VcpuField = Field::table(0x202000030000000C, 1, 1);
 
     /// `LAST_EPF_GPA_LIST_IDX` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:792`).
-    pub const LAST_EPF_GPA_LIST_IDX: VcpuField = Field::table(0xA02000000000000D, 1, 1, "LAST_EPF_GPA_LIST_IDX");
+    pub const LAST_EPF_GPA_LIST_IDX: VcpuField = Field::table(0xA02000000000000D, 1, 1);
 
     /// `POSSIBLY_EPF_STEPPING` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:803`).
-    pub const POSSIBLY_EPF_STEPPING: VcpuField = Field::table(0xA02000000000000E, 1, 1, "POSSIBLY_EPF_STEPPING");
+    pub const POSSIBLY_EPF_STEPPING: VcpuField = Field::table(0xA02000000000000E, 1, 1);
 
     /// `LAST_TD_EXIT` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:814`).
-    pub const LAST_TD_EXIT: VcpuField = Field::table(0xA02000000000000F, 1, 1, "LAST_TD_EXIT");
+    pub const LAST_TD_EXIT: VcpuField = Field::table(0xA02000000000000F, 1, 1);
 
     /// `TDVPS_PAGE_PA` (class `TDVPS_MANAGEMENT`): 15 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:825`).
-    pub const TDVPS_PAGE_PA: VcpuField = Field::table(0xA020000300000010, 1, 15, "TDVPS_PAGE_PA");
+    pub const TDVPS_PAGE_PA: VcpuField = Field::table(0xA020000300000010, 1, 15);
 
     /// `HP_LOCK_BUSY_START` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:836`).
-    pub const HP_LOCK_BUSY_START: VcpuField = Field::table(0xA020000300000030, 1, 1, "HP_LOCK_BUSY_START");
+    pub const HP_LOCK_BUSY_START: VcpuField = Field::table(0xA020000300000030, 1, 1);
 
     /// `HP_LOCK_BUSY` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:847`).
-    pub const HP_LOCK_BUSY: VcpuField = Field::table(0xA020000000000031, 1, 1, "HP_LOCK_BUSY");
+    pub const HP_LOCK_BUSY: VcpuField = Field::table(0xA020000000000031, 1, 1);
 
     /// `LAST_SEAMDB_INDEX` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:858`).
-    pub const LAST_SEAMDB_INDEX: VcpuField = Field::table(0xA020000300000032, 1, 1, "LAST_SEAMDB_INDEX");
+    pub const LAST_SEAMDB_INDEX: VcpuField = Field::table(0xA020000300000032, 1, 1);
 
     /// `NMI_UNBLOCKING_DUE_TO_IRET` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:869`).
-    pub const NMI_UNBLOCKING_DUE_TO_IRET: VcpuField = Field::table(0xA020000000000040, 1, 1, "NMI_UNBLOCKING_DUE_TO_IRET");
+    pub const NMI_UNBLOCKING_DUE_TO_IRET: VcpuField = Field::table(0xA020000000000040, 1, 1);
 
     /// `CURR_VM` (class `TDVPS_MANAGEMENT`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:880`).
-    pub const CURR_VM: VcpuField = Field::table(0xA020000100000041, 1, 1, "CURR_VM");
+    pub const CURR_VM: VcpuField = Field::table(0xA020000100000041, 1, 1);
 
     /// `L2_EXIT_HOST_ROUTING` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:891`).
-    pub const L2_EXIT_HOST_ROUTING: VcpuField = Field::table(0xA020000000000042, 1, 1, "L2_EXIT_HOST_ROUTING");
+    pub const L2_EXIT_HOST_ROUTING: VcpuField = Field::table(0xA020000000000042, 1, 1);
 
     /// `VM_LAUNCHED` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:902`).
-    pub const VM_LAUNCHED: VcpuField = Field::table(0xA020000000000044, 1, 4, "VM_LAUNCHED");
+    pub const VM_LAUNCHED: VcpuField = Field::table(0xA020000000000044, 1, 4);
 
     /// `LP_DEPENDENT_HPA_UPDATED` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:913`).
-    pub const LP_DEPENDENT_HPA_UPDATED: VcpuField = Field::table(0xA020000000000048, 1, 4, "LP_DEPENDENT_HPA_UPDATED");
+    pub const LP_DEPENDENT_HPA_UPDATED: VcpuField = Field::table(0xA020000000000048, 1, 4);
 
     /// `MODULE_DEPENDENT_FIELDS_UPDATED` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:924`).
-    pub const MODULE_DEPENDENT_FIELDS_UPDATED: VcpuField = Field::table(0xA02000000000004C, 1, 4, "MODULE_DEPENDENT_FIELDS_UPDATED");
+    pub const MODULE_DEPENDENT_FIELDS_UPDATED: VcpuField = Field::table(0xA02000000000004C, 1, 4);
 
     /// `L2_CTLS` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
@@ -2024,413 +2024,413 @@ pub mod vcpu {
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:935`).
     /// Module 1.5.01: host write mask none/0x7, guest write mask 0x7.
-    pub const L2_CTLS: VcpuField = Field::table(0xA020000300000050, 1, 4, "L2_CTLS");
+    pub const L2_CTLS: VcpuField = Field::table(0xA020000300000050, 1, 4);
 
     /// `L2_DEBUG_CTLS` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x7 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:946`).
-    pub const L2_DEBUG_CTLS: VcpuField = Field::table(0xA020000300000054, 1, 4, "L2_DEBUG_CTLS");
+    pub const L2_DEBUG_CTLS: VcpuField = Field::table(0xA020000300000054, 1, 4);
 
     /// `TSC_DEADLINE` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:957`).
-    pub const TSC_DEADLINE: VcpuField = Field::table(0xA020000300000058, 1, 4, "TSC_DEADLINE");
+    pub const TSC_DEADLINE: VcpuField = Field::table(0xA020000300000058, 1, 4);
 
     /// `SHADOW_TSC_DEADLINE` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:968`).
-    pub const SHADOW_TSC_DEADLINE: VcpuField = Field::table(0xA02000030000005C, 1, 4, "SHADOW_TSC_DEADLINE");
+    pub const SHADOW_TSC_DEADLINE: VcpuField = Field::table(0xA02000030000005C, 1, 4);
 
     /// `BASE_L2_CR0_GUEST_HOST_MASK` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFF9FFFFFDF (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:979`).
-    pub const BASE_L2_CR0_GUEST_HOST_MASK: VcpuField = Field::table(0xA020000300000080, 1, 1, "BASE_L2_CR0_GUEST_HOST_MASK");
+    pub const BASE_L2_CR0_GUEST_HOST_MASK: VcpuField = Field::table(0xA020000300000080, 1, 1);
 
     /// `BASE_L2_CR0_READ_SHADOW` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFF9FFFFFDF (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:990`).
-    pub const BASE_L2_CR0_READ_SHADOW: VcpuField = Field::table(0xA020000300000081, 1, 1, "BASE_L2_CR0_READ_SHADOW");
+    pub const BASE_L2_CR0_READ_SHADOW: VcpuField = Field::table(0xA020000300000081, 1, 1);
 
     /// `BASE_L2_CR4_GUEST_HOST_MASK` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFFFFFF9FBF (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1001`).
-    pub const BASE_L2_CR4_GUEST_HOST_MASK: VcpuField = Field::table(0xA020000300000082, 1, 1, "BASE_L2_CR4_GUEST_HOST_MASK");
+    pub const BASE_L2_CR4_GUEST_HOST_MASK: VcpuField = Field::table(0xA020000300000082, 1, 1);
 
     /// `BASE_L2_CR4_READ_SHADOW` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFF9FFFFFDF (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1012`).
-    pub const BASE_L2_CR4_READ_SHADOW: VcpuField = Field::table(0xA020000300000083, 1, 1, "BASE_L2_CR4_READ_SHADOW");
+    pub const BASE_L2_CR4_READ_SHADOW: VcpuField = Field::table(0xA020000300000083, 1, 1);
 
     /// `SHADOW_CR0_GUEST_HOST_MASK` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1023`).
-    pub const SHADOW_CR0_GUEST_HOST_MASK: VcpuField = Field::table(0xA020000300000084, 1, 4, "SHADOW_CR0_GUEST_HOST_MASK");
+    pub const SHADOW_CR0_GUEST_HOST_MASK: VcpuField = Field::table(0xA020000300000084, 1, 4);
 
     /// `SHADOW_CR0_READ_SHADOW` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1034`).
-    pub const SHADOW_CR0_READ_SHADOW: VcpuField = Field::table(0xA020000300000088, 1, 4, "SHADOW_CR0_READ_SHADOW");
+    pub const SHADOW_CR0_READ_SHADOW: VcpuField = Field::table(0xA020000300000088, 1, 4);
 
     /// `SHADOW_CR4_GUEST_HOST_MASK` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1045`).
-    pub const SHADOW_CR4_GUEST_HOST_MASK: VcpuField = Field::table(0xA02000030000008C, 1, 4, "SHADOW_CR4_GUEST_HOST_MASK");
+    pub const SHADOW_CR4_GUEST_HOST_MASK: VcpuField = Field::table(0xA02000030000008C, 1, 4);
 
     /// `SHADOW_CR4_READ_SHADOW` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1056`).
-    pub const SHADOW_CR4_READ_SHADOW: VcpuField = Field::table(0xA020000300000090, 1, 4, "SHADOW_CR4_READ_SHADOW");
+    pub const SHADOW_CR4_READ_SHADOW: VcpuField = Field::table(0xA020000300000090, 1, 4);
 
     /// `SHADOW_INSTRUCTION_TIMEOUT_CONTROL` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1067`).
-    pub const SHADOW_INSTRUCTION_TIMEOUT_CONTROL: VcpuField = Field::table(0xA020000200000094, 1, 4, "SHADOW_INSTRUCTION_TIMEOUT_CONTROL");
+    pub const SHADOW_INSTRUCTION_TIMEOUT_CONTROL: VcpuField = Field::table(0xA020000200000094, 1, 4);
 
     /// `SHADOW_PID_HPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1078`).
-    pub const SHADOW_PID_HPA: VcpuField = Field::table(0xA020000300000098, 1, 4, "SHADOW_PID_HPA");
+    pub const SHADOW_PID_HPA: VcpuField = Field::table(0xA020000300000098, 1, 4);
 
     /// `SHADOW_PINBASED_EXEC_CTLS` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1089`).
-    pub const SHADOW_PINBASED_EXEC_CTLS: VcpuField = Field::table(0xA02000020000009C, 1, 4, "SHADOW_PINBASED_EXEC_CTLS");
+    pub const SHADOW_PINBASED_EXEC_CTLS: VcpuField = Field::table(0xA02000020000009C, 1, 4);
 
     /// `SHADOW_PLE_GAP` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1100`).
-    pub const SHADOW_PLE_GAP: VcpuField = Field::table(0xA0200002000000A4, 1, 4, "SHADOW_PLE_GAP");
+    pub const SHADOW_PLE_GAP: VcpuField = Field::table(0xA0200002000000A4, 1, 4);
 
     /// `SHADOW_PLE_WINDOW` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1111`).
-    pub const SHADOW_PLE_WINDOW: VcpuField = Field::table(0xA0200002000000A8, 1, 4, "SHADOW_PLE_WINDOW");
+    pub const SHADOW_PLE_WINDOW: VcpuField = Field::table(0xA0200002000000A8, 1, 4);
 
     /// `SHADOW_POSTED_INT_NOTIFICATION_VECTOR` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1122`).
-    pub const SHADOW_POSTED_INT_NOTIFICATION_VECTOR: VcpuField = Field::table(0xA0200001000000AC, 1, 4, "SHADOW_POSTED_INT_NOTIFICATION_VECTOR");
+    pub const SHADOW_POSTED_INT_NOTIFICATION_VECTOR: VcpuField = Field::table(0xA0200001000000AC, 1, 4);
 
     /// `SHADOW_PROCBASED_EXEC_CTLS2` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1133`).
-    pub const SHADOW_PROCBASED_EXEC_CTLS2: VcpuField = Field::table(0xA0200002000000B0, 1, 4, "SHADOW_PROCBASED_EXEC_CTLS2");
+    pub const SHADOW_PROCBASED_EXEC_CTLS2: VcpuField = Field::table(0xA0200002000000B0, 1, 4);
 
     /// `SHADOW_SHARED_EPTP` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1144`).
-    pub const SHADOW_SHARED_EPTP: VcpuField = Field::table(0xA0200003000000B4, 1, 4, "SHADOW_SHARED_EPTP");
+    pub const SHADOW_SHARED_EPTP: VcpuField = Field::table(0xA0200003000000B4, 1, 4);
 
     /// `L2_ENTER_GUEST_STATE_GPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1155`).
-    pub const L2_ENTER_GUEST_STATE_GPA: VcpuField = Field::table(0xA020000300000100, 1, 4, "L2_ENTER_GUEST_STATE_GPA");
+    pub const L2_ENTER_GUEST_STATE_GPA: VcpuField = Field::table(0xA020000300000100, 1, 4);
 
     /// `L2_ENTER_GUEST_STATE_HPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1166`).
-    pub const L2_ENTER_GUEST_STATE_HPA: VcpuField = Field::table(0xA020000300000104, 1, 4, "L2_ENTER_GUEST_STATE_HPA");
+    pub const L2_ENTER_GUEST_STATE_HPA: VcpuField = Field::table(0xA020000300000104, 1, 4);
 
     /// `VE_INFO_GPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1177`).
-    pub const VE_INFO_GPA: VcpuField = Field::table(0xA020000300000108, 1, 4, "VE_INFO_GPA");
+    pub const VE_INFO_GPA: VcpuField = Field::table(0xA020000300000108, 1, 4);
 
     /// `VE_INFO_HPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1188`).
-    pub const VE_INFO_HPA: VcpuField = Field::table(0xA02000030000010C, 1, 4, "VE_INFO_HPA");
+    pub const VE_INFO_HPA: VcpuField = Field::table(0xA02000030000010C, 1, 4);
 
     /// `L2_VAPIC_GPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1199`).
-    pub const L2_VAPIC_GPA: VcpuField = Field::table(0xA020000300000110, 1, 4, "L2_VAPIC_GPA");
+    pub const L2_VAPIC_GPA: VcpuField = Field::table(0xA020000300000110, 1, 4);
 
     /// `L2_VAPIC_HPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1210`).
-    pub const L2_VAPIC_HPA: VcpuField = Field::table(0xA020000300000114, 1, 4, "L2_VAPIC_HPA");
+    pub const L2_VAPIC_HPA: VcpuField = Field::table(0xA020000300000114, 1, 4);
 
     /// `CPUID_CONTROL` (class `TDVPS_CPUID_CONTROL`): 128 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask 0x3.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1221`).
-    pub const CPUID_CONTROL: VcpuField = Field::table(0xA120000000000000, 1, 128, "CPUID_CONTROL");
+    pub const CPUID_CONTROL: VcpuField = Field::table(0xA120000000000000, 1, 128);
 
     /// `LAST_EPF_GPA_LIST` (class `TDVPS_EPT_VIOLATION_LOG`): 32 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1232`).
-    pub const LAST_EPF_GPA_LIST: VcpuField = Field::table(0xA220000300000200, 1, 32, "LAST_EPF_GPA_LIST");
+    pub const LAST_EPF_GPA_LIST: VcpuField = Field::table(0xA220000300000200, 1, 32);
 
     /// `L2_VMCS_1` (class `TDVPS_VMCS_1`): 4096 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1243`).
-    pub const L2_VMCS_1: VcpuField = Field::table(0x2420000000000000, 1, 4096, "L2_VMCS_1");
+    pub const L2_VMCS_1: VcpuField = Field::table(0x2420000000000000, 1, 4096);
 
     /// `L2_MSR_BITMAPS_1` (class `TDVPS_MSR_BITMAPS_1`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1253`).
-    pub const L2_MSR_BITMAPS_1: VcpuField = Field::table(0x2520000300000000, 1, 512, "L2_MSR_BITMAPS_1");
+    pub const L2_MSR_BITMAPS_1: VcpuField = Field::table(0x2520000300000000, 1, 512);
 
     /// `L2_SHADOW_MSR_BITMAPS_1` (class `TDVPS_MSR_BITMAPS_SHADOW_1`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1264`).
-    pub const L2_SHADOW_MSR_BITMAPS_1: VcpuField = Field::table(0xA620000300000000, 1, 512, "L2_SHADOW_MSR_BITMAPS_1");
+    pub const L2_SHADOW_MSR_BITMAPS_1: VcpuField = Field::table(0xA620000300000000, 1, 512);
 
     /// `L2_VMCS_2` (class `TDVPS_VMCS_2`): 4096 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1275`).
-    pub const L2_VMCS_2: VcpuField = Field::table(0x2C20000000000000, 1, 4096, "L2_VMCS_2");
+    pub const L2_VMCS_2: VcpuField = Field::table(0x2C20000000000000, 1, 4096);
 
     /// `L2_MSR_BITMAPS_2` (class `TDVPS_MSR_BITMAPS_2`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1285`).
-    pub const L2_MSR_BITMAPS_2: VcpuField = Field::table(0x2D20000300000000, 1, 512, "L2_MSR_BITMAPS_2");
+    pub const L2_MSR_BITMAPS_2: VcpuField = Field::table(0x2D20000300000000, 1, 512);
 
     /// `L2_SHADOW_MSR_BITMAPS_2` (class `TDVPS_MSR_BITMAPS_SHADOW_2`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1296`).
-    pub const L2_SHADOW_MSR_BITMAPS_2: VcpuField = Field::table(0xAE20000300000000, 1, 512, "L2_SHADOW_MSR_BITMAPS_2");
+    pub const L2_SHADOW_MSR_BITMAPS_2: VcpuField = Field::table(0xAE20000300000000, 1, 512);
 
     /// `L2_VMCS_3` (class `TDVPS_VMCS_3`): 4096 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1307`).
-    pub const L2_VMCS_3: VcpuField = Field::table(0x3420000000000000, 1, 4096, "L2_VMCS_3");
+    pub const L2_VMCS_3: VcpuField = Field::table(0x3420000000000000, 1, 4096);
 
     /// `L2_MSR_BITMAPS_3` (class `TDVPS_MSR_BITMAPS_3`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1317`).
-    pub const L2_MSR_BITMAPS_3: VcpuField = Field::table(0x3520000300000000, 1, 512, "L2_MSR_BITMAPS_3");
+    pub const L2_MSR_BITMAPS_3: VcpuField = Field::table(0x3520000300000000, 1, 512);
 
     /// `L2_SHADOW_MSR_BITMAPS_3` (class `TDVPS_MSR_BITMAPS_SHADOW_3`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1328`).
-    pub const L2_SHADOW_MSR_BITMAPS_3: VcpuField = Field::table(0xB620000300000000, 1, 512, "L2_SHADOW_MSR_BITMAPS_3");
+    pub const L2_SHADOW_MSR_BITMAPS_3: VcpuField = Field::table(0xB620000300000000, 1, 512);
 
     /// `VE_CATEGORY` (class `TDVPS_VE_INFO`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:132`).
-    pub const VE_CATEGORY: VcpuField = Field::table(0x8220000000000013, 1, 1, "VE_CATEGORY");
+    pub const VE_CATEGORY: VcpuField = Field::table(0x8220000000000013, 1, 1);
 
     /// `INTERRUPTIBILITY_STATE` (class `TDVPS_VE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:143`).
-    pub const INTERRUPTIBILITY_STATE: VcpuField = Field::table(0x8220000200000014, 1, 1, "INTERRUPTIBILITY_STATE");
+    pub const INTERRUPTIBILITY_STATE: VcpuField = Field::table(0x8220000200000014, 1, 1);
 
     /// `MSR_SMI_COUNT` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:429`).
-    pub const MSR_SMI_COUNT: VcpuField = Field::table(0x1320000300000034, 1, 1, "MSR_SMI_COUNT");
+    pub const MSR_SMI_COUNT: VcpuField = Field::table(0x1320000300000034, 1, 1);
 
     /// `IA32_MISC_ENABLE` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:484`).
-    pub const IA32_MISC_ENABLE: VcpuField = Field::table(0x13200003000001A0, 1, 1, "IA32_MISC_ENABLE");
+    pub const IA32_MISC_ENABLE: VcpuField = Field::table(0x13200003000001A0, 1, 1);
 
-    /// Every constant of this module, in table order.
-    pub const ALL: &[VcpuField] = &[
-        VAPIC,
-        EXIT_REASON,
-        VALID,
-        EXIT_QUALIFICATION,
-        GLA,
-        GPA,
-        EPTP_INDEX,
-        INSTRUCTION_LENGTH,
-        INSTRUCTION_INFORMATION,
-        RAX,
-        RCX,
-        RDX,
-        RBX,
-        RSP_PLACEHOLDER,
-        RBP,
-        RSI,
-        RDI,
-        R8,
-        R9,
-        R10,
-        R11,
-        R12,
-        R13,
-        R14,
-        R15,
-        DR0,
-        DR1,
-        DR2,
-        DR3,
-        DR6,
-        XCR0,
-        CR2,
-        VCPU_STATE_DETAILS,
-        XBUFF,
-        IA32_SPEC_CTRL,
-        IA32_UMWAIT_CONTROL,
-        IA32_TSX_CTRL,
-        IA32_PERFEVTSELX,
-        MSR_OFFCORE_RSPX,
-        IA32_XFD,
-        IA32_XFD_ERR,
-        IA32_FIXED_CTRX,
-        IA32_PERF_METRICS,
-        IA32_FIXED_CTR_CTRL,
-        IA32_PERF_GLOBAL_STATUS,
-        IA32_PEBS_ENABLE,
-        MSR_PEBS_DATA_CFG,
-        MSR_PEBS_LD_LAT,
-        MSR_PEBS_FRONTEND,
-        IA32_A_PMCX,
-        IA32_DS_AREA,
-        IA32_XSS,
-        IA32_LBR_DEPTH,
-        IA32_UARCH_MISC_CTL,
-        IA32_STAR,
-        IA32_LSTAR,
-        IA32_FMASK,
-        IA32_KERNEL_GS_BASE,
-        IA32_TSC_AUX,
-        VCPU_STATE,
-        VCPU_INDEX,
-        NUM_TDVPS_PAGES,
-        ASSOC_LPID,
-        VCPU_EPOCH,
-        CPUID_SUPERVISOR_VE,
-        CPUID_USER_VE,
-        LAST_EXIT_TSC,
-        PEND_NMI,
-        XFAM,
-        LAST_EPF_GPA_LIST_IDX,
-        POSSIBLY_EPF_STEPPING,
-        LAST_TD_EXIT,
-        TDVPS_PAGE_PA,
-        HP_LOCK_BUSY_START,
-        HP_LOCK_BUSY,
-        LAST_SEAMDB_INDEX,
-        NMI_UNBLOCKING_DUE_TO_IRET,
-        CURR_VM,
-        L2_EXIT_HOST_ROUTING,
-        VM_LAUNCHED,
-        LP_DEPENDENT_HPA_UPDATED,
-        MODULE_DEPENDENT_FIELDS_UPDATED,
-        L2_CTLS,
-        L2_DEBUG_CTLS,
-        TSC_DEADLINE,
-        SHADOW_TSC_DEADLINE,
-        BASE_L2_CR0_GUEST_HOST_MASK,
-        BASE_L2_CR0_READ_SHADOW,
-        BASE_L2_CR4_GUEST_HOST_MASK,
-        BASE_L2_CR4_READ_SHADOW,
-        SHADOW_CR0_GUEST_HOST_MASK,
-        SHADOW_CR0_READ_SHADOW,
-        SHADOW_CR4_GUEST_HOST_MASK,
-        SHADOW_CR4_READ_SHADOW,
-        SHADOW_INSTRUCTION_TIMEOUT_CONTROL,
-        SHADOW_PID_HPA,
-        SHADOW_PINBASED_EXEC_CTLS,
-        SHADOW_PLE_GAP,
-        SHADOW_PLE_WINDOW,
-        SHADOW_POSTED_INT_NOTIFICATION_VECTOR,
-        SHADOW_PROCBASED_EXEC_CTLS2,
-        SHADOW_SHARED_EPTP,
-        L2_ENTER_GUEST_STATE_GPA,
-        L2_ENTER_GUEST_STATE_HPA,
-        VE_INFO_GPA,
-        VE_INFO_HPA,
-        L2_VAPIC_GPA,
-        L2_VAPIC_HPA,
-        CPUID_CONTROL,
-        LAST_EPF_GPA_LIST,
-        L2_VMCS_1,
-        L2_MSR_BITMAPS_1,
-        L2_SHADOW_MSR_BITMAPS_1,
-        L2_VMCS_2,
-        L2_MSR_BITMAPS_2,
-        L2_SHADOW_MSR_BITMAPS_2,
-        L2_VMCS_3,
-        L2_MSR_BITMAPS_3,
-        L2_SHADOW_MSR_BITMAPS_3,
-        VE_CATEGORY,
-        INTERRUPTIBILITY_STATE,
-        MSR_SMI_COUNT,
-        IA32_MISC_ENABLE,
+    /// Every constant of this module with the name the module's table gives it, in table order.
+    pub const ALL: &[(&str, VcpuField)] = &[
+        ("VAPIC", VAPIC),
+        ("EXIT_REASON", EXIT_REASON),
+        ("VALID", VALID),
+        ("EXIT_QUALIFICATION", EXIT_QUALIFICATION),
+        ("GLA", GLA),
+        ("GPA", GPA),
+        ("EPTP_INDEX", EPTP_INDEX),
+        ("INSTRUCTION_LENGTH", INSTRUCTION_LENGTH),
+        ("INSTRUCTION_INFORMATION", INSTRUCTION_INFORMATION),
+        ("RAX", RAX),
+        ("RCX", RCX),
+        ("RDX", RDX),
+        ("RBX", RBX),
+        ("RSP_PLACEHOLDER", RSP_PLACEHOLDER),
+        ("RBP", RBP),
+        ("RSI", RSI),
+        ("RDI", RDI),
+        ("R8", R8),
+        ("R9", R9),
+        ("R10", R10),
+        ("R11", R11),
+        ("R12", R12),
+        ("R13", R13),
+        ("R14", R14),
+        ("R15", R15),
+        ("DR0", DR0),
+        ("DR1", DR1),
+        ("DR2", DR2),
+        ("DR3", DR3),
+        ("DR6", DR6),
+        ("XCR0", XCR0),
+        ("CR2", CR2),
+        ("VCPU_STATE_DETAILS", VCPU_STATE_DETAILS),
+        ("XBUFF", XBUFF),
+        ("IA32_SPEC_CTRL", IA32_SPEC_CTRL),
+        ("IA32_UMWAIT_CONTROL", IA32_UMWAIT_CONTROL),
+        ("IA32_TSX_CTRL", IA32_TSX_CTRL),
+        ("IA32_PERFEVTSELx", IA32_PERFEVTSELX),
+        ("MSR_OFFCORE_RSPx", MSR_OFFCORE_RSPX),
+        ("IA32_XFD", IA32_XFD),
+        ("IA32_XFD_ERR", IA32_XFD_ERR),
+        ("IA32_FIXED_CTRx", IA32_FIXED_CTRX),
+        ("IA32_PERF_METRICS", IA32_PERF_METRICS),
+        ("IA32_FIXED_CTR_CTRL", IA32_FIXED_CTR_CTRL),
+        ("IA32_PERF_GLOBAL_STATUS", IA32_PERF_GLOBAL_STATUS),
+        ("IA32_PEBS_ENABLE", IA32_PEBS_ENABLE),
+        ("MSR_PEBS_DATA_CFG", MSR_PEBS_DATA_CFG),
+        ("MSR_PEBS_LD_LAT", MSR_PEBS_LD_LAT),
+        ("MSR_PEBS_FRONTEND", MSR_PEBS_FRONTEND),
+        ("IA32_A_PMCx", IA32_A_PMCX),
+        ("IA32_DS_AREA", IA32_DS_AREA),
+        ("IA32_XSS", IA32_XSS),
+        ("IA32_LBR_DEPTH", IA32_LBR_DEPTH),
+        ("IA32_UARCH_MISC_CTL", IA32_UARCH_MISC_CTL),
+        ("IA32_STAR", IA32_STAR),
+        ("IA32_LSTAR", IA32_LSTAR),
+        ("IA32_FMASK", IA32_FMASK),
+        ("IA32_KERNEL_GS_BASE", IA32_KERNEL_GS_BASE),
+        ("IA32_TSC_AUX", IA32_TSC_AUX),
+        ("VCPU_STATE", VCPU_STATE),
+        ("VCPU_INDEX", VCPU_INDEX),
+        ("NUM_TDVPS_PAGES", NUM_TDVPS_PAGES),
+        ("ASSOC_LPID", ASSOC_LPID),
+        ("VCPU_EPOCH", VCPU_EPOCH),
+        ("CPUID_SUPERVISOR_VE", CPUID_SUPERVISOR_VE),
+        ("CPUID_USER_VE", CPUID_USER_VE),
+        ("LAST_EXIT_TSC", LAST_EXIT_TSC),
+        ("PEND_NMI", PEND_NMI),
+        ("XFAM", XFAM),
+        ("LAST_EPF_GPA_LIST_IDX", LAST_EPF_GPA_LIST_IDX),
+        ("POSSIBLY_EPF_STEPPING", POSSIBLY_EPF_STEPPING),
+        ("LAST_TD_EXIT", LAST_TD_EXIT),
+        ("TDVPS_PAGE_PA", TDVPS_PAGE_PA),
+        ("HP_LOCK_BUSY_START", HP_LOCK_BUSY_START),
+        ("HP_LOCK_BUSY", HP_LOCK_BUSY),
+        ("LAST_SEAMDB_INDEX", LAST_SEAMDB_INDEX),
+        ("NMI_UNBLOCKING_DUE_TO_IRET", NMI_UNBLOCKING_DUE_TO_IRET),
+        ("CURR_VM", CURR_VM),
+        ("L2_EXIT_HOST_ROUTING", L2_EXIT_HOST_ROUTING),
+        ("VM_LAUNCHED", VM_LAUNCHED),
+        ("LP_DEPENDENT_HPA_UPDATED", LP_DEPENDENT_HPA_UPDATED),
+        ("MODULE_DEPENDENT_FIELDS_UPDATED", MODULE_DEPENDENT_FIELDS_UPDATED),
+        ("L2_CTLS", L2_CTLS),
+        ("L2_DEBUG_CTLS", L2_DEBUG_CTLS),
+        ("TSC_DEADLINE", TSC_DEADLINE),
+        ("SHADOW_TSC_DEADLINE", SHADOW_TSC_DEADLINE),
+        ("BASE_L2_CR0_GUEST_HOST_MASK", BASE_L2_CR0_GUEST_HOST_MASK),
+        ("BASE_L2_CR0_READ_SHADOW", BASE_L2_CR0_READ_SHADOW),
+        ("BASE_L2_CR4_GUEST_HOST_MASK", BASE_L2_CR4_GUEST_HOST_MASK),
+        ("BASE_L2_CR4_READ_SHADOW", BASE_L2_CR4_READ_SHADOW),
+        ("SHADOW_CR0_GUEST_HOST_MASK", SHADOW_CR0_GUEST_HOST_MASK),
+        ("SHADOW_CR0_READ_SHADOW", SHADOW_CR0_READ_SHADOW),
+        ("SHADOW_CR4_GUEST_HOST_MASK", SHADOW_CR4_GUEST_HOST_MASK),
+        ("SHADOW_CR4_READ_SHADOW", SHADOW_CR4_READ_SHADOW),
+        ("SHADOW_INSTRUCTION_TIMEOUT_CONTROL", SHADOW_INSTRUCTION_TIMEOUT_CONTROL),
+        ("SHADOW_PID_HPA", SHADOW_PID_HPA),
+        ("SHADOW_PINBASED_EXEC_CTLS", SHADOW_PINBASED_EXEC_CTLS),
+        ("SHADOW_PLE_GAP", SHADOW_PLE_GAP),
+        ("SHADOW_PLE_WINDOW", SHADOW_PLE_WINDOW),
+        ("SHADOW_POSTED_INT_NOTIFICATION_VECTOR", SHADOW_POSTED_INT_NOTIFICATION_VECTOR),
+        ("SHADOW_PROCBASED_EXEC_CTLS2", SHADOW_PROCBASED_EXEC_CTLS2),
+        ("SHADOW_SHARED_EPTP", SHADOW_SHARED_EPTP),
+        ("L2_ENTER_GUEST_STATE_GPA", L2_ENTER_GUEST_STATE_GPA),
+        ("L2_ENTER_GUEST_STATE_HPA", L2_ENTER_GUEST_STATE_HPA),
+        ("VE_INFO_GPA", VE_INFO_GPA),
+        ("VE_INFO_HPA", VE_INFO_HPA),
+        ("L2_VAPIC_GPA", L2_VAPIC_GPA),
+        ("L2_VAPIC_HPA", L2_VAPIC_HPA),
+        ("CPUID_CONTROL", CPUID_CONTROL),
+        ("LAST_EPF_GPA_LIST", LAST_EPF_GPA_LIST),
+        ("L2_VMCS_1", L2_VMCS_1),
+        ("L2_MSR_BITMAPS_1", L2_MSR_BITMAPS_1),
+        ("L2_SHADOW_MSR_BITMAPS_1", L2_SHADOW_MSR_BITMAPS_1),
+        ("L2_VMCS_2", L2_VMCS_2),
+        ("L2_MSR_BITMAPS_2", L2_MSR_BITMAPS_2),
+        ("L2_SHADOW_MSR_BITMAPS_2", L2_SHADOW_MSR_BITMAPS_2),
+        ("L2_VMCS_3", L2_VMCS_3),
+        ("L2_MSR_BITMAPS_3", L2_MSR_BITMAPS_3),
+        ("L2_SHADOW_MSR_BITMAPS_3", L2_SHADOW_MSR_BITMAPS_3),
+        ("VE_CATEGORY", VE_CATEGORY),
+        ("INTERRUPTIBILITY_STATE", INTERRUPTIBILITY_STATE),
+        ("MSR_SMI_COUNT", MSR_SMI_COUNT),
+        ("IA32_MISC_ENABLE", IA32_MISC_ENABLE),
     ];
 }
 
@@ -2443,1155 +2443,1155 @@ pub mod vmcs {
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:33`).
-    pub const VPID: VcpuField = Field::table(0x0024000100000000, 1, 1, "VPID");
+    pub const VPID: VcpuField = Field::table(0x0024000100000000, 1, 1);
 
     /// `Posted-interrupt notification vector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask all/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:44`).
-    pub const POSTED_INTERRUPT_NOTIFICATION_VECTOR: VcpuField = Field::table(0x0024000100000002, 1, 1, "Posted-interrupt notification vector");
+    pub const POSTED_INTERRUPT_NOTIFICATION_VECTOR: VcpuField = Field::table(0x0024000100000002, 1, 1);
 
     /// `EPTP index` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:55`).
-    pub const EPTP_INDEX: VcpuField = Field::table(0x0024000100000004, 1, 1, "EPTP index");
+    pub const EPTP_INDEX: VcpuField = Field::table(0x0024000100000004, 1, 1);
 
     /// `HLAT prefix size` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:66`).
-    pub const HLAT_PREFIX_SIZE: VcpuField = Field::table(0x0024000100000006, 1, 1, "HLAT prefix size");
+    pub const HLAT_PREFIX_SIZE: VcpuField = Field::table(0x0024000100000006, 1, 1);
 
     /// `Guest ES selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:77`).
-    pub const GUEST_ES_SELECTOR: VcpuField = Field::table(0x0024000100000800, 1, 1, "Guest ES selector");
+    pub const GUEST_ES_SELECTOR: VcpuField = Field::table(0x0024000100000800, 1, 1);
 
     /// `Guest CS selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:88`).
-    pub const GUEST_CS_SELECTOR: VcpuField = Field::table(0x0024000100000802, 1, 1, "Guest CS selector");
+    pub const GUEST_CS_SELECTOR: VcpuField = Field::table(0x0024000100000802, 1, 1);
 
     /// `Guest SS selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:99`).
-    pub const GUEST_SS_SELECTOR: VcpuField = Field::table(0x0024000100000804, 1, 1, "Guest SS selector");
+    pub const GUEST_SS_SELECTOR: VcpuField = Field::table(0x0024000100000804, 1, 1);
 
     /// `Guest DS selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:110`).
-    pub const GUEST_DS_SELECTOR: VcpuField = Field::table(0x0024000100000806, 1, 1, "Guest DS selector");
+    pub const GUEST_DS_SELECTOR: VcpuField = Field::table(0x0024000100000806, 1, 1);
 
     /// `Guest FS selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:121`).
-    pub const GUEST_FS_SELECTOR: VcpuField = Field::table(0x0024000100000808, 1, 1, "Guest FS selector");
+    pub const GUEST_FS_SELECTOR: VcpuField = Field::table(0x0024000100000808, 1, 1);
 
     /// `Guest GS selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:132`).
-    pub const GUEST_GS_SELECTOR: VcpuField = Field::table(0x002400010000080A, 1, 1, "Guest GS selector");
+    pub const GUEST_GS_SELECTOR: VcpuField = Field::table(0x002400010000080A, 1, 1);
 
     /// `Guest LDTR selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:143`).
-    pub const GUEST_LDTR_SELECTOR: VcpuField = Field::table(0x002400010000080C, 1, 1, "Guest LDTR selector");
+    pub const GUEST_LDTR_SELECTOR: VcpuField = Field::table(0x002400010000080C, 1, 1);
 
     /// `Guest TR selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:154`).
-    pub const GUEST_TR_SELECTOR: VcpuField = Field::table(0x002400010000080E, 1, 1, "Guest TR selector");
+    pub const GUEST_TR_SELECTOR: VcpuField = Field::table(0x002400010000080E, 1, 1);
 
     /// `Guest Interrupt Status` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:165`).
-    pub const GUEST_INTERRUPT_STATUS: VcpuField = Field::table(0x0024000100000810, 1, 1, "Guest Interrupt Status");
+    pub const GUEST_INTERRUPT_STATUS: VcpuField = Field::table(0x0024000100000810, 1, 1);
 
     /// `PML Index` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:176`).
-    pub const PML_INDEX: VcpuField = Field::table(0x0024000100000812, 1, 1, "PML Index");
+    pub const PML_INDEX: VcpuField = Field::table(0x0024000100000812, 1, 1);
 
     /// `Guest UINV` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:187`).
-    pub const GUEST_UINV: VcpuField = Field::table(0x0024000100000814, 1, 1, "Guest UINV");
+    pub const GUEST_UINV: VcpuField = Field::table(0x0024000100000814, 1, 1);
 
     /// `I/O-Bitmap Address n` (class `TDVPS_VMCS`): 2 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:198`).
-    pub const I_O_BITMAP_ADDRESS_N: VcpuField = Field::table(0x0024000300002000, 1, 2, "I/O-Bitmap Address n");
+    pub const I_O_BITMAP_ADDRESS_N: VcpuField = Field::table(0x0024000300002000, 1, 2);
 
     /// `MSR-Bitmap Address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:209`).
-    pub const MSR_BITMAP_ADDRESS: VcpuField = Field::table(0x0024000300002004, 1, 1, "MSR-Bitmap Address");
+    pub const MSR_BITMAP_ADDRESS: VcpuField = Field::table(0x0024000300002004, 1, 1);
 
     /// `VM-exit MSR-store address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:220`).
-    pub const VM_EXIT_MSR_STORE_ADDRESS: VcpuField = Field::table(0x0024000300002006, 1, 1, "VM-exit MSR-store address");
+    pub const VM_EXIT_MSR_STORE_ADDRESS: VcpuField = Field::table(0x0024000300002006, 1, 1);
 
     /// `VM-exit MSR-load address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:231`).
-    pub const VM_EXIT_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x0024000300002008, 1, 1, "VM-exit MSR-load address");
+    pub const VM_EXIT_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x0024000300002008, 1, 1);
 
     /// `VM-entry MSR-load address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:242`).
-    pub const VM_ENTRY_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x002400030000200A, 1, 1, "VM-entry MSR-load address");
+    pub const VM_ENTRY_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x002400030000200A, 1, 1);
 
     /// `Executive-VMCS Pointer` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:253`).
-    pub const EXECUTIVE_VMCS_POINTER: VcpuField = Field::table(0x002400030000200C, 1, 1, "Executive-VMCS Pointer");
+    pub const EXECUTIVE_VMCS_POINTER: VcpuField = Field::table(0x002400030000200C, 1, 1);
 
     /// `PML address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/0xFFFFFFFFFFFFF000 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:264`).
-    pub const PML_ADDRESS: VcpuField = Field::table(0x002400030000200E, 1, 1, "PML address");
+    pub const PML_ADDRESS: VcpuField = Field::table(0x002400030000200E, 1, 1);
 
     /// `Time-Stamp Counter Offset` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:275`).
-    pub const TIME_STAMP_COUNTER_OFFSET: VcpuField = Field::table(0x0024000300002010, 1, 1, "Time-Stamp Counter Offset");
+    pub const TIME_STAMP_COUNTER_OFFSET: VcpuField = Field::table(0x0024000300002010, 1, 1);
 
     /// `Virtual-APIC address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:286`).
-    pub const VIRTUAL_APIC_ADDRESS: VcpuField = Field::table(0x0024000300002012, 1, 1, "Virtual-APIC address");
+    pub const VIRTUAL_APIC_ADDRESS: VcpuField = Field::table(0x0024000300002012, 1, 1);
 
     /// `APIC-access address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:297`).
-    pub const APIC_ACCESS_ADDRESS: VcpuField = Field::table(0x0024000300002014, 1, 1, "APIC-access address");
+    pub const APIC_ACCESS_ADDRESS: VcpuField = Field::table(0x0024000300002014, 1, 1);
 
     /// `Posted-interrupt descriptor address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask 0xFFFFFFFFFFFFFFC0/0xFFFFFFFFFFFFFFC0 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:308`).
-    pub const POSTED_INTERRUPT_DESCRIPTOR_ADDRESS: VcpuField = Field::table(0x0024000300002016, 1, 1, "Posted-interrupt descriptor address");
+    pub const POSTED_INTERRUPT_DESCRIPTOR_ADDRESS: VcpuField = Field::table(0x0024000300002016, 1, 1);
 
     /// `VM-Function Controls` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:319`).
-    pub const VM_FUNCTION_CONTROLS: VcpuField = Field::table(0x0024000300002018, 1, 1, "VM-Function Controls");
+    pub const VM_FUNCTION_CONTROLS: VcpuField = Field::table(0x0024000300002018, 1, 1);
 
     /// `EPTP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:330`).
-    pub const EPTP: VcpuField = Field::table(0x002400030000201A, 1, 1, "EPTP");
+    pub const EPTP: VcpuField = Field::table(0x002400030000201A, 1, 1);
 
     /// `EOI-exit bitmap n` (class `TDVPS_VMCS`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:341`).
-    pub const EOI_EXIT_BITMAP_N: VcpuField = Field::table(0x002400030000201C, 1, 4, "EOI-exit bitmap n");
+    pub const EOI_EXIT_BITMAP_N: VcpuField = Field::table(0x002400030000201C, 1, 4);
 
     /// `EPTP-list address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:352`).
-    pub const EPTP_LIST_ADDRESS: VcpuField = Field::table(0x0024000300002024, 1, 1, "EPTP-list address");
+    pub const EPTP_LIST_ADDRESS: VcpuField = Field::table(0x0024000300002024, 1, 1);
 
     /// `VMREAD-bitmap address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:363`).
-    pub const VMREAD_BITMAP_ADDRESS: VcpuField = Field::table(0x0024000300002026, 1, 1, "VMREAD-bitmap address");
+    pub const VMREAD_BITMAP_ADDRESS: VcpuField = Field::table(0x0024000300002026, 1, 1);
 
     /// `VMWRITE-bitmap address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:374`).
-    pub const VMWRITE_BITMAP_ADDRESS: VcpuField = Field::table(0x0024000300002028, 1, 1, "VMWRITE-bitmap address");
+    pub const VMWRITE_BITMAP_ADDRESS: VcpuField = Field::table(0x0024000300002028, 1, 1);
 
     /// `Virtualization-exception information address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:385`).
-    pub const VIRTUALIZATION_EXCEPTION_INFORMATION_ADDRESS: VcpuField = Field::table(0x002400030000202A, 1, 1, "Virtualization-exception information address");
+    pub const VIRTUALIZATION_EXCEPTION_INFORMATION_ADDRESS: VcpuField = Field::table(0x002400030000202A, 1, 1);
 
     /// `XSS-Exiting Bitmap` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:396`).
-    pub const XSS_EXITING_BITMAP: VcpuField = Field::table(0x002400030000202C, 1, 1, "XSS-Exiting Bitmap");
+    pub const XSS_EXITING_BITMAP: VcpuField = Field::table(0x002400030000202C, 1, 1);
 
     /// `ENCLS-Exiting Bitmap` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:407`).
-    pub const ENCLS_EXITING_BITMAP: VcpuField = Field::table(0x002400030000202E, 1, 1, "ENCLS-Exiting Bitmap");
+    pub const ENCLS_EXITING_BITMAP: VcpuField = Field::table(0x002400030000202E, 1, 1);
 
     /// `Time-Stamp Counter Multiplier` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:418`).
-    pub const TIME_STAMP_COUNTER_MULTIPLIER: VcpuField = Field::table(0x0024000300002032, 1, 1, "Time-Stamp Counter Multiplier");
+    pub const TIME_STAMP_COUNTER_MULTIPLIER: VcpuField = Field::table(0x0024000300002032, 1, 1);
 
     /// `Tertiary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x1 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:429`).
-    pub const TERTIARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x0024000300002034, 1, 1, "Tertiary Processor-Based VM-Exection Controls");
+    pub const TERTIARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x0024000300002034, 1, 1);
 
     /// `ENCLV-Exiting Bitmap` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:440`).
-    pub const ENCLV_EXITING_BITMAP: VcpuField = Field::table(0x0024000300002036, 1, 1, "ENCLV-Exiting Bitmap");
+    pub const ENCLV_EXITING_BITMAP: VcpuField = Field::table(0x0024000300002036, 1, 1);
 
     /// `low PASID directory address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:451`).
-    pub const LOW_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x0024000300002038, 1, 1, "low PASID directory address");
+    pub const LOW_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x0024000300002038, 1, 1);
 
     /// `high PASID directory address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:462`).
-    pub const HIGH_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x002400030000203A, 1, 1, "high PASID directory address");
+    pub const HIGH_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x002400030000203A, 1, 1);
 
     /// `Shared EPTP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask 0xFFFFFFFFFF000/all, host write mask 0xFFFFFFFFFF000/0xFFFFFFFFFF000 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:473`).
-    pub const SHARED_EPTP: VcpuField = Field::table(0x002400030000203C, 1, 1, "Shared EPTP");
+    pub const SHARED_EPTP: VcpuField = Field::table(0x002400030000203C, 1, 1);
 
     /// `PCONFIG-Exiting Bitmap` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:484`).
-    pub const PCONFIG_EXITING_BITMAP: VcpuField = Field::table(0x002400030000203E, 1, 1, "PCONFIG-Exiting Bitmap");
+    pub const PCONFIG_EXITING_BITMAP: VcpuField = Field::table(0x002400030000203E, 1, 1);
 
     /// `HLAT pointer` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:495`).
-    pub const HLAT_POINTER: VcpuField = Field::table(0x0024000300002040, 1, 1, "HLAT pointer");
+    pub const HLAT_POINTER: VcpuField = Field::table(0x0024000300002040, 1, 1);
 
     /// `IA32_SPEC_CTRL mask` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:506`).
-    pub const IA32_SPEC_CTRL_MASK: VcpuField = Field::table(0x002400030000204A, 1, 1, "IA32_SPEC_CTRL mask");
+    pub const IA32_SPEC_CTRL_MASK: VcpuField = Field::table(0x002400030000204A, 1, 1);
 
     /// `IA32_SPEC_CTRL shadow` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:517`).
-    pub const IA32_SPEC_CTRL_SHADOW: VcpuField = Field::table(0x002400030000204C, 1, 1, "IA32_SPEC_CTRL shadow");
+    pub const IA32_SPEC_CTRL_SHADOW: VcpuField = Field::table(0x002400030000204C, 1, 1);
 
     /// `Guest-physical Address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:528`).
-    pub const GUEST_PHYSICAL_ADDRESS: VcpuField = Field::table(0x0024000300002400, 1, 1, "Guest-physical Address");
+    pub const GUEST_PHYSICAL_ADDRESS: VcpuField = Field::table(0x0024000300002400, 1, 1);
 
     /// `VMCS Link Pointer` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:539`).
-    pub const VMCS_LINK_POINTER: VcpuField = Field::table(0x0024000300002800, 1, 1, "VMCS Link Pointer");
+    pub const VMCS_LINK_POINTER: VcpuField = Field::table(0x0024000300002800, 1, 1);
 
     /// `IA32_DEBUGCTL` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFC7 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:550`).
-    pub const IA32_DEBUGCTL: VcpuField = Field::table(0x0024000300002802, 1, 1, "IA32_DEBUGCTL");
+    pub const IA32_DEBUGCTL: VcpuField = Field::table(0x0024000300002802, 1, 1);
 
     /// `IA32_PAT` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:561`).
-    pub const IA32_PAT: VcpuField = Field::table(0x0024000300002804, 1, 1, "IA32_PAT");
+    pub const IA32_PAT: VcpuField = Field::table(0x0024000300002804, 1, 1);
 
     /// `IA32_EFER` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:572`).
-    pub const IA32_EFER: VcpuField = Field::table(0x0024000300002806, 1, 1, "IA32_EFER");
+    pub const IA32_EFER: VcpuField = Field::table(0x0024000300002806, 1, 1);
 
     /// `IA32_PERF_GLOBAL_CTRL` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:583`).
-    pub const IA32_PERF_GLOBAL_CTRL: VcpuField = Field::table(0x0024000300002808, 1, 1, "IA32_PERF_GLOBAL_CTRL");
+    pub const IA32_PERF_GLOBAL_CTRL: VcpuField = Field::table(0x0024000300002808, 1, 1);
 
     /// `PDPTEn` (class `TDVPS_VMCS`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:594`).
-    pub const PDPTEN: VcpuField = Field::table(0x002400030000280A, 1, 4, "PDPTEn");
+    pub const PDPTEN: VcpuField = Field::table(0x002400030000280A, 1, 4);
 
     /// `IA32_RTIT_CTL` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:605`).
-    pub const IA32_RTIT_CTL: VcpuField = Field::table(0x0024000300002814, 1, 1, "IA32_RTIT_CTL");
+    pub const IA32_RTIT_CTL: VcpuField = Field::table(0x0024000300002814, 1, 1);
 
     /// `IA32_LBR_CTL` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:616`).
-    pub const IA32_LBR_CTL: VcpuField = Field::table(0x0024000300002816, 1, 1, "IA32_LBR_CTL");
+    pub const IA32_LBR_CTL: VcpuField = Field::table(0x0024000300002816, 1, 1);
 
     /// `IA32_GUEST_PKRS` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:627`).
-    pub const IA32_GUEST_PKRS: VcpuField = Field::table(0x0024000300002818, 1, 1, "IA32_GUEST_PKRS");
+    pub const IA32_GUEST_PKRS: VcpuField = Field::table(0x0024000300002818, 1, 1);
 
     /// `Pin-Based VM-Exection Controls` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask 0x80/all, host write mask 0x80/0x80 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:638`).
-    pub const PIN_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x0024000200004000, 1, 1, "Pin-Based VM-Exection Controls");
+    pub const PIN_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x0024000200004000, 1, 1);
 
     /// `Primary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x69999A04 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:649`).
-    pub const PRIMARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x0024000200004002, 1, 1, "Primary Processor-Based VM-Exection Controls");
+    pub const PRIMARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x0024000200004002, 1, 1);
 
     /// `Exception Bitmap` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFBFFFF (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:660`).
-    pub const EXCEPTION_BITMAP: VcpuField = Field::table(0x0024000200004004, 1, 1, "Exception Bitmap");
+    pub const EXCEPTION_BITMAP: VcpuField = Field::table(0x0024000200004004, 1, 1);
 
     /// `Page-fault error-code mask` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:671`).
-    pub const PAGE_FAULT_ERROR_CODE_MASK: VcpuField = Field::table(0x0024000200004006, 1, 1, "Page-fault error-code mask");
+    pub const PAGE_FAULT_ERROR_CODE_MASK: VcpuField = Field::table(0x0024000200004006, 1, 1);
 
     /// `Page-fault error-code match` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:682`).
-    pub const PAGE_FAULT_ERROR_CODE_MATCH: VcpuField = Field::table(0x0024000200004008, 1, 1, "Page-fault error-code match");
+    pub const PAGE_FAULT_ERROR_CODE_MATCH: VcpuField = Field::table(0x0024000200004008, 1, 1);
 
     /// `CR3-Target Count` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:693`).
-    pub const CR3_TARGET_COUNT: VcpuField = Field::table(0x002400020000400A, 1, 1, "CR3-Target Count");
+    pub const CR3_TARGET_COUNT: VcpuField = Field::table(0x002400020000400A, 1, 1);
 
     /// `VM-Exit Controls` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:704`).
-    pub const VM_EXIT_CONTROLS: VcpuField = Field::table(0x002400020000400C, 1, 1, "VM-Exit Controls");
+    pub const VM_EXIT_CONTROLS: VcpuField = Field::table(0x002400020000400C, 1, 1);
 
     /// `VM-exit MSR-store count` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:715`).
-    pub const VM_EXIT_MSR_STORE_COUNT: VcpuField = Field::table(0x002400020000400E, 1, 1, "VM-exit MSR-store count");
+    pub const VM_EXIT_MSR_STORE_COUNT: VcpuField = Field::table(0x002400020000400E, 1, 1);
 
     /// `VM-exit MSR-load count` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:726`).
-    pub const VM_EXIT_MSR_LOAD_COUNT: VcpuField = Field::table(0x0024000200004010, 1, 1, "VM-exit MSR-load count");
+    pub const VM_EXIT_MSR_LOAD_COUNT: VcpuField = Field::table(0x0024000200004010, 1, 1);
 
     /// `VM-Entry Controls` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:737`).
-    pub const VM_ENTRY_CONTROLS: VcpuField = Field::table(0x0024000200004012, 1, 1, "VM-Entry Controls");
+    pub const VM_ENTRY_CONTROLS: VcpuField = Field::table(0x0024000200004012, 1, 1);
 
     /// `VM-entry MSR-load count` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:748`).
-    pub const VM_ENTRY_MSR_LOAD_COUNT: VcpuField = Field::table(0x0024000200004014, 1, 1, "VM-entry MSR-load count");
+    pub const VM_ENTRY_MSR_LOAD_COUNT: VcpuField = Field::table(0x0024000200004014, 1, 1);
 
     /// `VM-entry interruption information` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:759`).
-    pub const VM_ENTRY_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x0024000200004016, 1, 1, "VM-entry interruption information");
+    pub const VM_ENTRY_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x0024000200004016, 1, 1);
 
     /// `VM-entry exception error code` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:770`).
-    pub const VM_ENTRY_EXCEPTION_ERROR_CODE: VcpuField = Field::table(0x0024000200004018, 1, 1, "VM-entry exception error code");
+    pub const VM_ENTRY_EXCEPTION_ERROR_CODE: VcpuField = Field::table(0x0024000200004018, 1, 1);
 
     /// `VM-entry instruction length` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:781`).
-    pub const VM_ENTRY_INSTRUCTION_LENGTH: VcpuField = Field::table(0x002400020000401A, 1, 1, "VM-entry instruction length");
+    pub const VM_ENTRY_INSTRUCTION_LENGTH: VcpuField = Field::table(0x002400020000401A, 1, 1);
 
     /// `TPR threshold` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:792`).
-    pub const TPR_THRESHOLD: VcpuField = Field::table(0x002400020000401C, 1, 1, "TPR threshold");
+    pub const TPR_THRESHOLD: VcpuField = Field::table(0x002400020000401C, 1, 1);
 
     /// `Secondary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask 0xC0000000/all, host write mask 0xC0000000/0xC0130C04 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:803`).
-    pub const SECONDARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x002400020000401E, 1, 1, "Secondary Processor-Based VM-Exection Controls");
+    pub const SECONDARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x002400020000401E, 1, 1);
 
     /// `PLE_GAP` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:814`).
-    pub const PLE_GAP: VcpuField = Field::table(0x0024000200004020, 1, 1, "PLE_GAP");
+    pub const PLE_GAP: VcpuField = Field::table(0x0024000200004020, 1, 1);
 
     /// `PLE_Window` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:825`).
-    pub const PLE_WINDOW: VcpuField = Field::table(0x0024000200004022, 1, 1, "PLE_Window");
+    pub const PLE_WINDOW: VcpuField = Field::table(0x0024000200004022, 1, 1);
 
     /// `Instruction Timeout Control` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask all/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:836`).
-    pub const INSTRUCTION_TIMEOUT_CONTROL: VcpuField = Field::table(0x0024000200004024, 1, 1, "Instruction Timeout Control");
+    pub const INSTRUCTION_TIMEOUT_CONTROL: VcpuField = Field::table(0x0024000200004024, 1, 1);
 
     /// `TD HKID` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:847`).
-    pub const TD_HKID: VcpuField = Field::table(0x0024000200004026, 1, 1, "TD HKID");
+    pub const TD_HKID: VcpuField = Field::table(0x0024000200004026, 1, 1);
 
     /// `VM-instruction error` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:858`).
-    pub const VM_INSTRUCTION_ERROR: VcpuField = Field::table(0x0024000200004400, 1, 1, "VM-instruction error");
+    pub const VM_INSTRUCTION_ERROR: VcpuField = Field::table(0x0024000200004400, 1, 1);
 
     /// `Exit reason` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:869`).
-    pub const EXIT_REASON: VcpuField = Field::table(0x0024000200004402, 1, 1, "Exit reason");
+    pub const EXIT_REASON: VcpuField = Field::table(0x0024000200004402, 1, 1);
 
     /// `VM-exit interruption information` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:880`).
-    pub const VM_EXIT_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x0024000200004404, 1, 1, "VM-exit interruption information");
+    pub const VM_EXIT_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x0024000200004404, 1, 1);
 
     /// `VM-exit interruption error code` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:891`).
-    pub const VM_EXIT_INTERRUPTION_ERROR_CODE: VcpuField = Field::table(0x0024000200004406, 1, 1, "VM-exit interruption error code");
+    pub const VM_EXIT_INTERRUPTION_ERROR_CODE: VcpuField = Field::table(0x0024000200004406, 1, 1);
 
     /// `IDT-vectoring information` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:902`).
-    pub const IDT_VECTORING_INFORMATION: VcpuField = Field::table(0x0024000200004408, 1, 1, "IDT-vectoring information");
+    pub const IDT_VECTORING_INFORMATION: VcpuField = Field::table(0x0024000200004408, 1, 1);
 
     /// `IDT-vectoring error code` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:913`).
-    pub const IDT_VECTORING_ERROR_CODE: VcpuField = Field::table(0x002400020000440A, 1, 1, "IDT-vectoring error code");
+    pub const IDT_VECTORING_ERROR_CODE: VcpuField = Field::table(0x002400020000440A, 1, 1);
 
     /// `VM-exit instruction length` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:924`).
-    pub const VM_EXIT_INSTRUCTION_LENGTH: VcpuField = Field::table(0x002400020000440C, 1, 1, "VM-exit instruction length");
+    pub const VM_EXIT_INSTRUCTION_LENGTH: VcpuField = Field::table(0x002400020000440C, 1, 1);
 
     /// `VM-exit instruction information` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:935`).
-    pub const VM_EXIT_INSTRUCTION_INFORMATION: VcpuField = Field::table(0x002400020000440E, 1, 1, "VM-exit instruction information");
+    pub const VM_EXIT_INSTRUCTION_INFORMATION: VcpuField = Field::table(0x002400020000440E, 1, 1);
 
     /// `Guest ES limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:946`).
-    pub const GUEST_ES_LIMIT: VcpuField = Field::table(0x0024000200004800, 1, 1, "Guest ES limit");
+    pub const GUEST_ES_LIMIT: VcpuField = Field::table(0x0024000200004800, 1, 1);
 
     /// `Guest CS limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:957`).
-    pub const GUEST_CS_LIMIT: VcpuField = Field::table(0x0024000200004802, 1, 1, "Guest CS limit");
+    pub const GUEST_CS_LIMIT: VcpuField = Field::table(0x0024000200004802, 1, 1);
 
     /// `Guest SS limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:968`).
-    pub const GUEST_SS_LIMIT: VcpuField = Field::table(0x0024000200004804, 1, 1, "Guest SS limit");
+    pub const GUEST_SS_LIMIT: VcpuField = Field::table(0x0024000200004804, 1, 1);
 
     /// `Guest DS limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:979`).
-    pub const GUEST_DS_LIMIT: VcpuField = Field::table(0x0024000200004806, 1, 1, "Guest DS limit");
+    pub const GUEST_DS_LIMIT: VcpuField = Field::table(0x0024000200004806, 1, 1);
 
     /// `Guest FS limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:990`).
-    pub const GUEST_FS_LIMIT: VcpuField = Field::table(0x0024000200004808, 1, 1, "Guest FS limit");
+    pub const GUEST_FS_LIMIT: VcpuField = Field::table(0x0024000200004808, 1, 1);
 
     /// `Guest GS limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1001`).
-    pub const GUEST_GS_LIMIT: VcpuField = Field::table(0x002400020000480A, 1, 1, "Guest GS limit");
+    pub const GUEST_GS_LIMIT: VcpuField = Field::table(0x002400020000480A, 1, 1);
 
     /// `Guest LDTR limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1012`).
-    pub const GUEST_LDTR_LIMIT: VcpuField = Field::table(0x002400020000480C, 1, 1, "Guest LDTR limit");
+    pub const GUEST_LDTR_LIMIT: VcpuField = Field::table(0x002400020000480C, 1, 1);
 
     /// `Guest TR limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1023`).
-    pub const GUEST_TR_LIMIT: VcpuField = Field::table(0x002400020000480E, 1, 1, "Guest TR limit");
+    pub const GUEST_TR_LIMIT: VcpuField = Field::table(0x002400020000480E, 1, 1);
 
     /// `Guest GDTR limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1034`).
-    pub const GUEST_GDTR_LIMIT: VcpuField = Field::table(0x0024000200004810, 1, 1, "Guest GDTR limit");
+    pub const GUEST_GDTR_LIMIT: VcpuField = Field::table(0x0024000200004810, 1, 1);
 
     /// `Guest IDTR limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1045`).
-    pub const GUEST_IDTR_LIMIT: VcpuField = Field::table(0x0024000200004812, 1, 1, "Guest IDTR limit");
+    pub const GUEST_IDTR_LIMIT: VcpuField = Field::table(0x0024000200004812, 1, 1);
 
     /// `Guest ES access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1056`).
-    pub const GUEST_ES_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004814, 1, 1, "Guest ES access rights");
+    pub const GUEST_ES_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004814, 1, 1);
 
     /// `Guest CS access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1067`).
-    pub const GUEST_CS_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004816, 1, 1, "Guest CS access rights");
+    pub const GUEST_CS_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004816, 1, 1);
 
     /// `Guest SS access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1078`).
-    pub const GUEST_SS_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004818, 1, 1, "Guest SS access rights");
+    pub const GUEST_SS_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004818, 1, 1);
 
     /// `Guest DS access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1089`).
-    pub const GUEST_DS_ACCESS_RIGHTS: VcpuField = Field::table(0x002400020000481A, 1, 1, "Guest DS access rights");
+    pub const GUEST_DS_ACCESS_RIGHTS: VcpuField = Field::table(0x002400020000481A, 1, 1);
 
     /// `Guest FS access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1100`).
-    pub const GUEST_FS_ACCESS_RIGHTS: VcpuField = Field::table(0x002400020000481C, 1, 1, "Guest FS access rights");
+    pub const GUEST_FS_ACCESS_RIGHTS: VcpuField = Field::table(0x002400020000481C, 1, 1);
 
     /// `Guest GS access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1111`).
-    pub const GUEST_GS_ACCESS_RIGHTS: VcpuField = Field::table(0x002400020000481E, 1, 1, "Guest GS access rights");
+    pub const GUEST_GS_ACCESS_RIGHTS: VcpuField = Field::table(0x002400020000481E, 1, 1);
 
     /// `Guest LDTR access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1122`).
-    pub const GUEST_LDTR_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004820, 1, 1, "Guest LDTR access rights");
+    pub const GUEST_LDTR_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004820, 1, 1);
 
     /// `Guest TR access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1133`).
-    pub const GUEST_TR_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004822, 1, 1, "Guest TR access rights");
+    pub const GUEST_TR_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004822, 1, 1);
 
     /// `Interruptibility State` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1144`).
-    pub const INTERRUPTIBILITY_STATE: VcpuField = Field::table(0x0024000200004824, 1, 1, "Interruptibility State");
+    pub const INTERRUPTIBILITY_STATE: VcpuField = Field::table(0x0024000200004824, 1, 1);
 
     /// `Activity State` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1155`).
-    pub const ACTIVITY_STATE: VcpuField = Field::table(0x0024000200004826, 1, 1, "Activity State");
+    pub const ACTIVITY_STATE: VcpuField = Field::table(0x0024000200004826, 1, 1);
 
     /// `Guest SMBASE` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1166`).
-    pub const GUEST_SMBASE: VcpuField = Field::table(0x0024000200004828, 1, 1, "Guest SMBASE");
+    pub const GUEST_SMBASE: VcpuField = Field::table(0x0024000200004828, 1, 1);
 
     /// `IA32_SYSENTER_CS` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1177`).
-    pub const IA32_SYSENTER_CS: VcpuField = Field::table(0x002400020000482A, 1, 1, "IA32_SYSENTER_CS");
+    pub const IA32_SYSENTER_CS: VcpuField = Field::table(0x002400020000482A, 1, 1);
 
     /// `VMX-Preemption Timer Value` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1188`).
-    pub const VMX_PREEMPTION_TIMER_VALUE: VcpuField = Field::table(0x002400020000482E, 1, 1, "VMX-Preemption Timer Value");
+    pub const VMX_PREEMPTION_TIMER_VALUE: VcpuField = Field::table(0x002400020000482E, 1, 1);
 
     /// `CR0 Guest/Host Mask` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFF9FFFFFDE (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1199`).
-    pub const CR0_GUEST_HOST_MASK: VcpuField = Field::table(0x0024000300006000, 1, 1, "CR0 Guest/Host Mask");
+    pub const CR0_GUEST_HOST_MASK: VcpuField = Field::table(0x0024000300006000, 1, 1);
 
     /// `CR4 Guest/Host Mask` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFFFFFF9FBF (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1210`).
-    pub const CR4_GUEST_HOST_MASK: VcpuField = Field::table(0x0024000300006002, 1, 1, "CR4 Guest/Host Mask");
+    pub const CR4_GUEST_HOST_MASK: VcpuField = Field::table(0x0024000300006002, 1, 1);
 
     /// `CR0 Read Shadow` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFFFFFFFFDE (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1221`).
-    pub const CR0_READ_SHADOW: VcpuField = Field::table(0x0024000300006004, 1, 1, "CR0 Read Shadow");
+    pub const CR0_READ_SHADOW: VcpuField = Field::table(0x0024000300006004, 1, 1);
 
     /// `CR4 Read Shadow` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFFFFFFFFBF (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1232`).
-    pub const CR4_READ_SHADOW: VcpuField = Field::table(0x0024000300006006, 1, 1, "CR4 Read Shadow");
+    pub const CR4_READ_SHADOW: VcpuField = Field::table(0x0024000300006006, 1, 1);
 
     /// `CR3-Target Values` (class `TDVPS_VMCS`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1243`).
-    pub const CR3_TARGET_VALUES: VcpuField = Field::table(0x0024000300006008, 1, 4, "CR3-Target Values");
+    pub const CR3_TARGET_VALUES: VcpuField = Field::table(0x0024000300006008, 1, 4);
 
     /// `Exit qualification` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1254`).
-    pub const EXIT_QUALIFICATION: VcpuField = Field::table(0x0024000300006400, 1, 1, "Exit qualification");
+    pub const EXIT_QUALIFICATION: VcpuField = Field::table(0x0024000300006400, 1, 1);
 
     /// `I/O RCX` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1265`).
-    pub const I_O_RCX: VcpuField = Field::table(0x0024000300006402, 1, 1, "I/O RCX");
+    pub const I_O_RCX: VcpuField = Field::table(0x0024000300006402, 1, 1);
 
     /// `I/O RSI` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1276`).
-    pub const I_O_RSI: VcpuField = Field::table(0x0024000300006404, 1, 1, "I/O RSI");
+    pub const I_O_RSI: VcpuField = Field::table(0x0024000300006404, 1, 1);
 
     /// `I/O RDI` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1287`).
-    pub const I_O_RDI: VcpuField = Field::table(0x0024000300006406, 1, 1, "I/O RDI");
+    pub const I_O_RDI: VcpuField = Field::table(0x0024000300006406, 1, 1);
 
     /// `I/O RIP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1298`).
-    pub const I_O_RIP: VcpuField = Field::table(0x0024000300006408, 1, 1, "I/O RIP");
+    pub const I_O_RIP: VcpuField = Field::table(0x0024000300006408, 1, 1);
 
     /// `Guest-Linear Address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1309`).
-    pub const GUEST_LINEAR_ADDRESS: VcpuField = Field::table(0x002400030000640A, 1, 1, "Guest-Linear Address");
+    pub const GUEST_LINEAR_ADDRESS: VcpuField = Field::table(0x002400030000640A, 1, 1);
 
     /// `Guest CR0` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1320`).
-    pub const GUEST_CR0: VcpuField = Field::table(0x0024000300006800, 1, 1, "Guest CR0");
+    pub const GUEST_CR0: VcpuField = Field::table(0x0024000300006800, 1, 1);
 
     /// `Guest CR3` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1331`).
-    pub const GUEST_CR3: VcpuField = Field::table(0x0024000300006802, 1, 1, "Guest CR3");
+    pub const GUEST_CR3: VcpuField = Field::table(0x0024000300006802, 1, 1);
 
     /// `Guest CR4` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1342`).
-    pub const GUEST_CR4: VcpuField = Field::table(0x0024000300006804, 1, 1, "Guest CR4");
+    pub const GUEST_CR4: VcpuField = Field::table(0x0024000300006804, 1, 1);
 
     /// `Guest ES base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1353`).
-    pub const GUEST_ES_BASE: VcpuField = Field::table(0x0024000300006806, 1, 1, "Guest ES base");
+    pub const GUEST_ES_BASE: VcpuField = Field::table(0x0024000300006806, 1, 1);
 
     /// `Guest CS base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1364`).
-    pub const GUEST_CS_BASE: VcpuField = Field::table(0x0024000300006808, 1, 1, "Guest CS base");
+    pub const GUEST_CS_BASE: VcpuField = Field::table(0x0024000300006808, 1, 1);
 
     /// `Guest SS base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1375`).
-    pub const GUEST_SS_BASE: VcpuField = Field::table(0x002400030000680A, 1, 1, "Guest SS base");
+    pub const GUEST_SS_BASE: VcpuField = Field::table(0x002400030000680A, 1, 1);
 
     /// `Guest DS base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1386`).
-    pub const GUEST_DS_BASE: VcpuField = Field::table(0x002400030000680C, 1, 1, "Guest DS base");
+    pub const GUEST_DS_BASE: VcpuField = Field::table(0x002400030000680C, 1, 1);
 
     /// `Guest FS base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1397`).
-    pub const GUEST_FS_BASE: VcpuField = Field::table(0x002400030000680E, 1, 1, "Guest FS base");
+    pub const GUEST_FS_BASE: VcpuField = Field::table(0x002400030000680E, 1, 1);
 
     /// `Guest GS base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1408`).
-    pub const GUEST_GS_BASE: VcpuField = Field::table(0x0024000300006810, 1, 1, "Guest GS base");
+    pub const GUEST_GS_BASE: VcpuField = Field::table(0x0024000300006810, 1, 1);
 
     /// `Guest LDTR base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1419`).
-    pub const GUEST_LDTR_BASE: VcpuField = Field::table(0x0024000300006812, 1, 1, "Guest LDTR base");
+    pub const GUEST_LDTR_BASE: VcpuField = Field::table(0x0024000300006812, 1, 1);
 
     /// `Guest TR base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1430`).
-    pub const GUEST_TR_BASE: VcpuField = Field::table(0x0024000300006814, 1, 1, "Guest TR base");
+    pub const GUEST_TR_BASE: VcpuField = Field::table(0x0024000300006814, 1, 1);
 
     /// `Guest GDTR base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1441`).
-    pub const GUEST_GDTR_BASE: VcpuField = Field::table(0x0024000300006816, 1, 1, "Guest GDTR base");
+    pub const GUEST_GDTR_BASE: VcpuField = Field::table(0x0024000300006816, 1, 1);
 
     /// `Guest IDTR base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1452`).
-    pub const GUEST_IDTR_BASE: VcpuField = Field::table(0x0024000300006818, 1, 1, "Guest IDTR base");
+    pub const GUEST_IDTR_BASE: VcpuField = Field::table(0x0024000300006818, 1, 1);
 
     /// `Guest DR7` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1463`).
-    pub const GUEST_DR7: VcpuField = Field::table(0x002400030000681A, 1, 1, "Guest DR7");
+    pub const GUEST_DR7: VcpuField = Field::table(0x002400030000681A, 1, 1);
 
     /// `Guest RSP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1474`).
-    pub const GUEST_RSP: VcpuField = Field::table(0x002400030000681C, 1, 1, "Guest RSP");
+    pub const GUEST_RSP: VcpuField = Field::table(0x002400030000681C, 1, 1);
 
     /// `Guest RIP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1485`).
-    pub const GUEST_RIP: VcpuField = Field::table(0x002400030000681E, 1, 1, "Guest RIP");
+    pub const GUEST_RIP: VcpuField = Field::table(0x002400030000681E, 1, 1);
 
     /// `Guest RFLAGS` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1496`).
-    pub const GUEST_RFLAGS: VcpuField = Field::table(0x0024000300006820, 1, 1, "Guest RFLAGS");
+    pub const GUEST_RFLAGS: VcpuField = Field::table(0x0024000300006820, 1, 1);
 
     /// `Pending Debug Exceptions` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1507`).
-    pub const PENDING_DEBUG_EXCEPTIONS: VcpuField = Field::table(0x0024000300006822, 1, 1, "Pending Debug Exceptions");
+    pub const PENDING_DEBUG_EXCEPTIONS: VcpuField = Field::table(0x0024000300006822, 1, 1);
 
     /// `IA32_SYSENTER_ESP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1518`).
-    pub const IA32_SYSENTER_ESP: VcpuField = Field::table(0x0024000300006824, 1, 1, "IA32_SYSENTER_ESP");
+    pub const IA32_SYSENTER_ESP: VcpuField = Field::table(0x0024000300006824, 1, 1);
 
     /// `IA32_SYSENTER_EIP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1529`).
-    pub const IA32_SYSENTER_EIP: VcpuField = Field::table(0x0024000300006826, 1, 1, "IA32_SYSENTER_EIP");
+    pub const IA32_SYSENTER_EIP: VcpuField = Field::table(0x0024000300006826, 1, 1);
 
     /// `GUEST_IA32_S_CET` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1540`).
-    pub const GUEST_IA32_S_CET: VcpuField = Field::table(0x0024000300006828, 1, 1, "GUEST_IA32_S_CET");
+    pub const GUEST_IA32_S_CET: VcpuField = Field::table(0x0024000300006828, 1, 1);
 
     /// `GUEST_SSP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1551`).
-    pub const GUEST_SSP: VcpuField = Field::table(0x002400030000682A, 1, 1, "GUEST_SSP");
+    pub const GUEST_SSP: VcpuField = Field::table(0x002400030000682A, 1, 1);
 
     /// `GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1562`).
-    pub const GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR: VcpuField = Field::table(0x002400030000682C, 1, 1, "GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR");
+    pub const GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR: VcpuField = Field::table(0x002400030000682C, 1, 1);
 
     /// `Host GS Base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1573`).
-    pub const HOST_GS_BASE: VcpuField = Field::table(0x0024000300006C08, 1, 1, "Host GS Base");
+    pub const HOST_GS_BASE: VcpuField = Field::table(0x0024000300006C08, 1, 1);
 
     /// `Host RSP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1584`).
-    pub const HOST_RSP: VcpuField = Field::table(0x0024000300006C14, 1, 1, "Host RSP");
+    pub const HOST_RSP: VcpuField = Field::table(0x0024000300006C14, 1, 1);
 
     /// `Host RIP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1595`).
-    pub const HOST_RIP: VcpuField = Field::table(0x0024000300006C16, 1, 1, "Host RIP");
+    pub const HOST_RIP: VcpuField = Field::table(0x0024000300006C16, 1, 1);
 
     /// `HOST_SSP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1606`).
-    pub const HOST_SSP: VcpuField = Field::table(0x0024000300006C1A, 1, 1, "HOST_SSP");
+    pub const HOST_SSP: VcpuField = Field::table(0x0024000300006C1A, 1, 1);
 
-    /// Every constant of this module, in table order.
-    pub const ALL: &[VcpuField] = &[
-        VPID,
-        POSTED_INTERRUPT_NOTIFICATION_VECTOR,
-        EPTP_INDEX,
-        HLAT_PREFIX_SIZE,
-        GUEST_ES_SELECTOR,
-        GUEST_CS_SELECTOR,
-        GUEST_SS_SELECTOR,
-        GUEST_DS_SELECTOR,
-        GUEST_FS_SELECTOR,
-        GUEST_GS_SELECTOR,
-        GUEST_LDTR_SELECTOR,
-        GUEST_TR_SELECTOR,
-        GUEST_INTERRUPT_STATUS,
-        PML_INDEX,
-        GUEST_UINV,
-        I_O_BITMAP_ADDRESS_N,
-        MSR_BITMAP_ADDRESS,
-        VM_EXIT_MSR_STORE_ADDRESS,
-        VM_EXIT_MSR_LOAD_ADDRESS,
-        VM_ENTRY_MSR_LOAD_ADDRESS,
-        EXECUTIVE_VMCS_POINTER,
-        PML_ADDRESS,
-        TIME_STAMP_COUNTER_OFFSET,
-        VIRTUAL_APIC_ADDRESS,
-        APIC_ACCESS_ADDRESS,
-        POSTED_INTERRUPT_DESCRIPTOR_ADDRESS,
-        VM_FUNCTION_CONTROLS,
-        EPTP,
-        EOI_EXIT_BITMAP_N,
-        EPTP_LIST_ADDRESS,
-        VMREAD_BITMAP_ADDRESS,
-        VMWRITE_BITMAP_ADDRESS,
-        VIRTUALIZATION_EXCEPTION_INFORMATION_ADDRESS,
-        XSS_EXITING_BITMAP,
-        ENCLS_EXITING_BITMAP,
-        TIME_STAMP_COUNTER_MULTIPLIER,
-        TERTIARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS,
-        ENCLV_EXITING_BITMAP,
-        LOW_PASID_DIRECTORY_ADDRESS,
-        HIGH_PASID_DIRECTORY_ADDRESS,
-        SHARED_EPTP,
-        PCONFIG_EXITING_BITMAP,
-        HLAT_POINTER,
-        IA32_SPEC_CTRL_MASK,
-        IA32_SPEC_CTRL_SHADOW,
-        GUEST_PHYSICAL_ADDRESS,
-        VMCS_LINK_POINTER,
-        IA32_DEBUGCTL,
-        IA32_PAT,
-        IA32_EFER,
-        IA32_PERF_GLOBAL_CTRL,
-        PDPTEN,
-        IA32_RTIT_CTL,
-        IA32_LBR_CTL,
-        IA32_GUEST_PKRS,
-        PIN_BASED_VM_EXECTION_CONTROLS,
-        PRIMARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS,
-        EXCEPTION_BITMAP,
-        PAGE_FAULT_ERROR_CODE_MASK,
-        PAGE_FAULT_ERROR_CODE_MATCH,
-        CR3_TARGET_COUNT,
-        VM_EXIT_CONTROLS,
-        VM_EXIT_MSR_STORE_COUNT,
-        VM_EXIT_MSR_LOAD_COUNT,
-        VM_ENTRY_CONTROLS,
-        VM_ENTRY_MSR_LOAD_COUNT,
-        VM_ENTRY_INTERRUPTION_INFORMATION,
-        VM_ENTRY_EXCEPTION_ERROR_CODE,
-        VM_ENTRY_INSTRUCTION_LENGTH,
-        TPR_THRESHOLD,
-        SECONDARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS,
-        PLE_GAP,
-        PLE_WINDOW,
-        INSTRUCTION_TIMEOUT_CONTROL,
-        TD_HKID,
-        VM_INSTRUCTION_ERROR,
-        EXIT_REASON,
-        VM_EXIT_INTERRUPTION_INFORMATION,
-        VM_EXIT_INTERRUPTION_ERROR_CODE,
-        IDT_VECTORING_INFORMATION,
-        IDT_VECTORING_ERROR_CODE,
-        VM_EXIT_INSTRUCTION_LENGTH,
-        VM_EXIT_INSTRUCTION_INFORMATION,
-        GUEST_ES_LIMIT,
-        GUEST_CS_LIMIT,
-        GUEST_SS_LIMIT,
-        GUEST_DS_LIMIT,
-        GUEST_FS_LIMIT,
-        GUEST_GS_LIMIT,
-        GUEST_LDTR_LIMIT,
-        GUEST_TR_LIMIT,
-        GUEST_GDTR_LIMIT,
-        GUEST_IDTR_LIMIT,
-        GUEST_ES_ACCESS_RIGHTS,
-        GUEST_CS_ACCESS_RIGHTS,
-        GUEST_SS_ACCESS_RIGHTS,
-        GUEST_DS_ACCESS_RIGHTS,
-        GUEST_FS_ACCESS_RIGHTS,
-        GUEST_GS_ACCESS_RIGHTS,
-        GUEST_LDTR_ACCESS_RIGHTS,
-        GUEST_TR_ACCESS_RIGHTS,
-        INTERRUPTIBILITY_STATE,
-        ACTIVITY_STATE,
-        GUEST_SMBASE,
-        IA32_SYSENTER_CS,
-        VMX_PREEMPTION_TIMER_VALUE,
-        CR0_GUEST_HOST_MASK,
-        CR4_GUEST_HOST_MASK,
-        CR0_READ_SHADOW,
-        CR4_READ_SHADOW,
-        CR3_TARGET_VALUES,
-        EXIT_QUALIFICATION,
-        I_O_RCX,
-        I_O_RSI,
-        I_O_RDI,
-        I_O_RIP,
-        GUEST_LINEAR_ADDRESS,
-        GUEST_CR0,
-        GUEST_CR3,
-        GUEST_CR4,
-        GUEST_ES_BASE,
-        GUEST_CS_BASE,
-        GUEST_SS_BASE,
-        GUEST_DS_BASE,
-        GUEST_FS_BASE,
-        GUEST_GS_BASE,
-        GUEST_LDTR_BASE,
-        GUEST_TR_BASE,
-        GUEST_GDTR_BASE,
-        GUEST_IDTR_BASE,
-        GUEST_DR7,
-        GUEST_RSP,
-        GUEST_RIP,
-        GUEST_RFLAGS,
-        PENDING_DEBUG_EXCEPTIONS,
-        IA32_SYSENTER_ESP,
-        IA32_SYSENTER_EIP,
-        GUEST_IA32_S_CET,
-        GUEST_SSP,
-        GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR,
-        HOST_GS_BASE,
-        HOST_RSP,
-        HOST_RIP,
-        HOST_SSP,
+    /// Every constant of this module with the name the module's table gives it, in table order.
+    pub const ALL: &[(&str, VcpuField)] = &[
+        ("VPID", VPID),
+        ("Posted-interrupt notification vector", POSTED_INTERRUPT_NOTIFICATION_VECTOR),
+        ("EPTP index", EPTP_INDEX),
+        ("HLAT prefix size", HLAT_PREFIX_SIZE),
+        ("Guest ES selector", GUEST_ES_SELECTOR),
+        ("Guest CS selector", GUEST_CS_SELECTOR),
+        ("Guest SS selector", GUEST_SS_SELECTOR),
+        ("Guest DS selector", GUEST_DS_SELECTOR),
+        ("Guest FS selector", GUEST_FS_SELECTOR),
+        ("Guest GS selector", GUEST_GS_SELECTOR),
+        ("Guest LDTR selector", GUEST_LDTR_SELECTOR),
+        ("Guest TR selector", GUEST_TR_SELECTOR),
+        ("Guest Interrupt Status", GUEST_INTERRUPT_STATUS),
+        ("PML Index", PML_INDEX),
+        ("Guest UINV", GUEST_UINV),
+        ("I/O-Bitmap Address n", I_O_BITMAP_ADDRESS_N),
+        ("MSR-Bitmap Address", MSR_BITMAP_ADDRESS),
+        ("VM-exit MSR-store address", VM_EXIT_MSR_STORE_ADDRESS),
+        ("VM-exit MSR-load address", VM_EXIT_MSR_LOAD_ADDRESS),
+        ("VM-entry MSR-load address", VM_ENTRY_MSR_LOAD_ADDRESS),
+        ("Executive-VMCS Pointer", EXECUTIVE_VMCS_POINTER),
+        ("PML address", PML_ADDRESS),
+        ("Time-Stamp Counter Offset", TIME_STAMP_COUNTER_OFFSET),
+        ("Virtual-APIC address", VIRTUAL_APIC_ADDRESS),
+        ("APIC-access address", APIC_ACCESS_ADDRESS),
+        ("Posted-interrupt descriptor address", POSTED_INTERRUPT_DESCRIPTOR_ADDRESS),
+        ("VM-Function Controls", VM_FUNCTION_CONTROLS),
+        ("EPTP", EPTP),
+        ("EOI-exit bitmap n", EOI_EXIT_BITMAP_N),
+        ("EPTP-list address", EPTP_LIST_ADDRESS),
+        ("VMREAD-bitmap address", VMREAD_BITMAP_ADDRESS),
+        ("VMWRITE-bitmap address", VMWRITE_BITMAP_ADDRESS),
+        ("Virtualization-exception information address", VIRTUALIZATION_EXCEPTION_INFORMATION_ADDRESS),
+        ("XSS-Exiting Bitmap", XSS_EXITING_BITMAP),
+        ("ENCLS-Exiting Bitmap", ENCLS_EXITING_BITMAP),
+        ("Time-Stamp Counter Multiplier", TIME_STAMP_COUNTER_MULTIPLIER),
+        ("Tertiary Processor-Based VM-Exection Controls", TERTIARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS),
+        ("ENCLV-Exiting Bitmap", ENCLV_EXITING_BITMAP),
+        ("low PASID directory address", LOW_PASID_DIRECTORY_ADDRESS),
+        ("high PASID directory address", HIGH_PASID_DIRECTORY_ADDRESS),
+        ("Shared EPTP", SHARED_EPTP),
+        ("PCONFIG-Exiting Bitmap", PCONFIG_EXITING_BITMAP),
+        ("HLAT pointer", HLAT_POINTER),
+        ("IA32_SPEC_CTRL mask", IA32_SPEC_CTRL_MASK),
+        ("IA32_SPEC_CTRL shadow", IA32_SPEC_CTRL_SHADOW),
+        ("Guest-physical Address", GUEST_PHYSICAL_ADDRESS),
+        ("VMCS Link Pointer", VMCS_LINK_POINTER),
+        ("IA32_DEBUGCTL", IA32_DEBUGCTL),
+        ("IA32_PAT", IA32_PAT),
+        ("IA32_EFER", IA32_EFER),
+        ("IA32_PERF_GLOBAL_CTRL", IA32_PERF_GLOBAL_CTRL),
+        ("PDPTEn", PDPTEN),
+        ("IA32_RTIT_CTL", IA32_RTIT_CTL),
+        ("IA32_LBR_CTL", IA32_LBR_CTL),
+        ("IA32_GUEST_PKRS", IA32_GUEST_PKRS),
+        ("Pin-Based VM-Exection Controls", PIN_BASED_VM_EXECTION_CONTROLS),
+        ("Primary Processor-Based VM-Exection Controls", PRIMARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS),
+        ("Exception Bitmap", EXCEPTION_BITMAP),
+        ("Page-fault error-code mask", PAGE_FAULT_ERROR_CODE_MASK),
+        ("Page-fault error-code match", PAGE_FAULT_ERROR_CODE_MATCH),
+        ("CR3-Target Count", CR3_TARGET_COUNT),
+        ("VM-Exit Controls", VM_EXIT_CONTROLS),
+        ("VM-exit MSR-store count", VM_EXIT_MSR_STORE_COUNT),
+        ("VM-exit MSR-load count", VM_EXIT_MSR_LOAD_COUNT),
+        ("VM-Entry Controls", VM_ENTRY_CONTROLS),
+        ("VM-entry MSR-load count", VM_ENTRY_MSR_LOAD_COUNT),
+        ("VM-entry interruption information", VM_ENTRY_INTERRUPTION_INFORMATION),
+        ("VM-entry exception error code", VM_ENTRY_EXCEPTION_ERROR_CODE),
+        ("VM-entry instruction length", VM_ENTRY_INSTRUCTION_LENGTH),
+        ("TPR threshold", TPR_THRESHOLD),
+        ("Secondary Processor-Based VM-Exection Controls", SECONDARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS),
+        ("PLE_GAP", PLE_GAP),
+        ("PLE_Window", PLE_WINDOW),
+        ("Instruction Timeout Control", INSTRUCTION_TIMEOUT_CONTROL),
+        ("TD HKID", TD_HKID),
+        ("VM-instruction error", VM_INSTRUCTION_ERROR),
+        ("Exit reason", EXIT_REASON),
+        ("VM-exit interruption information", VM_EXIT_INTERRUPTION_INFORMATION),
+        ("VM-exit interruption error code", VM_EXIT_INTERRUPTION_ERROR_CODE),
+        ("IDT-vectoring information", IDT_VECTORING_INFORMATION),
+        ("IDT-vectoring error code", IDT_VECTORING_ERROR_CODE),
+        ("VM-exit instruction length", VM_EXIT_INSTRUCTION_LENGTH),
+        ("VM-exit instruction information", VM_EXIT_INSTRUCTION_INFORMATION),
+        ("Guest ES limit", GUEST_ES_LIMIT),
+        ("Guest CS limit", GUEST_CS_LIMIT),
+        ("Guest SS limit", GUEST_SS_LIMIT),
+        ("Guest DS limit", GUEST_DS_LIMIT),
+        ("Guest FS limit", GUEST_FS_LIMIT),
+        ("Guest GS limit", GUEST_GS_LIMIT),
+        ("Guest LDTR limit", GUEST_LDTR_LIMIT),
+        ("Guest TR limit", GUEST_TR_LIMIT),
+        ("Guest GDTR limit", GUEST_GDTR_LIMIT),
+        ("Guest IDTR limit", GUEST_IDTR_LIMIT),
+        ("Guest ES access rights", GUEST_ES_ACCESS_RIGHTS),
+        ("Guest CS access rights", GUEST_CS_ACCESS_RIGHTS),
+        ("Guest SS access rights", GUEST_SS_ACCESS_RIGHTS),
+        ("Guest DS access rights", GUEST_DS_ACCESS_RIGHTS),
+        ("Guest FS access rights", GUEST_FS_ACCESS_RIGHTS),
+        ("Guest GS access rights", GUEST_GS_ACCESS_RIGHTS),
+        ("Guest LDTR access rights", GUEST_LDTR_ACCESS_RIGHTS),
+        ("Guest TR access rights", GUEST_TR_ACCESS_RIGHTS),
+        ("Interruptibility State", INTERRUPTIBILITY_STATE),
+        ("Activity State", ACTIVITY_STATE),
+        ("Guest SMBASE", GUEST_SMBASE),
+        ("IA32_SYSENTER_CS", IA32_SYSENTER_CS),
+        ("VMX-Preemption Timer Value", VMX_PREEMPTION_TIMER_VALUE),
+        ("CR0 Guest/Host Mask", CR0_GUEST_HOST_MASK),
+        ("CR4 Guest/Host Mask", CR4_GUEST_HOST_MASK),
+        ("CR0 Read Shadow", CR0_READ_SHADOW),
+        ("CR4 Read Shadow", CR4_READ_SHADOW),
+        ("CR3-Target Values", CR3_TARGET_VALUES),
+        ("Exit qualification", EXIT_QUALIFICATION),
+        ("I/O RCX", I_O_RCX),
+        ("I/O RSI", I_O_RSI),
+        ("I/O RDI", I_O_RDI),
+        ("I/O RIP", I_O_RIP),
+        ("Guest-Linear Address", GUEST_LINEAR_ADDRESS),
+        ("Guest CR0", GUEST_CR0),
+        ("Guest CR3", GUEST_CR3),
+        ("Guest CR4", GUEST_CR4),
+        ("Guest ES base", GUEST_ES_BASE),
+        ("Guest CS base", GUEST_CS_BASE),
+        ("Guest SS base", GUEST_SS_BASE),
+        ("Guest DS base", GUEST_DS_BASE),
+        ("Guest FS base", GUEST_FS_BASE),
+        ("Guest GS base", GUEST_GS_BASE),
+        ("Guest LDTR base", GUEST_LDTR_BASE),
+        ("Guest TR base", GUEST_TR_BASE),
+        ("Guest GDTR base", GUEST_GDTR_BASE),
+        ("Guest IDTR base", GUEST_IDTR_BASE),
+        ("Guest DR7", GUEST_DR7),
+        ("Guest RSP", GUEST_RSP),
+        ("Guest RIP", GUEST_RIP),
+        ("Guest RFLAGS", GUEST_RFLAGS),
+        ("Pending Debug Exceptions", PENDING_DEBUG_EXCEPTIONS),
+        ("IA32_SYSENTER_ESP", IA32_SYSENTER_ESP),
+        ("IA32_SYSENTER_EIP", IA32_SYSENTER_EIP),
+        ("GUEST_IA32_S_CET", GUEST_IA32_S_CET),
+        ("GUEST_SSP", GUEST_SSP),
+        ("GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR", GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR),
+        ("Host GS Base", HOST_GS_BASE),
+        ("Host RSP", HOST_RSP),
+        ("Host RIP", HOST_RIP),
+        ("HOST_SSP", HOST_SSP),
     ];
 }
 
@@ -3604,833 +3604,833 @@ pub mod l2vmcs {
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:33`).
-    pub const VPID: VcpuField = Field::table(0x2424000100000000, 1, 1, "VPID");
+    pub const VPID: VcpuField = Field::table(0x2424000100000000, 1, 1);
 
     /// `Posted-interrupt notification vector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:45`).
-    pub const POSTED_INTERRUPT_NOTIFICATION_VECTOR: VcpuField = Field::table(0x2424000100000002, 1, 1, "Posted-interrupt notification vector");
+    pub const POSTED_INTERRUPT_NOTIFICATION_VECTOR: VcpuField = Field::table(0x2424000100000002, 1, 1);
 
     /// `EPTP index` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:57`).
-    pub const EPTP_INDEX: VcpuField = Field::table(0x2424000100000004, 1, 1, "EPTP index");
+    pub const EPTP_INDEX: VcpuField = Field::table(0x2424000100000004, 1, 1);
 
     /// `HLAT prefix size` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:69`).
-    pub const HLAT_PREFIX_SIZE: VcpuField = Field::table(0x2424000100000006, 1, 1, "HLAT prefix size");
+    pub const HLAT_PREFIX_SIZE: VcpuField = Field::table(0x2424000100000006, 1, 1);
 
     /// `Guest ES selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:81`).
-    pub const GUEST_ES_SELECTOR: VcpuField = Field::table(0x2424000100000800, 1, 1, "Guest ES selector");
+    pub const GUEST_ES_SELECTOR: VcpuField = Field::table(0x2424000100000800, 1, 1);
 
     /// `Guest CS selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:93`).
-    pub const GUEST_CS_SELECTOR: VcpuField = Field::table(0x2424000100000802, 1, 1, "Guest CS selector");
+    pub const GUEST_CS_SELECTOR: VcpuField = Field::table(0x2424000100000802, 1, 1);
 
     /// `Guest SS selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:105`).
-    pub const GUEST_SS_SELECTOR: VcpuField = Field::table(0x2424000100000804, 1, 1, "Guest SS selector");
+    pub const GUEST_SS_SELECTOR: VcpuField = Field::table(0x2424000100000804, 1, 1);
 
     /// `Guest DS selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:117`).
-    pub const GUEST_DS_SELECTOR: VcpuField = Field::table(0x2424000100000806, 1, 1, "Guest DS selector");
+    pub const GUEST_DS_SELECTOR: VcpuField = Field::table(0x2424000100000806, 1, 1);
 
     /// `Guest FS selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:129`).
-    pub const GUEST_FS_SELECTOR: VcpuField = Field::table(0x2424000100000808, 1, 1, "Guest FS selector");
+    pub const GUEST_FS_SELECTOR: VcpuField = Field::table(0x2424000100000808, 1, 1);
 
     /// `Guest GS selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:141`).
-    pub const GUEST_GS_SELECTOR: VcpuField = Field::table(0x242400010000080A, 1, 1, "Guest GS selector");
+    pub const GUEST_GS_SELECTOR: VcpuField = Field::table(0x242400010000080A, 1, 1);
 
     /// `Guest LDTR selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:153`).
-    pub const GUEST_LDTR_SELECTOR: VcpuField = Field::table(0x242400010000080C, 1, 1, "Guest LDTR selector");
+    pub const GUEST_LDTR_SELECTOR: VcpuField = Field::table(0x242400010000080C, 1, 1);
 
     /// `Guest TR selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:165`).
-    pub const GUEST_TR_SELECTOR: VcpuField = Field::table(0x242400010000080E, 1, 1, "Guest TR selector");
+    pub const GUEST_TR_SELECTOR: VcpuField = Field::table(0x242400010000080E, 1, 1);
 
     /// `Guest Interrupt Status` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:177`).
-    pub const GUEST_INTERRUPT_STATUS: VcpuField = Field::table(0x2424000100000810, 1, 1, "Guest Interrupt Status");
+    pub const GUEST_INTERRUPT_STATUS: VcpuField = Field::table(0x2424000100000810, 1, 1);
 
     /// `PML Index` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:189`).
-    pub const PML_INDEX: VcpuField = Field::table(0x2424000100000812, 1, 1, "PML Index");
+    pub const PML_INDEX: VcpuField = Field::table(0x2424000100000812, 1, 1);
 
     /// `Guest UINV` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:201`).
-    pub const GUEST_UINV: VcpuField = Field::table(0x2424000100000814, 1, 1, "Guest UINV");
+    pub const GUEST_UINV: VcpuField = Field::table(0x2424000100000814, 1, 1);
 
     /// `I/O-Bitmap Address n` (class `TDVPS_VMCS_1`): 2 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:213`).
-    pub const I_O_BITMAP_ADDRESS_N: VcpuField = Field::table(0x2424000300002000, 1, 2, "I/O-Bitmap Address n");
+    pub const I_O_BITMAP_ADDRESS_N: VcpuField = Field::table(0x2424000300002000, 1, 2);
 
     /// `MSR-Bitmap Address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:225`).
-    pub const MSR_BITMAP_ADDRESS: VcpuField = Field::table(0x2424000300002004, 1, 1, "MSR-Bitmap Address");
+    pub const MSR_BITMAP_ADDRESS: VcpuField = Field::table(0x2424000300002004, 1, 1);
 
     /// `VM-exit MSR-store address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:237`).
-    pub const VM_EXIT_MSR_STORE_ADDRESS: VcpuField = Field::table(0x2424000300002006, 1, 1, "VM-exit MSR-store address");
+    pub const VM_EXIT_MSR_STORE_ADDRESS: VcpuField = Field::table(0x2424000300002006, 1, 1);
 
     /// `VM-exit MSR-load address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:249`).
-    pub const VM_EXIT_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x2424000300002008, 1, 1, "VM-exit MSR-load address");
+    pub const VM_EXIT_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x2424000300002008, 1, 1);
 
     /// `VM-entry MSR-load address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:261`).
-    pub const VM_ENTRY_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x242400030000200A, 1, 1, "VM-entry MSR-load address");
+    pub const VM_ENTRY_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x242400030000200A, 1, 1);
 
     /// `Executive-VMCS Pointer` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:273`).
-    pub const EXECUTIVE_VMCS_POINTER: VcpuField = Field::table(0x242400030000200C, 1, 1, "Executive-VMCS Pointer");
+    pub const EXECUTIVE_VMCS_POINTER: VcpuField = Field::table(0x242400030000200C, 1, 1);
 
     /// `PML address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/0xFFFFFFFFFFFFF000 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:285`).
-    pub const PML_ADDRESS: VcpuField = Field::table(0x242400030000200E, 1, 1, "PML address");
+    pub const PML_ADDRESS: VcpuField = Field::table(0x242400030000200E, 1, 1);
 
     /// `Time-Stamp Counter Offset` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:297`).
-    pub const TIME_STAMP_COUNTER_OFFSET: VcpuField = Field::table(0x2424000300002010, 1, 1, "Time-Stamp Counter Offset");
+    pub const TIME_STAMP_COUNTER_OFFSET: VcpuField = Field::table(0x2424000300002010, 1, 1);
 
     /// `Virtual-APIC address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask 0xFFFFFFFFFFFFF000.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:309`).
-    pub const VIRTUAL_APIC_ADDRESS: VcpuField = Field::table(0x2424000300002012, 1, 1, "Virtual-APIC address");
+    pub const VIRTUAL_APIC_ADDRESS: VcpuField = Field::table(0x2424000300002012, 1, 1);
 
     /// `APIC-access address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:321`).
-    pub const APIC_ACCESS_ADDRESS: VcpuField = Field::table(0x2424000300002014, 1, 1, "APIC-access address");
+    pub const APIC_ACCESS_ADDRESS: VcpuField = Field::table(0x2424000300002014, 1, 1);
 
     /// `Posted-interrupt descriptor address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:333`).
-    pub const POSTED_INTERRUPT_DESCRIPTOR_ADDRESS: VcpuField = Field::table(0x2424000300002016, 1, 1, "Posted-interrupt descriptor address");
+    pub const POSTED_INTERRUPT_DESCRIPTOR_ADDRESS: VcpuField = Field::table(0x2424000300002016, 1, 1);
 
     /// `VM-Function Controls` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:345`).
-    pub const VM_FUNCTION_CONTROLS: VcpuField = Field::table(0x2424000300002018, 1, 1, "VM-Function Controls");
+    pub const VM_FUNCTION_CONTROLS: VcpuField = Field::table(0x2424000300002018, 1, 1);
 
     /// `EPTP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/0x80 (production/debug TD); guest read mask 0xFFF0000000000FFF, guest write mask 0x80.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:357`).
-    pub const EPTP: VcpuField = Field::table(0x242400030000201A, 1, 1, "EPTP");
+    pub const EPTP: VcpuField = Field::table(0x242400030000201A, 1, 1);
 
     /// `EOI-exit bitmap n` (class `TDVPS_VMCS_1`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:369`).
-    pub const EOI_EXIT_BITMAP_N: VcpuField = Field::table(0x242400030000201C, 1, 4, "EOI-exit bitmap n");
+    pub const EOI_EXIT_BITMAP_N: VcpuField = Field::table(0x242400030000201C, 1, 4);
 
     /// `EPTP-list address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:381`).
-    pub const EPTP_LIST_ADDRESS: VcpuField = Field::table(0x2424000300002024, 1, 1, "EPTP-list address");
+    pub const EPTP_LIST_ADDRESS: VcpuField = Field::table(0x2424000300002024, 1, 1);
 
     /// `VMREAD-bitmap address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:393`).
-    pub const VMREAD_BITMAP_ADDRESS: VcpuField = Field::table(0x2424000300002026, 1, 1, "VMREAD-bitmap address");
+    pub const VMREAD_BITMAP_ADDRESS: VcpuField = Field::table(0x2424000300002026, 1, 1);
 
     /// `VMWRITE-bitmap address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:405`).
-    pub const VMWRITE_BITMAP_ADDRESS: VcpuField = Field::table(0x2424000300002028, 1, 1, "VMWRITE-bitmap address");
+    pub const VMWRITE_BITMAP_ADDRESS: VcpuField = Field::table(0x2424000300002028, 1, 1);
 
     /// `Virtualization-exception information address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:417`).
-    pub const VIRTUALIZATION_EXCEPTION_INFORMATION_ADDRESS: VcpuField = Field::table(0x242400030000202A, 1, 1, "Virtualization-exception information address");
+    pub const VIRTUALIZATION_EXCEPTION_INFORMATION_ADDRESS: VcpuField = Field::table(0x242400030000202A, 1, 1);
 
     /// `XSS-Exiting Bitmap` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:429`).
-    pub const XSS_EXITING_BITMAP: VcpuField = Field::table(0x242400030000202C, 1, 1, "XSS-Exiting Bitmap");
+    pub const XSS_EXITING_BITMAP: VcpuField = Field::table(0x242400030000202C, 1, 1);
 
     /// `ENCLS-Exiting Bitmap` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:441`).
-    pub const ENCLS_EXITING_BITMAP: VcpuField = Field::table(0x242400030000202E, 1, 1, "ENCLS-Exiting Bitmap");
+    pub const ENCLS_EXITING_BITMAP: VcpuField = Field::table(0x242400030000202E, 1, 1);
 
     /// `Time-Stamp Counter Multiplier` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:453`).
-    pub const TIME_STAMP_COUNTER_MULTIPLIER: VcpuField = Field::table(0x2424000300002032, 1, 1, "Time-Stamp Counter Multiplier");
+    pub const TIME_STAMP_COUNTER_MULTIPLIER: VcpuField = Field::table(0x2424000300002032, 1, 1);
 
     /// `Tertiary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x1 (production/debug TD); guest read mask all, guest write mask 0xE.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:465`).
-    pub const TERTIARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x2424000300002034, 1, 1, "Tertiary Processor-Based VM-Exection Controls");
+    pub const TERTIARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x2424000300002034, 1, 1);
 
     /// `ENCLV-Exiting Bitmap` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:477`).
-    pub const ENCLV_EXITING_BITMAP: VcpuField = Field::table(0x2424000300002036, 1, 1, "ENCLV-Exiting Bitmap");
+    pub const ENCLV_EXITING_BITMAP: VcpuField = Field::table(0x2424000300002036, 1, 1);
 
     /// `low PASID directory address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:489`).
-    pub const LOW_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x2424000300002038, 1, 1, "low PASID directory address");
+    pub const LOW_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x2424000300002038, 1, 1);
 
     /// `high PASID directory address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:501`).
-    pub const HIGH_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x242400030000203A, 1, 1, "high PASID directory address");
+    pub const HIGH_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x242400030000203A, 1, 1);
 
     /// `Shared EPTP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask 0xFFFFFFFFFF000/0xFFFFFFFFFF000 (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:513`).
-    pub const SHARED_EPTP: VcpuField = Field::table(0x242400030000203C, 1, 1, "Shared EPTP");
+    pub const SHARED_EPTP: VcpuField = Field::table(0x242400030000203C, 1, 1);
 
     /// `PCONFIG-Exiting Bitmap` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:525`).
-    pub const PCONFIG_EXITING_BITMAP: VcpuField = Field::table(0x242400030000203E, 1, 1, "PCONFIG-Exiting Bitmap");
+    pub const PCONFIG_EXITING_BITMAP: VcpuField = Field::table(0x242400030000203E, 1, 1);
 
     /// `HLAT pointer` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFFFF018 (production/debug TD); guest read mask all, guest write mask 0xFFFFFFFFFF018.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:537`).
-    pub const HLAT_POINTER: VcpuField = Field::table(0x2424000300002040, 1, 1, "HLAT pointer");
+    pub const HLAT_POINTER: VcpuField = Field::table(0x2424000300002040, 1, 1);
 
     /// `IA32_SPEC_CTRL mask` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:549`).
-    pub const IA32_SPEC_CTRL_MASK: VcpuField = Field::table(0x242400030000204A, 1, 1, "IA32_SPEC_CTRL mask");
+    pub const IA32_SPEC_CTRL_MASK: VcpuField = Field::table(0x242400030000204A, 1, 1);
 
     /// `IA32_SPEC_CTRL shadow` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:561`).
-    pub const IA32_SPEC_CTRL_SHADOW: VcpuField = Field::table(0x242400030000204C, 1, 1, "IA32_SPEC_CTRL shadow");
+    pub const IA32_SPEC_CTRL_SHADOW: VcpuField = Field::table(0x242400030000204C, 1, 1);
 
     /// `Guest-physical Address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:573`).
-    pub const GUEST_PHYSICAL_ADDRESS: VcpuField = Field::table(0x2424000300002400, 1, 1, "Guest-physical Address");
+    pub const GUEST_PHYSICAL_ADDRESS: VcpuField = Field::table(0x2424000300002400, 1, 1);
 
     /// `VMCS Link Pointer` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:585`).
-    pub const VMCS_LINK_POINTER: VcpuField = Field::table(0x2424000300002800, 1, 1, "VMCS Link Pointer");
+    pub const VMCS_LINK_POINTER: VcpuField = Field::table(0x2424000300002800, 1, 1);
 
     /// `IA32_DEBUGCTL` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFC7 (production/debug TD); guest read mask 0xFFFFFFFFFFFFDFFF, guest write mask 0xFFC7.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:597`).
-    pub const IA32_DEBUGCTL: VcpuField = Field::table(0x2424000300002802, 1, 1, "IA32_DEBUGCTL");
+    pub const IA32_DEBUGCTL: VcpuField = Field::table(0x2424000300002802, 1, 1);
 
     /// `IA32_PAT` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:609`).
-    pub const IA32_PAT: VcpuField = Field::table(0x2424000300002804, 1, 1, "IA32_PAT");
+    pub const IA32_PAT: VcpuField = Field::table(0x2424000300002804, 1, 1);
 
     /// `IA32_EFER` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask 0x501.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:621`).
-    pub const IA32_EFER: VcpuField = Field::table(0x2424000300002806, 1, 1, "IA32_EFER");
+    pub const IA32_EFER: VcpuField = Field::table(0x2424000300002806, 1, 1);
 
     /// `IA32_PERF_GLOBAL_CTRL` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:633`).
-    pub const IA32_PERF_GLOBAL_CTRL: VcpuField = Field::table(0x2424000300002808, 1, 1, "IA32_PERF_GLOBAL_CTRL");
+    pub const IA32_PERF_GLOBAL_CTRL: VcpuField = Field::table(0x2424000300002808, 1, 1);
 
     /// `PDPTEn` (class `TDVPS_VMCS_1`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:645`).
-    pub const PDPTEN: VcpuField = Field::table(0x242400030000280A, 1, 4, "PDPTEn");
+    pub const PDPTEN: VcpuField = Field::table(0x242400030000280A, 1, 4);
 
     /// `IA32_RTIT_CTL` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:657`).
-    pub const IA32_RTIT_CTL: VcpuField = Field::table(0x2424000300002814, 1, 1, "IA32_RTIT_CTL");
+    pub const IA32_RTIT_CTL: VcpuField = Field::table(0x2424000300002814, 1, 1);
 
     /// `IA32_LBR_CTL` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:669`).
-    pub const IA32_LBR_CTL: VcpuField = Field::table(0x2424000300002816, 1, 1, "IA32_LBR_CTL");
+    pub const IA32_LBR_CTL: VcpuField = Field::table(0x2424000300002816, 1, 1);
 
     /// `IA32_GUEST_PKRS` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:681`).
-    pub const IA32_GUEST_PKRS: VcpuField = Field::table(0x2424000300002818, 1, 1, "IA32_GUEST_PKRS");
+    pub const IA32_GUEST_PKRS: VcpuField = Field::table(0x2424000300002818, 1, 1);
 
     /// `Pin-Based VM-Exection Controls` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:693`).
-    pub const PIN_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x2424000200004000, 1, 1, "Pin-Based VM-Exection Controls");
+    pub const PIN_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x2424000200004000, 1, 1);
 
     /// `Primary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x69999A04 (production/debug TD); guest read mask all, guest write mask 0x48D99A04.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:705`).
-    pub const PRIMARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x2424000200004002, 1, 1, "Primary Processor-Based VM-Exection Controls");
+    pub const PRIMARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x2424000200004002, 1, 1);
 
     /// `Exception Bitmap` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFBFFFF (production/debug TD); guest read mask all, guest write mask 0xFFFBFFFF.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:717`).
-    pub const EXCEPTION_BITMAP: VcpuField = Field::table(0x2424000200004004, 1, 1, "Exception Bitmap");
+    pub const EXCEPTION_BITMAP: VcpuField = Field::table(0x2424000200004004, 1, 1);
 
     /// `Page-fault error-code mask` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:729`).
-    pub const PAGE_FAULT_ERROR_CODE_MASK: VcpuField = Field::table(0x2424000200004006, 1, 1, "Page-fault error-code mask");
+    pub const PAGE_FAULT_ERROR_CODE_MASK: VcpuField = Field::table(0x2424000200004006, 1, 1);
 
     /// `Page-fault error-code match` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:741`).
-    pub const PAGE_FAULT_ERROR_CODE_MATCH: VcpuField = Field::table(0x2424000200004008, 1, 1, "Page-fault error-code match");
+    pub const PAGE_FAULT_ERROR_CODE_MATCH: VcpuField = Field::table(0x2424000200004008, 1, 1);
 
     /// `CR3-Target Count` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:753`).
-    pub const CR3_TARGET_COUNT: VcpuField = Field::table(0x242400020000400A, 1, 1, "CR3-Target Count");
+    pub const CR3_TARGET_COUNT: VcpuField = Field::table(0x242400020000400A, 1, 1);
 
     /// `VM-Exit Controls` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:765`).
-    pub const VM_EXIT_CONTROLS: VcpuField = Field::table(0x242400020000400C, 1, 1, "VM-Exit Controls");
+    pub const VM_EXIT_CONTROLS: VcpuField = Field::table(0x242400020000400C, 1, 1);
 
     /// `VM-exit MSR-store count` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:777`).
-    pub const VM_EXIT_MSR_STORE_COUNT: VcpuField = Field::table(0x242400020000400E, 1, 1, "VM-exit MSR-store count");
+    pub const VM_EXIT_MSR_STORE_COUNT: VcpuField = Field::table(0x242400020000400E, 1, 1);
 
     /// `VM-exit MSR-load count` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:789`).
-    pub const VM_EXIT_MSR_LOAD_COUNT: VcpuField = Field::table(0x2424000200004010, 1, 1, "VM-exit MSR-load count");
+    pub const VM_EXIT_MSR_LOAD_COUNT: VcpuField = Field::table(0x2424000200004010, 1, 1);
 
     /// `VM-Entry Controls` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask 0x200.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:801`).
-    pub const VM_ENTRY_CONTROLS: VcpuField = Field::table(0x2424000200004012, 1, 1, "VM-Entry Controls");
+    pub const VM_ENTRY_CONTROLS: VcpuField = Field::table(0x2424000200004012, 1, 1);
 
     /// `VM-entry MSR-load count` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:813`).
-    pub const VM_ENTRY_MSR_LOAD_COUNT: VcpuField = Field::table(0x2424000200004014, 1, 1, "VM-entry MSR-load count");
+    pub const VM_ENTRY_MSR_LOAD_COUNT: VcpuField = Field::table(0x2424000200004014, 1, 1);
 
     /// `VM-entry interruption information` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:825`).
-    pub const VM_ENTRY_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x2424000200004016, 1, 1, "VM-entry interruption information");
+    pub const VM_ENTRY_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x2424000200004016, 1, 1);
 
     /// `VM-entry exception error code` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:837`).
-    pub const VM_ENTRY_EXCEPTION_ERROR_CODE: VcpuField = Field::table(0x2424000200004018, 1, 1, "VM-entry exception error code");
+    pub const VM_ENTRY_EXCEPTION_ERROR_CODE: VcpuField = Field::table(0x2424000200004018, 1, 1);
 
     /// `VM-entry instruction length` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:849`).
-    pub const VM_ENTRY_INSTRUCTION_LENGTH: VcpuField = Field::table(0x242400020000401A, 1, 1, "VM-entry instruction length");
+    pub const VM_ENTRY_INSTRUCTION_LENGTH: VcpuField = Field::table(0x242400020000401A, 1, 1);
 
     /// `TPR threshold` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:861`).
-    pub const TPR_THRESHOLD: VcpuField = Field::table(0x242400020000401C, 1, 1, "TPR threshold");
+    pub const TPR_THRESHOLD: VcpuField = Field::table(0x242400020000401C, 1, 1);
 
     /// `Secondary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask 0xC0000000/all, host write mask 0xC0000000/0xC0130C04 (production/debug TD); guest read mask all, guest write mask 0xC513E0C.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:873`).
-    pub const SECONDARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x242400020000401E, 1, 1, "Secondary Processor-Based VM-Exection Controls");
+    pub const SECONDARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x242400020000401E, 1, 1);
 
     /// `PLE_GAP` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:885`).
-    pub const PLE_GAP: VcpuField = Field::table(0x2424000200004020, 1, 1, "PLE_GAP");
+    pub const PLE_GAP: VcpuField = Field::table(0x2424000200004020, 1, 1);
 
     /// `PLE_Window` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:897`).
-    pub const PLE_WINDOW: VcpuField = Field::table(0x2424000200004022, 1, 1, "PLE_Window");
+    pub const PLE_WINDOW: VcpuField = Field::table(0x2424000200004022, 1, 1);
 
     /// `Instruction Timeout Control` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask all/all (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:909`).
-    pub const INSTRUCTION_TIMEOUT_CONTROL: VcpuField = Field::table(0x2424000200004024, 1, 1, "Instruction Timeout Control");
+    pub const INSTRUCTION_TIMEOUT_CONTROL: VcpuField = Field::table(0x2424000200004024, 1, 1);
 
     /// `TD HKID` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:921`).
-    pub const TD_HKID: VcpuField = Field::table(0x2424000200004026, 1, 1, "TD HKID");
+    pub const TD_HKID: VcpuField = Field::table(0x2424000200004026, 1, 1);
 
     /// `VM-instruction error` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:933`).
-    pub const VM_INSTRUCTION_ERROR: VcpuField = Field::table(0x2424000200004400, 1, 1, "VM-instruction error");
+    pub const VM_INSTRUCTION_ERROR: VcpuField = Field::table(0x2424000200004400, 1, 1);
 
     /// `Exit reason` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:945`).
-    pub const EXIT_REASON: VcpuField = Field::table(0x2424000200004402, 1, 1, "Exit reason");
+    pub const EXIT_REASON: VcpuField = Field::table(0x2424000200004402, 1, 1);
 
     /// `VM-exit interruption information` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:957`).
-    pub const VM_EXIT_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x2424000200004404, 1, 1, "VM-exit interruption information");
+    pub const VM_EXIT_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x2424000200004404, 1, 1);
 
     /// `VM-exit interruption error code` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:969`).
-    pub const VM_EXIT_INTERRUPTION_ERROR_CODE: VcpuField = Field::table(0x2424000200004406, 1, 1, "VM-exit interruption error code");
+    pub const VM_EXIT_INTERRUPTION_ERROR_CODE: VcpuField = Field::table(0x2424000200004406, 1, 1);
 
     /// `IDT-vectoring information` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:981`).
-    pub const IDT_VECTORING_INFORMATION: VcpuField = Field::table(0x2424000200004408, 1, 1, "IDT-vectoring information");
+    pub const IDT_VECTORING_INFORMATION: VcpuField = Field::table(0x2424000200004408, 1, 1);
 
     /// `IDT-vectoring error code` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:993`).
-    pub const IDT_VECTORING_ERROR_CODE: VcpuField = Field::table(0x242400020000440A, 1, 1, "IDT-vectoring error code");
+    pub const IDT_VECTORING_ERROR_CODE: VcpuField = Field::table(0x242400020000440A, 1, 1);
 
     /// `VM-exit instruction length` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1005`).
-    pub const VM_EXIT_INSTRUCTION_LENGTH: VcpuField = Field::table(0x242400020000440C, 1, 1, "VM-exit instruction length");
+    pub const VM_EXIT_INSTRUCTION_LENGTH: VcpuField = Field::table(0x242400020000440C, 1, 1);
 
     /// `VM-exit instruction information` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1017`).
-    pub const VM_EXIT_INSTRUCTION_INFORMATION: VcpuField = Field::table(0x242400020000440E, 1, 1, "VM-exit instruction information");
+    pub const VM_EXIT_INSTRUCTION_INFORMATION: VcpuField = Field::table(0x242400020000440E, 1, 1);
 
     /// `Guest ES limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1029`).
-    pub const GUEST_ES_LIMIT: VcpuField = Field::table(0x2424000200004800, 1, 1, "Guest ES limit");
+    pub const GUEST_ES_LIMIT: VcpuField = Field::table(0x2424000200004800, 1, 1);
 
     /// `Guest CS limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1041`).
-    pub const GUEST_CS_LIMIT: VcpuField = Field::table(0x2424000200004802, 1, 1, "Guest CS limit");
+    pub const GUEST_CS_LIMIT: VcpuField = Field::table(0x2424000200004802, 1, 1);
 
     /// `Guest SS limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1053`).
-    pub const GUEST_SS_LIMIT: VcpuField = Field::table(0x2424000200004804, 1, 1, "Guest SS limit");
+    pub const GUEST_SS_LIMIT: VcpuField = Field::table(0x2424000200004804, 1, 1);
 
     /// `Guest DS limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1065`).
-    pub const GUEST_DS_LIMIT: VcpuField = Field::table(0x2424000200004806, 1, 1, "Guest DS limit");
+    pub const GUEST_DS_LIMIT: VcpuField = Field::table(0x2424000200004806, 1, 1);
 
     /// `Guest FS limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1077`).
-    pub const GUEST_FS_LIMIT: VcpuField = Field::table(0x2424000200004808, 1, 1, "Guest FS limit");
+    pub const GUEST_FS_LIMIT: VcpuField = Field::table(0x2424000200004808, 1, 1);
 
     /// `Guest GS limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1089`).
-    pub const GUEST_GS_LIMIT: VcpuField = Field::table(0x242400020000480A, 1, 1, "Guest GS limit");
+    pub const GUEST_GS_LIMIT: VcpuField = Field::table(0x242400020000480A, 1, 1);
 
     /// `Guest LDTR limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1101`).
-    pub const GUEST_LDTR_LIMIT: VcpuField = Field::table(0x242400020000480C, 1, 1, "Guest LDTR limit");
+    pub const GUEST_LDTR_LIMIT: VcpuField = Field::table(0x242400020000480C, 1, 1);
 
     /// `Guest TR limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1113`).
-    pub const GUEST_TR_LIMIT: VcpuField = Field::table(0x242400020000480E, 1, 1, "Guest TR limit");
+    pub const GUEST_TR_LIMIT: VcpuField = Field::table(0x242400020000480E, 1, 1);
 
     /// `Guest GDTR limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1125`).
-    pub const GUEST_GDTR_LIMIT: VcpuField = Field::table(0x2424000200004810, 1, 1, "Guest GDTR limit");
+    pub const GUEST_GDTR_LIMIT: VcpuField = Field::table(0x2424000200004810, 1, 1);
 
     /// `Guest IDTR limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1137`).
-    pub const GUEST_IDTR_LIMIT: VcpuField = Field::table(0x2424000200004812, 1, 1, "Guest IDTR limit");
+    pub const GUEST_IDTR_LIMIT: VcpuField = Field::table(0x2424000200004812, 1, 1);
 
     /// `Guest ES access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1149`).
-    pub const GUEST_ES_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004814, 1, 1, "Guest ES access rights");
+    pub const GUEST_ES_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004814, 1, 1);
 
     /// `Guest CS access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1161`).
-    pub const GUEST_CS_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004816, 1, 1, "Guest CS access rights");
+    pub const GUEST_CS_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004816, 1, 1);
 
     /// `Guest SS access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1173`).
-    pub const GUEST_SS_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004818, 1, 1, "Guest SS access rights");
+    pub const GUEST_SS_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004818, 1, 1);
 
     /// `Guest DS access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1185`).
-    pub const GUEST_DS_ACCESS_RIGHTS: VcpuField = Field::table(0x242400020000481A, 1, 1, "Guest DS access rights");
+    pub const GUEST_DS_ACCESS_RIGHTS: VcpuField = Field::table(0x242400020000481A, 1, 1);
 
     /// `Guest FS access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1197`).
-    pub const GUEST_FS_ACCESS_RIGHTS: VcpuField = Field::table(0x242400020000481C, 1, 1, "Guest FS access rights");
+    pub const GUEST_FS_ACCESS_RIGHTS: VcpuField = Field::table(0x242400020000481C, 1, 1);
 
     /// `Guest GS access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1209`).
-    pub const GUEST_GS_ACCESS_RIGHTS: VcpuField = Field::table(0x242400020000481E, 1, 1, "Guest GS access rights");
+    pub const GUEST_GS_ACCESS_RIGHTS: VcpuField = Field::table(0x242400020000481E, 1, 1);
 
     /// `Guest LDTR access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1221`).
-    pub const GUEST_LDTR_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004820, 1, 1, "Guest LDTR access rights");
+    pub const GUEST_LDTR_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004820, 1, 1);
 
     /// `Guest TR access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1233`).
-    pub const GUEST_TR_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004822, 1, 1, "Guest TR access rights");
+    pub const GUEST_TR_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004822, 1, 1);
 
     /// `Interruptibility State` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1245`).
-    pub const INTERRUPTIBILITY_STATE: VcpuField = Field::table(0x2424000200004824, 1, 1, "Interruptibility State");
+    pub const INTERRUPTIBILITY_STATE: VcpuField = Field::table(0x2424000200004824, 1, 1);
 
     /// `Activity State` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1257`).
-    pub const ACTIVITY_STATE: VcpuField = Field::table(0x2424000200004826, 1, 1, "Activity State");
+    pub const ACTIVITY_STATE: VcpuField = Field::table(0x2424000200004826, 1, 1);
 
     /// `Guest SMBASE` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1269`).
-    pub const GUEST_SMBASE: VcpuField = Field::table(0x2424000200004828, 1, 1, "Guest SMBASE");
+    pub const GUEST_SMBASE: VcpuField = Field::table(0x2424000200004828, 1, 1);
 
     /// `IA32_SYSENTER_CS` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1281`).
-    pub const IA32_SYSENTER_CS: VcpuField = Field::table(0x242400020000482A, 1, 1, "IA32_SYSENTER_CS");
+    pub const IA32_SYSENTER_CS: VcpuField = Field::table(0x242400020000482A, 1, 1);
 
     /// `VMX-Preemption Timer Value` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1293`).
-    pub const VMX_PREEMPTION_TIMER_VALUE: VcpuField = Field::table(0x242400020000482E, 1, 1, "VMX-Preemption Timer Value");
+    pub const VMX_PREEMPTION_TIMER_VALUE: VcpuField = Field::table(0x242400020000482E, 1, 1);
 
     /// `CR0 Guest/Host Mask` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1305`).
-    pub const CR0_GUEST_HOST_MASK: VcpuField = Field::table(0x2424000300006000, 1, 1, "CR0 Guest/Host Mask");
+    pub const CR0_GUEST_HOST_MASK: VcpuField = Field::table(0x2424000300006000, 1, 1);
 
     /// `CR4 Guest/Host Mask` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1317`).
-    pub const CR4_GUEST_HOST_MASK: VcpuField = Field::table(0x2424000300006002, 1, 1, "CR4 Guest/Host Mask");
+    pub const CR4_GUEST_HOST_MASK: VcpuField = Field::table(0x2424000300006002, 1, 1);
 
     /// `CR0 Read Shadow` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1329`).
-    pub const CR0_READ_SHADOW: VcpuField = Field::table(0x2424000300006004, 1, 1, "CR0 Read Shadow");
+    pub const CR0_READ_SHADOW: VcpuField = Field::table(0x2424000300006004, 1, 1);
 
     /// `CR4 Read Shadow` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1341`).
-    pub const CR4_READ_SHADOW: VcpuField = Field::table(0x2424000300006006, 1, 1, "CR4 Read Shadow");
+    pub const CR4_READ_SHADOW: VcpuField = Field::table(0x2424000300006006, 1, 1);
 
     /// `CR3-Target Values` (class `TDVPS_VMCS_1`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1353`).
-    pub const CR3_TARGET_VALUES: VcpuField = Field::table(0x2424000300006008, 1, 4, "CR3-Target Values");
+    pub const CR3_TARGET_VALUES: VcpuField = Field::table(0x2424000300006008, 1, 4);
 
     /// `Exit qualification` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1365`).
-    pub const EXIT_QUALIFICATION: VcpuField = Field::table(0x2424000300006400, 1, 1, "Exit qualification");
+    pub const EXIT_QUALIFICATION: VcpuField = Field::table(0x2424000300006400, 1, 1);
 
     /// `I/O RCX` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1377`).
-    pub const I_O_RCX: VcpuField = Field::table(0x2424000300006402, 1, 1, "I/O RCX");
+    pub const I_O_RCX: VcpuField = Field::table(0x2424000300006402, 1, 1);
 
     /// `I/O RSI` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1389`).
-    pub const I_O_RSI: VcpuField = Field::table(0x2424000300006404, 1, 1, "I/O RSI");
+    pub const I_O_RSI: VcpuField = Field::table(0x2424000300006404, 1, 1);
 
     /// `I/O RDI` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1401`).
-    pub const I_O_RDI: VcpuField = Field::table(0x2424000300006406, 1, 1, "I/O RDI");
+    pub const I_O_RDI: VcpuField = Field::table(0x2424000300006406, 1, 1);
 
     /// `I/O RIP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1413`).
-    pub const I_O_RIP: VcpuField = Field::table(0x2424000300006408, 1, 1, "I/O RIP");
+    pub const I_O_RIP: VcpuField = Field::table(0x2424000300006408, 1, 1);
 
     /// `Guest-Linear Address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1425`).
-    pub const GUEST_LINEAR_ADDRESS: VcpuField = Field::table(0x242400030000640A, 1, 1, "Guest-Linear Address");
+    pub const GUEST_LINEAR_ADDRESS: VcpuField = Field::table(0x242400030000640A, 1, 1);
 
     /// `Guest CR0` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x8005001F (production/debug TD); guest read mask all, guest write mask 0x8005001F.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1437`).
-    pub const GUEST_CR0: VcpuField = Field::table(0x2424000300006800, 1, 1, "Guest CR0");
+    pub const GUEST_CR0: VcpuField = Field::table(0x2424000300006800, 1, 1);
 
     /// `Guest CR3` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1449`).
-    pub const GUEST_CR3: VcpuField = Field::table(0x2424000300006802, 1, 1, "Guest CR3");
+    pub const GUEST_CR3: VcpuField = Field::table(0x2424000300006802, 1, 1);
 
     /// `Guest CR4` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
@@ -4438,321 +4438,321 @@ pub mod l2vmcs {
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1461`).
     /// Module 1.5.01: host write mask none/0x3FF1FBF, guest write mask 0x3FF1FBF.
-    pub const GUEST_CR4: VcpuField = Field::table(0x2424000300006804, 1, 1, "Guest CR4");
+    pub const GUEST_CR4: VcpuField = Field::table(0x2424000300006804, 1, 1);
 
     /// `Guest ES base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1473`).
-    pub const GUEST_ES_BASE: VcpuField = Field::table(0x2424000300006806, 1, 1, "Guest ES base");
+    pub const GUEST_ES_BASE: VcpuField = Field::table(0x2424000300006806, 1, 1);
 
     /// `Guest CS base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1485`).
-    pub const GUEST_CS_BASE: VcpuField = Field::table(0x2424000300006808, 1, 1, "Guest CS base");
+    pub const GUEST_CS_BASE: VcpuField = Field::table(0x2424000300006808, 1, 1);
 
     /// `Guest SS base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1497`).
-    pub const GUEST_SS_BASE: VcpuField = Field::table(0x242400030000680A, 1, 1, "Guest SS base");
+    pub const GUEST_SS_BASE: VcpuField = Field::table(0x242400030000680A, 1, 1);
 
     /// `Guest DS base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1509`).
-    pub const GUEST_DS_BASE: VcpuField = Field::table(0x242400030000680C, 1, 1, "Guest DS base");
+    pub const GUEST_DS_BASE: VcpuField = Field::table(0x242400030000680C, 1, 1);
 
     /// `Guest FS base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1521`).
-    pub const GUEST_FS_BASE: VcpuField = Field::table(0x242400030000680E, 1, 1, "Guest FS base");
+    pub const GUEST_FS_BASE: VcpuField = Field::table(0x242400030000680E, 1, 1);
 
     /// `Guest GS base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1533`).
-    pub const GUEST_GS_BASE: VcpuField = Field::table(0x2424000300006810, 1, 1, "Guest GS base");
+    pub const GUEST_GS_BASE: VcpuField = Field::table(0x2424000300006810, 1, 1);
 
     /// `Guest LDTR base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1545`).
-    pub const GUEST_LDTR_BASE: VcpuField = Field::table(0x2424000300006812, 1, 1, "Guest LDTR base");
+    pub const GUEST_LDTR_BASE: VcpuField = Field::table(0x2424000300006812, 1, 1);
 
     /// `Guest TR base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1557`).
-    pub const GUEST_TR_BASE: VcpuField = Field::table(0x2424000300006814, 1, 1, "Guest TR base");
+    pub const GUEST_TR_BASE: VcpuField = Field::table(0x2424000300006814, 1, 1);
 
     /// `Guest GDTR base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1569`).
-    pub const GUEST_GDTR_BASE: VcpuField = Field::table(0x2424000300006816, 1, 1, "Guest GDTR base");
+    pub const GUEST_GDTR_BASE: VcpuField = Field::table(0x2424000300006816, 1, 1);
 
     /// `Guest IDTR base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1581`).
-    pub const GUEST_IDTR_BASE: VcpuField = Field::table(0x2424000300006818, 1, 1, "Guest IDTR base");
+    pub const GUEST_IDTR_BASE: VcpuField = Field::table(0x2424000300006818, 1, 1);
 
     /// `Guest DR7` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1593`).
-    pub const GUEST_DR7: VcpuField = Field::table(0x242400030000681A, 1, 1, "Guest DR7");
+    pub const GUEST_DR7: VcpuField = Field::table(0x242400030000681A, 1, 1);
 
     /// `Guest RSP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1605`).
-    pub const GUEST_RSP: VcpuField = Field::table(0x242400030000681C, 1, 1, "Guest RSP");
+    pub const GUEST_RSP: VcpuField = Field::table(0x242400030000681C, 1, 1);
 
     /// `Guest RIP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1617`).
-    pub const GUEST_RIP: VcpuField = Field::table(0x242400030000681E, 1, 1, "Guest RIP");
+    pub const GUEST_RIP: VcpuField = Field::table(0x242400030000681E, 1, 1);
 
     /// `Guest RFLAGS` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1629`).
-    pub const GUEST_RFLAGS: VcpuField = Field::table(0x2424000300006820, 1, 1, "Guest RFLAGS");
+    pub const GUEST_RFLAGS: VcpuField = Field::table(0x2424000300006820, 1, 1);
 
     /// `Pending Debug Exceptions` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1641`).
-    pub const PENDING_DEBUG_EXCEPTIONS: VcpuField = Field::table(0x2424000300006822, 1, 1, "Pending Debug Exceptions");
+    pub const PENDING_DEBUG_EXCEPTIONS: VcpuField = Field::table(0x2424000300006822, 1, 1);
 
     /// `IA32_SYSENTER_ESP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1653`).
-    pub const IA32_SYSENTER_ESP: VcpuField = Field::table(0x2424000300006824, 1, 1, "IA32_SYSENTER_ESP");
+    pub const IA32_SYSENTER_ESP: VcpuField = Field::table(0x2424000300006824, 1, 1);
 
     /// `IA32_SYSENTER_EIP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1665`).
-    pub const IA32_SYSENTER_EIP: VcpuField = Field::table(0x2424000300006826, 1, 1, "IA32_SYSENTER_EIP");
+    pub const IA32_SYSENTER_EIP: VcpuField = Field::table(0x2424000300006826, 1, 1);
 
     /// `GUEST_IA32_S_CET` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1677`).
-    pub const GUEST_IA32_S_CET: VcpuField = Field::table(0x2424000300006828, 1, 1, "GUEST_IA32_S_CET");
+    pub const GUEST_IA32_S_CET: VcpuField = Field::table(0x2424000300006828, 1, 1);
 
     /// `GUEST_SSP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1689`).
-    pub const GUEST_SSP: VcpuField = Field::table(0x242400030000682A, 1, 1, "GUEST_SSP");
+    pub const GUEST_SSP: VcpuField = Field::table(0x242400030000682A, 1, 1);
 
     /// `GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1701`).
-    pub const GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR: VcpuField = Field::table(0x242400030000682C, 1, 1, "GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR");
+    pub const GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR: VcpuField = Field::table(0x242400030000682C, 1, 1);
 
     /// `Host GS Base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1713`).
-    pub const HOST_GS_BASE: VcpuField = Field::table(0x2424000300006C08, 1, 1, "Host GS Base");
+    pub const HOST_GS_BASE: VcpuField = Field::table(0x2424000300006C08, 1, 1);
 
     /// `Host RSP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1725`).
-    pub const HOST_RSP: VcpuField = Field::table(0x2424000300006C14, 1, 1, "Host RSP");
+    pub const HOST_RSP: VcpuField = Field::table(0x2424000300006C14, 1, 1);
 
     /// `Host RIP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1737`).
-    pub const HOST_RIP: VcpuField = Field::table(0x2424000300006C16, 1, 1, "Host RIP");
+    pub const HOST_RIP: VcpuField = Field::table(0x2424000300006C16, 1, 1);
 
     /// `HOST_SSP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
     /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1749`).
-    pub const HOST_SSP: VcpuField = Field::table(0x2424000300006C1A, 1, 1, "HOST_SSP");
+    pub const HOST_SSP: VcpuField = Field::table(0x2424000300006C1A, 1, 1);
 
-    /// Every constant of this module, in table order.
-    pub const ALL: &[VcpuField] = &[
-        VPID,
-        POSTED_INTERRUPT_NOTIFICATION_VECTOR,
-        EPTP_INDEX,
-        HLAT_PREFIX_SIZE,
-        GUEST_ES_SELECTOR,
-        GUEST_CS_SELECTOR,
-        GUEST_SS_SELECTOR,
-        GUEST_DS_SELECTOR,
-        GUEST_FS_SELECTOR,
-        GUEST_GS_SELECTOR,
-        GUEST_LDTR_SELECTOR,
-        GUEST_TR_SELECTOR,
-        GUEST_INTERRUPT_STATUS,
-        PML_INDEX,
-        GUEST_UINV,
-        I_O_BITMAP_ADDRESS_N,
-        MSR_BITMAP_ADDRESS,
-        VM_EXIT_MSR_STORE_ADDRESS,
-        VM_EXIT_MSR_LOAD_ADDRESS,
-        VM_ENTRY_MSR_LOAD_ADDRESS,
-        EXECUTIVE_VMCS_POINTER,
-        PML_ADDRESS,
-        TIME_STAMP_COUNTER_OFFSET,
-        VIRTUAL_APIC_ADDRESS,
-        APIC_ACCESS_ADDRESS,
-        POSTED_INTERRUPT_DESCRIPTOR_ADDRESS,
-        VM_FUNCTION_CONTROLS,
-        EPTP,
-        EOI_EXIT_BITMAP_N,
-        EPTP_LIST_ADDRESS,
-        VMREAD_BITMAP_ADDRESS,
-        VMWRITE_BITMAP_ADDRESS,
-        VIRTUALIZATION_EXCEPTION_INFORMATION_ADDRESS,
-        XSS_EXITING_BITMAP,
-        ENCLS_EXITING_BITMAP,
-        TIME_STAMP_COUNTER_MULTIPLIER,
-        TERTIARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS,
-        ENCLV_EXITING_BITMAP,
-        LOW_PASID_DIRECTORY_ADDRESS,
-        HIGH_PASID_DIRECTORY_ADDRESS,
-        SHARED_EPTP,
-        PCONFIG_EXITING_BITMAP,
-        HLAT_POINTER,
-        IA32_SPEC_CTRL_MASK,
-        IA32_SPEC_CTRL_SHADOW,
-        GUEST_PHYSICAL_ADDRESS,
-        VMCS_LINK_POINTER,
-        IA32_DEBUGCTL,
-        IA32_PAT,
-        IA32_EFER,
-        IA32_PERF_GLOBAL_CTRL,
-        PDPTEN,
-        IA32_RTIT_CTL,
-        IA32_LBR_CTL,
-        IA32_GUEST_PKRS,
-        PIN_BASED_VM_EXECTION_CONTROLS,
-        PRIMARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS,
-        EXCEPTION_BITMAP,
-        PAGE_FAULT_ERROR_CODE_MASK,
-        PAGE_FAULT_ERROR_CODE_MATCH,
-        CR3_TARGET_COUNT,
-        VM_EXIT_CONTROLS,
-        VM_EXIT_MSR_STORE_COUNT,
-        VM_EXIT_MSR_LOAD_COUNT,
-        VM_ENTRY_CONTROLS,
-        VM_ENTRY_MSR_LOAD_COUNT,
-        VM_ENTRY_INTERRUPTION_INFORMATION,
-        VM_ENTRY_EXCEPTION_ERROR_CODE,
-        VM_ENTRY_INSTRUCTION_LENGTH,
-        TPR_THRESHOLD,
-        SECONDARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS,
-        PLE_GAP,
-        PLE_WINDOW,
-        INSTRUCTION_TIMEOUT_CONTROL,
-        TD_HKID,
-        VM_INSTRUCTION_ERROR,
-        EXIT_REASON,
-        VM_EXIT_INTERRUPTION_INFORMATION,
-        VM_EXIT_INTERRUPTION_ERROR_CODE,
-        IDT_VECTORING_INFORMATION,
-        IDT_VECTORING_ERROR_CODE,
-        VM_EXIT_INSTRUCTION_LENGTH,
-        VM_EXIT_INSTRUCTION_INFORMATION,
-        GUEST_ES_LIMIT,
-        GUEST_CS_LIMIT,
-        GUEST_SS_LIMIT,
-        GUEST_DS_LIMIT,
-        GUEST_FS_LIMIT,
-        GUEST_GS_LIMIT,
-        GUEST_LDTR_LIMIT,
-        GUEST_TR_LIMIT,
-        GUEST_GDTR_LIMIT,
-        GUEST_IDTR_LIMIT,
-        GUEST_ES_ACCESS_RIGHTS,
-        GUEST_CS_ACCESS_RIGHTS,
-        GUEST_SS_ACCESS_RIGHTS,
-        GUEST_DS_ACCESS_RIGHTS,
-        GUEST_FS_ACCESS_RIGHTS,
-        GUEST_GS_ACCESS_RIGHTS,
-        GUEST_LDTR_ACCESS_RIGHTS,
-        GUEST_TR_ACCESS_RIGHTS,
-        INTERRUPTIBILITY_STATE,
-        ACTIVITY_STATE,
-        GUEST_SMBASE,
-        IA32_SYSENTER_CS,
-        VMX_PREEMPTION_TIMER_VALUE,
-        CR0_GUEST_HOST_MASK,
-        CR4_GUEST_HOST_MASK,
-        CR0_READ_SHADOW,
-        CR4_READ_SHADOW,
-        CR3_TARGET_VALUES,
-        EXIT_QUALIFICATION,
-        I_O_RCX,
-        I_O_RSI,
-        I_O_RDI,
-        I_O_RIP,
-        GUEST_LINEAR_ADDRESS,
-        GUEST_CR0,
-        GUEST_CR3,
-        GUEST_CR4,
-        GUEST_ES_BASE,
-        GUEST_CS_BASE,
-        GUEST_SS_BASE,
-        GUEST_DS_BASE,
-        GUEST_FS_BASE,
-        GUEST_GS_BASE,
-        GUEST_LDTR_BASE,
-        GUEST_TR_BASE,
-        GUEST_GDTR_BASE,
-        GUEST_IDTR_BASE,
-        GUEST_DR7,
-        GUEST_RSP,
-        GUEST_RIP,
-        GUEST_RFLAGS,
-        PENDING_DEBUG_EXCEPTIONS,
-        IA32_SYSENTER_ESP,
-        IA32_SYSENTER_EIP,
-        GUEST_IA32_S_CET,
-        GUEST_SSP,
-        GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR,
-        HOST_GS_BASE,
-        HOST_RSP,
-        HOST_RIP,
-        HOST_SSP,
+    /// Every constant of this module with the name the module's table gives it, in table order.
+    pub const ALL: &[(&str, VcpuField)] = &[
+        ("VPID", VPID),
+        ("Posted-interrupt notification vector", POSTED_INTERRUPT_NOTIFICATION_VECTOR),
+        ("EPTP index", EPTP_INDEX),
+        ("HLAT prefix size", HLAT_PREFIX_SIZE),
+        ("Guest ES selector", GUEST_ES_SELECTOR),
+        ("Guest CS selector", GUEST_CS_SELECTOR),
+        ("Guest SS selector", GUEST_SS_SELECTOR),
+        ("Guest DS selector", GUEST_DS_SELECTOR),
+        ("Guest FS selector", GUEST_FS_SELECTOR),
+        ("Guest GS selector", GUEST_GS_SELECTOR),
+        ("Guest LDTR selector", GUEST_LDTR_SELECTOR),
+        ("Guest TR selector", GUEST_TR_SELECTOR),
+        ("Guest Interrupt Status", GUEST_INTERRUPT_STATUS),
+        ("PML Index", PML_INDEX),
+        ("Guest UINV", GUEST_UINV),
+        ("I/O-Bitmap Address n", I_O_BITMAP_ADDRESS_N),
+        ("MSR-Bitmap Address", MSR_BITMAP_ADDRESS),
+        ("VM-exit MSR-store address", VM_EXIT_MSR_STORE_ADDRESS),
+        ("VM-exit MSR-load address", VM_EXIT_MSR_LOAD_ADDRESS),
+        ("VM-entry MSR-load address", VM_ENTRY_MSR_LOAD_ADDRESS),
+        ("Executive-VMCS Pointer", EXECUTIVE_VMCS_POINTER),
+        ("PML address", PML_ADDRESS),
+        ("Time-Stamp Counter Offset", TIME_STAMP_COUNTER_OFFSET),
+        ("Virtual-APIC address", VIRTUAL_APIC_ADDRESS),
+        ("APIC-access address", APIC_ACCESS_ADDRESS),
+        ("Posted-interrupt descriptor address", POSTED_INTERRUPT_DESCRIPTOR_ADDRESS),
+        ("VM-Function Controls", VM_FUNCTION_CONTROLS),
+        ("EPTP", EPTP),
+        ("EOI-exit bitmap n", EOI_EXIT_BITMAP_N),
+        ("EPTP-list address", EPTP_LIST_ADDRESS),
+        ("VMREAD-bitmap address", VMREAD_BITMAP_ADDRESS),
+        ("VMWRITE-bitmap address", VMWRITE_BITMAP_ADDRESS),
+        ("Virtualization-exception information address", VIRTUALIZATION_EXCEPTION_INFORMATION_ADDRESS),
+        ("XSS-Exiting Bitmap", XSS_EXITING_BITMAP),
+        ("ENCLS-Exiting Bitmap", ENCLS_EXITING_BITMAP),
+        ("Time-Stamp Counter Multiplier", TIME_STAMP_COUNTER_MULTIPLIER),
+        ("Tertiary Processor-Based VM-Exection Controls", TERTIARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS),
+        ("ENCLV-Exiting Bitmap", ENCLV_EXITING_BITMAP),
+        ("low PASID directory address", LOW_PASID_DIRECTORY_ADDRESS),
+        ("high PASID directory address", HIGH_PASID_DIRECTORY_ADDRESS),
+        ("Shared EPTP", SHARED_EPTP),
+        ("PCONFIG-Exiting Bitmap", PCONFIG_EXITING_BITMAP),
+        ("HLAT pointer", HLAT_POINTER),
+        ("IA32_SPEC_CTRL mask", IA32_SPEC_CTRL_MASK),
+        ("IA32_SPEC_CTRL shadow", IA32_SPEC_CTRL_SHADOW),
+        ("Guest-physical Address", GUEST_PHYSICAL_ADDRESS),
+        ("VMCS Link Pointer", VMCS_LINK_POINTER),
+        ("IA32_DEBUGCTL", IA32_DEBUGCTL),
+        ("IA32_PAT", IA32_PAT),
+        ("IA32_EFER", IA32_EFER),
+        ("IA32_PERF_GLOBAL_CTRL", IA32_PERF_GLOBAL_CTRL),
+        ("PDPTEn", PDPTEN),
+        ("IA32_RTIT_CTL", IA32_RTIT_CTL),
+        ("IA32_LBR_CTL", IA32_LBR_CTL),
+        ("IA32_GUEST_PKRS", IA32_GUEST_PKRS),
+        ("Pin-Based VM-Exection Controls", PIN_BASED_VM_EXECTION_CONTROLS),
+        ("Primary Processor-Based VM-Exection Controls", PRIMARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS),
+        ("Exception Bitmap", EXCEPTION_BITMAP),
+        ("Page-fault error-code mask", PAGE_FAULT_ERROR_CODE_MASK),
+        ("Page-fault error-code match", PAGE_FAULT_ERROR_CODE_MATCH),
+        ("CR3-Target Count", CR3_TARGET_COUNT),
+        ("VM-Exit Controls", VM_EXIT_CONTROLS),
+        ("VM-exit MSR-store count", VM_EXIT_MSR_STORE_COUNT),
+        ("VM-exit MSR-load count", VM_EXIT_MSR_LOAD_COUNT),
+        ("VM-Entry Controls", VM_ENTRY_CONTROLS),
+        ("VM-entry MSR-load count", VM_ENTRY_MSR_LOAD_COUNT),
+        ("VM-entry interruption information", VM_ENTRY_INTERRUPTION_INFORMATION),
+        ("VM-entry exception error code", VM_ENTRY_EXCEPTION_ERROR_CODE),
+        ("VM-entry instruction length", VM_ENTRY_INSTRUCTION_LENGTH),
+        ("TPR threshold", TPR_THRESHOLD),
+        ("Secondary Processor-Based VM-Exection Controls", SECONDARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS),
+        ("PLE_GAP", PLE_GAP),
+        ("PLE_Window", PLE_WINDOW),
+        ("Instruction Timeout Control", INSTRUCTION_TIMEOUT_CONTROL),
+        ("TD HKID", TD_HKID),
+        ("VM-instruction error", VM_INSTRUCTION_ERROR),
+        ("Exit reason", EXIT_REASON),
+        ("VM-exit interruption information", VM_EXIT_INTERRUPTION_INFORMATION),
+        ("VM-exit interruption error code", VM_EXIT_INTERRUPTION_ERROR_CODE),
+        ("IDT-vectoring information", IDT_VECTORING_INFORMATION),
+        ("IDT-vectoring error code", IDT_VECTORING_ERROR_CODE),
+        ("VM-exit instruction length", VM_EXIT_INSTRUCTION_LENGTH),
+        ("VM-exit instruction information", VM_EXIT_INSTRUCTION_INFORMATION),
+        ("Guest ES limit", GUEST_ES_LIMIT),
+        ("Guest CS limit", GUEST_CS_LIMIT),
+        ("Guest SS limit", GUEST_SS_LIMIT),
+        ("Guest DS limit", GUEST_DS_LIMIT),
+        ("Guest FS limit", GUEST_FS_LIMIT),
+        ("Guest GS limit", GUEST_GS_LIMIT),
+        ("Guest LDTR limit", GUEST_LDTR_LIMIT),
+        ("Guest TR limit", GUEST_TR_LIMIT),
+        ("Guest GDTR limit", GUEST_GDTR_LIMIT),
+        ("Guest IDTR limit", GUEST_IDTR_LIMIT),
+        ("Guest ES access rights", GUEST_ES_ACCESS_RIGHTS),
+        ("Guest CS access rights", GUEST_CS_ACCESS_RIGHTS),
+        ("Guest SS access rights", GUEST_SS_ACCESS_RIGHTS),
+        ("Guest DS access rights", GUEST_DS_ACCESS_RIGHTS),
+        ("Guest FS access rights", GUEST_FS_ACCESS_RIGHTS),
+        ("Guest GS access rights", GUEST_GS_ACCESS_RIGHTS),
+        ("Guest LDTR access rights", GUEST_LDTR_ACCESS_RIGHTS),
+        ("Guest TR access rights", GUEST_TR_ACCESS_RIGHTS),
+        ("Interruptibility State", INTERRUPTIBILITY_STATE),
+        ("Activity State", ACTIVITY_STATE),
+        ("Guest SMBASE", GUEST_SMBASE),
+        ("IA32_SYSENTER_CS", IA32_SYSENTER_CS),
+        ("VMX-Preemption Timer Value", VMX_PREEMPTION_TIMER_VALUE),
+        ("CR0 Guest/Host Mask", CR0_GUEST_HOST_MASK),
+        ("CR4 Guest/Host Mask", CR4_GUEST_HOST_MASK),
+        ("CR0 Read Shadow", CR0_READ_SHADOW),
+        ("CR4 Read Shadow", CR4_READ_SHADOW),
+        ("CR3-Target Values", CR3_TARGET_VALUES),
+        ("Exit qualification", EXIT_QUALIFICATION),
+        ("I/O RCX", I_O_RCX),
+        ("I/O RSI", I_O_RSI),
+        ("I/O RDI", I_O_RDI),
+        ("I/O RIP", I_O_RIP),
+        ("Guest-Linear Address", GUEST_LINEAR_ADDRESS),
+        ("Guest CR0", GUEST_CR0),
+        ("Guest CR3", GUEST_CR3),
+        ("Guest CR4", GUEST_CR4),
+        ("Guest ES base", GUEST_ES_BASE),
+        ("Guest CS base", GUEST_CS_BASE),
+        ("Guest SS base", GUEST_SS_BASE),
+        ("Guest DS base", GUEST_DS_BASE),
+        ("Guest FS base", GUEST_FS_BASE),
+        ("Guest GS base", GUEST_GS_BASE),
+        ("Guest LDTR base", GUEST_LDTR_BASE),
+        ("Guest TR base", GUEST_TR_BASE),
+        ("Guest GDTR base", GUEST_GDTR_BASE),
+        ("Guest IDTR base", GUEST_IDTR_BASE),
+        ("Guest DR7", GUEST_DR7),
+        ("Guest RSP", GUEST_RSP),
+        ("Guest RIP", GUEST_RIP),
+        ("Guest RFLAGS", GUEST_RFLAGS),
+        ("Pending Debug Exceptions", PENDING_DEBUG_EXCEPTIONS),
+        ("IA32_SYSENTER_ESP", IA32_SYSENTER_ESP),
+        ("IA32_SYSENTER_EIP", IA32_SYSENTER_EIP),
+        ("GUEST_IA32_S_CET", GUEST_IA32_S_CET),
+        ("GUEST_SSP", GUEST_SSP),
+        ("GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR", GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR),
+        ("Host GS Base", HOST_GS_BASE),
+        ("Host RSP", HOST_RSP),
+        ("Host RIP", HOST_RIP),
+        ("HOST_SSP", HOST_SSP),
     ];
 }

@@ -52,7 +52,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use crate::reg::{FromReg, IntoReg};
+use crate::reg::IntoReg;
 use crate::types::{ElementSize, FieldContext, FieldId};
 
 #[rustfmt::skip]
@@ -112,16 +112,36 @@ pub type TdField = Field<Td>;
 /// A vCPU field, the operand of `TDH.VP.RD` and `TDH.VP.WR`.
 pub type VcpuField = Field<Vcpu>;
 
-/// A metadata field of scope `S`: its ID (element 0 of field 0), how many
-/// fields of how many elements the table entry holds, and the entry's name.
+/// A metadata field of scope `S`: its ID (element 0 of field 0) and how
+/// many fields of how many elements the table entry holds.
 ///
-/// Goes in a register as its ID ([`IntoReg`]).
+/// Goes in a register as its ID ([`IntoReg`]). Two scalars (the ID and the
+/// shape), so a `Field` travels in registers like a `u64` and its shape
+/// costs nothing once the leaf is inlined.
 pub struct Field<S: Scope> {
     id: FieldId,
-    elements: u16,
-    fields: u16,
-    name: Option<&'static str>,
+    shape: Shape,
     scope: PhantomData<fn() -> S>,
+}
+
+/// Elements per field in bits 31:16, fields in bits 15:0.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Shape(u32);
+
+impl Shape {
+    const ONE: Shape = Shape::new(1, 1);
+
+    const fn new(elements: u16, fields: u16) -> Shape {
+        Shape((elements as u32) << 16 | fields as u32)
+    }
+
+    const fn elements(self) -> u16 {
+        (self.0 >> 16) as u16
+    }
+
+    const fn fields(self) -> u16 {
+        self.0 as u16
+    }
 }
 
 /// Why [`Field::element`] or [`Field::field`] gave no field.
@@ -174,26 +194,22 @@ impl<S: Scope> Field<S> {
     pub const NONE: Field<S> = Field::from_raw(FieldId::NONE);
 
     /// An entry of the module's table; only the generated constants use it.
-    pub(crate) const fn table(id: u64, elements: u16, fields: u16, name: &'static str) -> Field<S> {
+    pub(crate) const fn table(id: u64, elements: u16, fields: u16) -> Field<S> {
         Field {
             id: FieldId::from_raw(id),
-            elements,
-            fields,
-            name: Some(name),
+            shape: Shape::new(elements, fields),
             scope: PhantomData,
         }
     }
 
     /// A field of scope `S` by its raw ID, for fields the tables here lack:
-    /// one element, one field, no name. The scope is the caller's claim; the
+    /// one element, one field. The scope is the caller's claim; the
     /// module overwrites the ID's context bits with the leaf's context, and
     /// looks the field up by class and field code only.
     pub const fn from_raw(id: FieldId) -> Field<S> {
         Field {
             id,
-            elements: 1,
-            fields: 1,
-            name: None,
+            shape: Shape::ONE,
             scope: PhantomData,
         }
     }
@@ -208,12 +224,6 @@ impl<S: Scope> Field<S> {
     #[inline(always)]
     pub const fn raw(self) -> u64 {
         self.id.raw()
-    }
-
-    /// The entry's name as the module's table spells it (`"MRTD"`,
-    /// `"Guest RIP"`), or `None` for a [`from_raw`](Field::from_raw) field.
-    pub const fn name(self) -> Option<&'static str> {
-        self.name
     }
 
     /// The size of each element (bits 33:32 of the ID).
@@ -233,13 +243,13 @@ impl<S: Scope> Field<S> {
 
     /// How many elements each field has (MRTD: 6).
     pub const fn elements(self) -> usize {
-        self.elements as usize
+        self.shape.elements() as usize
     }
 
     /// How many fields of [`elements`](Field::elements) elements this holds
     /// (RTMR: 4; most entries 1).
     pub const fn fields(self) -> usize {
-        self.fields as usize
+        self.shape.fields() as usize
     }
 
     /// Field codes between consecutive elements: 2 with the ID's
@@ -256,43 +266,39 @@ impl<S: Scope> Field<S> {
     const fn offset(self, offset: u64) -> FieldId {
         let raw = self.id.raw();
         let code = (raw & FIELD_CODE_MASK) + offset * self.stride();
-        FieldId::from_raw(raw & !FIELD_CODE_MASK | code & FIELD_CODE_MASK)
+        FieldId::from_raw((raw & !FIELD_CODE_MASK) | (code & FIELD_CODE_MASK))
     }
 
     /// Element `index` (of field 0): a single-element field, the operand
     /// that reads or writes that element. `MRTD.element(5)` is
     /// `0x1310000300000005`; `MRTD.element(6)` is an error.
     pub const fn element(self, index: usize) -> Result<Field<S>, FieldIndexError> {
-        if index >= self.elements as usize {
+        if index >= self.elements() {
             return Err(FieldIndexError::Element {
                 index,
-                elements: self.elements as usize,
+                elements: self.elements(),
             });
         }
         Ok(Field {
             id: self.offset(index as u64),
-            elements: 1,
-            fields: 1,
-            name: self.name,
+            shape: Shape::ONE,
             scope: PhantomData,
         })
     }
 
     /// Field `index` of the entry, with its [`elements`](Field::elements)
-    /// elements: `RTMR.field(2)` is RTMR[2], whose
+    /// elements: `RTMR.field(2)` is `RTMR[2]`, whose
     /// [`element(3)`](Field::element) is `0x131000030000004F`.
     pub const fn field(self, index: usize) -> Result<Field<S>, FieldIndexError> {
-        if index >= self.fields as usize {
+        if index >= self.fields() {
             return Err(FieldIndexError::Field {
                 index,
-                fields: self.fields as usize,
+                fields: self.fields(),
             });
         }
         Ok(Field {
-            id: self.offset(index as u64 * self.elements as u64),
-            elements: self.elements,
-            fields: 1,
-            name: self.name,
+            id: self.offset(index as u64 * self.elements() as u64),
+            shape: Shape::new(self.shape.elements(), 1),
             scope: PhantomData,
         })
     }
@@ -315,13 +321,10 @@ impl<S: Scope> Clone for Field<S> {
 
 impl<S: Scope> Copy for Field<S> {}
 
-/// Fields are equal when their IDs, shapes and names are.
+/// Fields are equal when their IDs and shapes are.
 impl<S: Scope> PartialEq for Field<S> {
     fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
-            && self.elements == other.elements
-            && self.fields == other.fields
-            && self.name == other.name
+        self.id == other.id && self.shape == other.shape
     }
 }
 
@@ -330,13 +333,12 @@ impl<S: Scope> Eq for Field<S> {}
 impl<S: Scope> core::hash::Hash for Field<S> {
     fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
         self.id.hash(state);
-        self.elements.hash(state);
-        self.fields.hash(state);
-        self.name.hash(state);
+        self.shape.hash(state);
     }
 }
 
-/// `Field<Td>(MRTD, 0x1310000300000000, 1 x 6 x 8 bytes)`.
+/// `Field<Td>(0x1310000300000000, 1 x 6 x 8 bytes)`: the ID, then fields x
+/// elements x element size.
 impl<S: Scope> fmt::Debug for Field<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scope = match S::CONTEXT {
@@ -344,16 +346,12 @@ impl<S: Scope> fmt::Debug for Field<S> {
             FieldContext::Td => "Td",
             _ => "Vcpu",
         };
-        write!(f, "Field<{scope}>(")?;
-        if let Some(name) = self.name {
-            write!(f, "{name}, ")?;
-        }
         write!(
             f,
-            "{:#018x}, {} x {} x {} bytes)",
+            "Field<{scope}>({:#018x}, {} x {} x {} bytes)",
             self.id.raw(),
-            self.fields,
-            self.elements,
+            self.fields(),
+            self.elements(),
             self.element_bytes()
         )
     }
@@ -363,15 +361,6 @@ impl<S: Scope> IntoReg for Field<S> {
     #[inline(always)]
     fn into_reg(self) -> u64 {
         self.id.raw()
-    }
-}
-
-/// A field ID the module hands back (the next field of `TDH.SYS.RD`, for
-/// instance) read as a single-element field of scope `S`.
-impl<S: Scope> FromReg for Field<S> {
-    #[inline(always)]
-    fn from_reg(reg: u64) -> Self {
-        Field::from_raw(FieldId::from_raw(reg))
     }
 }
 
@@ -394,7 +383,7 @@ mod tests {
         assert_eq!(mrtd.raw(), 0x1310_0003_0000_0000);
         assert_eq!(
             mrtd.element(0),
-            Ok(TdField::table(0x1310_0003_0000_0000, 1, 1, "MRTD"))
+            Ok(TdField::table(0x1310_0003_0000_0000, 1, 1))
         );
         assert_eq!(mrtd.element(5).map(Field::raw), Ok(0x1310_0003_0000_0005));
         assert_eq!(
@@ -432,22 +421,22 @@ mod tests {
         assert!(!td::TSC_OFFSET.is_addressed_by(FieldId::from_raw(0x1100_0000_0000_000B)));
         assert!(!td::TSC_OFFSET.is_addressed_by(FieldId::from_raw(0x1200_0000_0000_000A)));
         assert_eq!(sys::MAX_TDMRS.into_reg(), 0x9100_0001_0000_0008);
-        assert_eq!(GlobalField::from_reg(u64::MAX), GlobalField::NONE);
+        assert_eq!(GlobalField::from_raw(FieldId::NONE), GlobalField::NONE);
         assert!(GlobalField::NONE.id().is_none());
         assert_eq!(
             FieldId::from(td::MRTD),
             FieldId::from_raw(0x1310_0003_0000_0000)
         );
-        assert_eq!(td::MRTD.name(), Some("MRTD"));
         assert_eq!(td::MRTD.element_size(), ElementSize::Bits64);
-        assert_eq!(vmcs::GUEST_RIP.name(), Some("Guest RIP"));
+        assert_eq!(vmcs::ALL[0].0, "VPID");
+        assert_eq!(core::mem::size_of::<TdField>(), 16);
     }
 
     #[test]
     fn debug_and_errors_read_well() {
         assert_eq!(
             format!("{:?}", td::MRTD),
-            "Field<Td>(MRTD, 0x1310000300000000, 1 x 6 x 8 bytes)"
+            "Field<Td>(0x1310000300000000, 1 x 6 x 8 bytes)"
         );
         assert_eq!(
             format!(
