@@ -337,14 +337,31 @@ fn generate(tsv: &str) -> String {
             writeln!(out, "    ///").unwrap();
             writeln!(
                 out,
-                "    /// In the tables of module {} (`{}`).",
+                "    /// In the table{} of module{} {} (`{}`).",
+                if versions.len() == 1 { "" } else { "s" },
+                if versions.len() == 1 { "" } else { "s" },
                 versions.join(", "),
                 new.source
             )
             .unwrap();
+            // 1.5.01 and 1.5.06 are complete tables: a field missing there is
+            // not in that module (the lookup fails).
+            let missing: Vec<&str> = ["1.5.01", "1.5.06"]
+                .into_iter()
+                .filter(|v| !versions.contains(v))
+                .collect();
+            if !missing.is_empty() {
+                writeln!(
+                    out,
+                    "    /// Not in the table of module {}: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.",
+                    missing.join(" or ")
+                )
+                .unwrap();
+            }
             for old in &list[1..] {
                 let d = differences(new, old);
                 if !d.is_empty() {
+                    writeln!(out, "    ///").unwrap();
                     writeln!(out, "    /// Module {}: {}.", old.module, d.join(", ")).unwrap();
                 }
             }

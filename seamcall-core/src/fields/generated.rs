@@ -10,504 +10,511 @@ pub mod sys {
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:33`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:33`).
     pub const NUM_PKGS: GlobalField = Field::table(0x0000000200000000, 1, 1);
 
     /// `PKG_FMS` (class `SYS_PLATFORM_INFO`): 8 fields of 1 element of 4 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:43`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:43`).
     pub const PKG_FMS: GlobalField = Field::table(0x0000000200000001, 1, 8);
 
     /// `VENDOR_ID` (class `SYS_TDX_MODULE_VERSION`): 1 element of 4 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:53`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:53`).
     pub const VENDOR_ID: GlobalField = Field::table(0x0800000200000000, 1, 1);
 
     /// `BUILD_DATE` (class `SYS_TDX_MODULE_VERSION`): 1 element of 4 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:63`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:63`).
     pub const BUILD_DATE: GlobalField = Field::table(0x8800000200000001, 1, 1);
 
     /// `BUILD_NUM` (class `SYS_TDX_MODULE_VERSION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:73`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:73`).
     pub const BUILD_NUM: GlobalField = Field::table(0x8800000100000002, 1, 1);
 
     /// `MINOR_VERSION` (class `SYS_TDX_MODULE_VERSION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:83`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:83`).
     pub const MINOR_VERSION: GlobalField = Field::table(0x0800000100000003, 1, 1);
 
     /// `MAJOR_VERSION` (class `SYS_TDX_MODULE_VERSION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:93`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:93`).
     pub const MAJOR_VERSION: GlobalField = Field::table(0x0800000100000004, 1, 1);
 
     /// `UPDATE_VERSION` (class `SYS_TDX_MODULE_VERSION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:103`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:103`).
     pub const UPDATE_VERSION: GlobalField = Field::table(0x0800000100000005, 1, 1);
 
     /// `INTERNAL_VERSION` (class `SYS_TDX_MODULE_VERSION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:113`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:113`).
     pub const INTERNAL_VERSION: GlobalField = Field::table(0x0800000100000006, 1, 1);
 
     /// `MODULE_HV` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:123`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:123`).
     pub const MODULE_HV: GlobalField = Field::table(0x8900000100000000, 1, 1);
 
     /// `MIN_UPDATE_HV` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:133`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:133`).
     pub const MIN_UPDATE_HV: GlobalField = Field::table(0x8900000100000001, 1, 1);
 
     /// `NO_DOWNGRADE` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:143`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:143`).
     pub const NO_DOWNGRADE: GlobalField = Field::table(0x8900000000000002, 1, 1);
 
     /// `NUM_HANDOFF_PAGES` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:153`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:153`).
     pub const NUM_HANDOFF_PAGES: GlobalField = Field::table(0x8900000100000003, 1, 1);
 
     /// `HANDOFF_DATA_VALID` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:163`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:163`).
     pub const HANDOFF_DATA_VALID: GlobalField = Field::table(0x8900000000000004, 1, 1);
 
     /// `HANDOFF_DATA_HV` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:173`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:173`).
     pub const HANDOFF_DATA_HV: GlobalField = Field::table(0x8900000100000005, 1, 1);
 
     /// `HANDOFF_DATA_SIZE` (class `SYS_TDX_MODULE_HANDOFF`): 1 element of 4 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:183`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:183`).
     pub const HANDOFF_DATA_SIZE: GlobalField = Field::table(0x8900000200000006, 1, 1);
 
     /// `SYS_ATTRIBUTES` (class `SYS_TDX_MODULE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:193`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:193`).
     pub const SYS_ATTRIBUTES: GlobalField = Field::table(0x0A00000200000000, 1, 1);
 
     /// `NUM_TDX_FEATURES` (class `SYS_TDX_MODULE_INFO`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:203`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:203`).
     pub const NUM_TDX_FEATURES: GlobalField = Field::table(0x0A00000000000001, 1, 1);
 
     /// `TDX_FEATURES0` (class `SYS_TDX_MODULE_INFO`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:213`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:213`).
     pub const TDX_FEATURES0: GlobalField = Field::table(0x0A00000300000008, 1, 1);
 
     /// `NUM_CMRS` (class `SYS_CMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:223`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:223`).
     pub const NUM_CMRS: GlobalField = Field::table(0x9000000100000000, 1, 1);
 
     /// `CMR_BASE` (class `SYS_CMR_INFO`): 32 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:233`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:233`).
     pub const CMR_BASE: GlobalField = Field::table(0x9000000300000080, 1, 32);
 
     /// `CMR_SIZE` (class `SYS_CMR_INFO`): 32 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:243`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:243`).
     pub const CMR_SIZE: GlobalField = Field::table(0x9000000300000100, 1, 32);
 
     /// `MAX_TDMRS` (class `SYS_TDMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:253`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:253`).
     pub const MAX_TDMRS: GlobalField = Field::table(0x9100000100000008, 1, 1);
 
     /// `MAX_RESERVED_PER_TDMR` (class `SYS_TDMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:263`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:263`).
     pub const MAX_RESERVED_PER_TDMR: GlobalField = Field::table(0x9100000100000009, 1, 1);
 
     /// `PAMT_4K_ENTRY_SIZE` (class `SYS_TDMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:273`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:273`).
     pub const PAMT_4K_ENTRY_SIZE: GlobalField = Field::table(0x9100000100000010, 1, 1);
 
     /// `PAMT_2M_ENTRY_SIZE` (class `SYS_TDMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:283`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:283`).
     pub const PAMT_2M_ENTRY_SIZE: GlobalField = Field::table(0x9100000100000011, 1, 1);
 
     /// `PAMT_1G_ENTRY_SIZE` (class `SYS_TDMR_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:293`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:293`).
     pub const PAMT_1G_ENTRY_SIZE: GlobalField = Field::table(0x9100000100000012, 1, 1);
 
     /// `TDR_BASE_SIZE` (class `SYS_TD_CONTROL_STRUCTURES`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:303`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:303`).
     pub const TDR_BASE_SIZE: GlobalField = Field::table(0x9800000100000000, 1, 1);
 
     /// `TDCS_BASE_SIZE` (class `SYS_TD_CONTROL_STRUCTURES`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:313`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:313`).
     pub const TDCS_BASE_SIZE: GlobalField = Field::table(0x9800000100000100, 1, 1);
 
     /// `TDCS_SIZE_PER_L2_VM` (class `SYS_TD_CONTROL_STRUCTURES`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:323`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:323`).
     pub const TDCS_SIZE_PER_L2_VM: GlobalField = Field::table(0x9800000100000101, 1, 1);
 
     /// `TDVPS_BASE_SIZE` (class `SYS_TD_CONTROL_STRUCTURES`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:333`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:333`).
     pub const TDVPS_BASE_SIZE: GlobalField = Field::table(0x9800000100000200, 1, 1);
 
     /// `TDVPS_SIZE_PER_L2_VM` (class `SYS_TD_CONTROL_STRUCTURES`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:343`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:343`).
     pub const TDVPS_SIZE_PER_L2_VM: GlobalField = Field::table(0x9800000100000201, 1, 1);
 
     /// `ATTRIBUTES_FIXED0` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:353`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:353`).
     pub const ATTRIBUTES_FIXED0: GlobalField = Field::table(0x1900000300000000, 1, 1);
 
     /// `ATTRIBUTES_FIXED1` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:363`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:363`).
     pub const ATTRIBUTES_FIXED1: GlobalField = Field::table(0x1900000300000001, 1, 1);
 
     /// `XFAM_FIXED0` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:373`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:373`).
     pub const XFAM_FIXED0: GlobalField = Field::table(0x1900000300000002, 1, 1);
 
     /// `XFAM_FIXED1` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:383`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:383`).
     pub const XFAM_FIXED1: GlobalField = Field::table(0x1900000300000003, 1, 1);
 
     /// `NUM_CPUID_CONFIG` (class `SYS_TD_CONFIGURABILITY`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:393`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:393`).
     pub const NUM_CPUID_CONFIG: GlobalField = Field::table(0x9900000100000004, 1, 1);
 
     /// `CONFIG_FLAGS_FIXED0` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:403`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:403`).
     pub const CONFIG_FLAGS_FIXED0: GlobalField = Field::table(0x9900000300000006, 1, 1);
 
     /// `CONFIG_FLAGS_FIXED1` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:413`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:413`).
     pub const CONFIG_FLAGS_FIXED1: GlobalField = Field::table(0x9900000300000007, 1, 1);
 
     /// `CPUID_CONFIG_LEAVES` (class `SYS_TD_CONFIGURABILITY`): 32 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:443`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:443`).
     pub const CPUID_CONFIG_LEAVES: GlobalField = Field::table(0x9900000300000400, 1, 32);
 
     /// `CPUID_CONFIG_VALUES` (class `SYS_TD_CONFIGURABILITY`): 32 fields of 2 elements of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:453`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:453`).
     pub const CPUID_CONFIG_VALUES: GlobalField = Field::table(0x9900000300000500, 2, 32);
 
     /// `IA32_ARCH_CAPABILITIES_CONFIG_MASK` (class `SYS_TD_CONFIGURABILITY`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:463`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:463`).
     pub const IA32_ARCH_CAPABILITIES_CONFIG_MASK: GlobalField = Field::table(0x9900000300000600, 1, 1);
 
     /// `NUM_ALLOWED_FMS` (class `SYS_TD_CONFIGURABILITY`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:473`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:473`).
     pub const NUM_ALLOWED_FMS: GlobalField = Field::table(0x9900000100000800, 1, 1);
 
     /// `NUM_DISALLOWED_FMS` (class `SYS_TD_CONFIGURABILITY`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:483`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:483`).
     pub const NUM_DISALLOWED_FMS: GlobalField = Field::table(0x9900000100000801, 1, 1);
 
     /// `ALLOWED_FMS` (class `SYS_TD_CONFIGURABILITY`): 64 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:493`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:493`).
     pub const ALLOWED_FMS: GlobalField = Field::table(0x9900000300000810, 1, 64);
 
     /// `DISALLOWED_FMS` (class `SYS_TD_CONFIGURABILITY`): 64 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:503`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:503`).
     pub const DISALLOWED_FMS: GlobalField = Field::table(0x9900000300000850, 1, 64);
 
     /// `MIG_ATTRIBUTES` (class `SYS_MIGRATION`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:513`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:513`).
     pub const MIG_ATTRIBUTES: GlobalField = Field::table(0xA000000300000000, 1, 1);
 
     /// `MIN_EXPORT_VERSION` (class `SYS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:523`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:523`).
     pub const MIN_EXPORT_VERSION: GlobalField = Field::table(0x2000000100000001, 1, 1);
 
     /// `MAX_EXPORT_VERSION` (class `SYS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:533`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:533`).
     pub const MAX_EXPORT_VERSION: GlobalField = Field::table(0x2000000100000002, 1, 1);
 
     /// `MIN_IMPORT_VERSION` (class `SYS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:543`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:543`).
     pub const MIN_IMPORT_VERSION: GlobalField = Field::table(0x2000000100000003, 1, 1);
 
     /// `MAX_IMPORT_VERSION` (class `SYS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:553`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:553`).
     pub const MAX_IMPORT_VERSION: GlobalField = Field::table(0x2000000100000004, 1, 1);
 
     /// `MAX_MIGS` (class `SYS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:563`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:563`).
     pub const MAX_MIGS: GlobalField = Field::table(0xA000000100000010, 1, 1);
 
     /// `NUM_IMMUTABLE_STATE_PAGES` (class `SYS_MIGRATION`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:573`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:573`).
     pub const NUM_IMMUTABLE_STATE_PAGES: GlobalField = Field::table(0xA000000000000020, 1, 1);
 
     /// `NUM_TD_STATE_PAGES` (class `SYS_MIGRATION`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:583`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:583`).
     pub const NUM_TD_STATE_PAGES: GlobalField = Field::table(0xA000000000000021, 1, 1);
 
     /// `NUM_VP_STATE_PAGES` (class `SYS_MIGRATION`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:593`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:593`).
     pub const NUM_VP_STATE_PAGES: GlobalField = Field::table(0xA000000000000022, 1, 1);
 
     /// `MAX_SERV_TDS` (class `SYS_SERVICE_TD`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:603`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:603`).
     pub const MAX_SERV_TDS: GlobalField = Field::table(0xA100000100000000, 1, 1);
 
     /// `SERVTD_ATTR_FIXED0` (class `SYS_SERVICE_TD`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:613`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:613`).
     pub const SERVTD_ATTR_FIXED0: GlobalField = Field::table(0xA100000300000001, 1, 1);
 
     /// `SERVTD_ATTR_FIXED1` (class `SYS_SERVICE_TD`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:623`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:623`).
     pub const SERVTD_ATTR_FIXED1: GlobalField = Field::table(0xA100000300000002, 1, 1);
 
     /// `GUEST_L2_GPA_ATTR_MASK` (class `SYS_TD_PARTITIONING`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:633`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:633`).
     pub const GUEST_L2_GPA_ATTR_MASK: GlobalField = Field::table(0xA200000100000000, 1, 1);
 
     /// `VM_CTLS_FIXED0` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:643`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:643`).
     pub const VM_CTLS_FIXED0: GlobalField = Field::table(0xA200000300000001, 1, 1);
 
     /// `VM_CTLS_FIXED1` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:653`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:653`).
     pub const VM_CTLS_FIXED1: GlobalField = Field::table(0xA200000300000002, 1, 1);
 
     /// `VPCU_L2_CTLS_FIXED0` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:663`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:663`).
     pub const VPCU_L2_CTLS_FIXED0: GlobalField = Field::table(0xA200000300000003, 1, 1);
 
     /// `VCPU_L2_CTLS_FIXED1` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:673`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:673`).
     pub const VCPU_L2_CTLS_FIXED1: GlobalField = Field::table(0xA200000300000004, 1, 1);
 
     /// `VPCU_L2_DEBUG_CTLS_FIXED0` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:683`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:683`).
     pub const VPCU_L2_DEBUG_CTLS_FIXED0: GlobalField = Field::table(0xA200000300000005, 1, 1);
 
     /// `VCPU_L2_DEBUG_CTLS_FIXED1` (class `SYS_TD_PARTITIONING`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:693`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:693`).
     pub const VCPU_L2_DEBUG_CTLS_FIXED1: GlobalField = Field::table(0xA200000300000006, 1, 1);
 
     /// `MAX_VCPUS_PER_TD` (class `SYS_TD_CONFIGURABILITY`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:423`).
+    /// In the table of module 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:423`).
+    /// Not in the table of module 1.5.01: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const MAX_VCPUS_PER_TD: GlobalField = Field::table(0x9900000100000008, 1, 1);
 
     /// `MIN_VIRT_MAXPA` (class `SYS_TD_CONFIGURABILITY`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:433`).
+    /// In the table of module 1.5.06 (`intel/tdx-module:include/auto_gen/global_sys_fields_lookup.c@1e636985:433`).
+    /// Not in the table of module 1.5.01: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const MIN_VIRT_MAXPA: GlobalField = Field::table(0x9900000000000009, 1, 1);
 
     /// `PAMT_PAGE_BITMAP_ENTRY_BITS` (class `SYS_TDMR_INFO`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:303`).
+    /// In the table of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:303`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const PAMT_PAGE_BITMAP_ENTRY_BITS: GlobalField = Field::table(0x9100000000000013, 1, 1);
 
     /// `MIN_DYNAMIC_PAMT_NUM_HKID_BITS` (class `SYS_TDMR_INFO`): 1 element of 1 byte.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:313`).
+    /// In the table of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:313`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const MIN_DYNAMIC_PAMT_NUM_HKID_BITS: GlobalField = Field::table(0x9100000000000014, 1, 1);
 
     /// `MAX_EVENT_FILTERS` (class `SYS_TD_CONFIGURABILITY`): 1 element of 2 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) none.
     ///
-    /// In the tables of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:463`).
+    /// In the table of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:463`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const MAX_EVENT_FILTERS: GlobalField = Field::table(0x990000010000000A, 1, 1);
 
     /// `GUEST_GPA_ATTR_MASK` (class `SYS_MEMORY_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:543`).
+    /// In the table of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:543`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const GUEST_GPA_ATTR_MASK: GlobalField = Field::table(0x9A00000300000000, 1, 1);
 
     /// `TDX_CONNECT_FEATURES` (class `SYS_TDX_CONNECT`): 1 element of 8 bytes.
     ///
     /// Host read mask all, host write mask none; guest read mask (TDG.SYS.RD) all.
     ///
-    /// In the tables of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:743`).
+    /// In the table of module 2.0.08 (`intel/tdx-module:include/auto_gen_2_0/global_sys_fields_lookup.c@1666adc4:743`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const TDX_CONNECT_FEATURES: GlobalField = Field::table(0x3000000300000000, 1, 1);
 
     /// Every constant of this module with the name the module's table gives it, in table order.
@@ -595,210 +602,211 @@ pub mod td {
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:33`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:33`).
     pub const FATAL: TdField = Field::table(0x8010000000000001, 1, 1);
 
     /// `NUM_TDCX` (class `TDR_TD_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:45`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:45`).
     pub const NUM_TDCX: TdField = Field::table(0x8010000200000002, 1, 1);
 
     /// `CHLDCNT` (class `TDR_TD_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:57`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:57`).
     pub const CHLDCNT: TdField = Field::table(0x8010000300000004, 1, 1);
 
     /// `LIFECYCLE_STATE` (class `TDR_TD_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:69`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:69`).
     pub const LIFECYCLE_STATE: TdField = Field::table(0x8010000200000005, 1, 1);
 
     /// `TDCX_PA` (class `TDR_TD_MANAGEMENT`): 9 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:81`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:81`).
     pub const TDCX_PA: TdField = Field::table(0x8010000300000010, 1, 9);
 
     /// `TD_UUID` (class `TDR_TD_MANAGEMENT`): 4 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:93`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:93`).
     pub const TD_UUID: TdField = Field::table(0x8010000300000020, 4, 1);
 
     /// `HKID` (class `TDR_KEY_MANAGEMENT`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:105`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:105`).
     pub const HKID: TdField = Field::table(0x8110000100000001, 1, 1);
 
     /// `PKG_CONFIG_BITMAP` (class `TDR_KEY_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:117`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:117`).
     pub const PKG_CONFIG_BITMAP: TdField = Field::table(0x8110000300000002, 1, 1);
 
     /// `HANDOFF_VERSION` (class `TDR_TD_PRESERVING`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:129`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:129`).
     pub const HANDOFF_VERSION: TdField = Field::table(0x8210000100000000, 1, 1);
 
     /// `SEAMDB_INDEX` (class `TDR_TD_PRESERVING`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:141`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:141`).
     pub const SEAMDB_INDEX: TdField = Field::table(0x8210000300000001, 1, 1);
 
     /// `SEAMDB_NONCE` (class `TDR_TD_PRESERVING`): 4 elements of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:153`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:153`).
     pub const SEAMDB_NONCE: TdField = Field::table(0x8210000300000002, 4, 1);
 
     /// `NUM_VCPUS` (class `TDCS_TD_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:165`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:165`).
     pub const NUM_VCPUS: TdField = Field::table(0x9010000200000001, 1, 1);
 
     /// `NUM_ASSOC_VCPUS` (class `TDCS_TD_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:177`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:177`).
     pub const NUM_ASSOC_VCPUS: TdField = Field::table(0x9010000200000002, 1, 1);
 
     /// `OP_STATE` (class `TDCS_TD_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:189`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:189`).
     pub const OP_STATE: TdField = Field::table(0x9010000200000004, 1, 1);
 
     /// `NUM_L2_VMS` (class `TDCS_TD_MANAGEMENT`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:201`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:201`).
     pub const NUM_L2_VMS: TdField = Field::table(0x9010000100000005, 1, 1);
 
     /// `ATTRIBUTES` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:213`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:213`).
     pub const ATTRIBUTES: TdField = Field::table(0x1110000300000000, 1, 1);
 
     /// `XFAM` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:225`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:225`).
     pub const XFAM: TdField = Field::table(0x1110000300000001, 1, 1);
 
     /// `MAX_VCPUS` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:237`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:237`).
     pub const MAX_VCPUS: TdField = Field::table(0x1110000200000002, 1, 1);
 
     /// `GPAW` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:249`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:249`).
     pub const GPAW: TdField = Field::table(0x1110000000000003, 1, 1);
 
     /// `EPTP` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:261`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:261`).
     pub const EPTP: TdField = Field::table(0x1110000300000004, 1, 1);
 
     /// `TSC_OFFSET` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:273`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:273`).
     pub const TSC_OFFSET: TdField = Field::table(0x111000030000000A, 1, 1);
 
     /// `TSC_MULTIPLIER` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:285`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:285`).
     pub const TSC_MULTIPLIER: TdField = Field::table(0x111000030000000B, 1, 1);
 
     /// `TSC_FREQUENCY` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:297`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:297`).
     pub const TSC_FREQUENCY: TdField = Field::table(0x111000010000000C, 1, 1);
 
     /// `VIRTUAL_TSC` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:309`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:309`).
     pub const VIRTUAL_TSC: TdField = Field::table(0x111000030000000D, 1, 1);
 
     /// `NUM_CPUID_VALUES` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:321`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:321`).
     pub const NUM_CPUID_VALUES: TdField = Field::table(0x911000010000000E, 1, 1);
 
     /// `XBUFF_SIZE` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:333`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:333`).
     pub const XBUFF_SIZE: TdField = Field::table(0x911000020000000F, 1, 1);
 
     /// `NOTIFY_ENABLES` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x1 (production/debug TD); guest read mask 0x1, guest write mask 0x1.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:345`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:345`).
     pub const NOTIFY_ENABLES: TdField = Field::table(0x9110000300000010, 1, 1);
 
     /// `HP_LOCK_TIMEOUT` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask all/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:357`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:357`).
     pub const HP_LOCK_TIMEOUT: TdField = Field::table(0x9110000300000011, 1, 1);
 
     /// `VM_CTLS` (class `TDCS_EXECUTION_CONTROLS`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask 0x1/0x1 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:369`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:369`).
     pub const VM_CTLS: TdField = Field::table(0x9110000300000012, 1, 4);
 
     /// `CONFIG_FLAGS` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:381`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:381`).
+    ///
     /// Module 1.5.01: ID `0x1110000300000016`.
     pub const CONFIG_FLAGS: TdField = Field::table(0x9110000300000016, 1, 1);
 
@@ -806,7 +814,8 @@ pub mod td {
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask 0x7.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:393`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:393`).
+    ///
     /// Module 1.5.01: ID `0x1110000300000017`, guest write mask 0x1.
     pub const TD_CTLS: TdField = Field::table(0x9110000300000017, 1, 1);
 
@@ -814,70 +823,70 @@ pub mod td {
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:429`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:429`).
     pub const CPUID_VALID: TdField = Field::table(0x9110000000000080, 1, 80);
 
     /// `XBUFF_OFFSETS` (class `TDCS_EXECUTION_CONTROLS`): 19 fields of 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:441`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:441`).
     pub const XBUFF_OFFSETS: TdField = Field::table(0x9110000200000800, 1, 19);
 
     /// `TD_EPOCH` (class `TDCS_TLB_EPOCH_TRACKING`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:453`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:453`).
     pub const TD_EPOCH: TdField = Field::table(0x9210000300000000, 1, 1);
 
     /// `REFCOUNT` (class `TDCS_TLB_EPOCH_TRACKING`): 2 fields of 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:465`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:465`).
     pub const REFCOUNT: TdField = Field::table(0x9210000100000001, 1, 2);
 
     /// `MRTD` (class `TDCS_MEASUREMENT`): 6 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:477`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:477`).
     pub const MRTD: TdField = Field::table(0x1310000300000000, 6, 1);
 
     /// `MRCONFIGID` (class `TDCS_MEASUREMENT`): 6 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:489`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:489`).
     pub const MRCONFIGID: TdField = Field::table(0x1310000300000010, 6, 1);
 
     /// `MROWNER` (class `TDCS_MEASUREMENT`): 6 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:501`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:501`).
     pub const MROWNER: TdField = Field::table(0x1310000300000018, 6, 1);
 
     /// `MROWNERCONFIG` (class `TDCS_MEASUREMENT`): 6 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:513`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:513`).
     pub const MROWNERCONFIG: TdField = Field::table(0x1310000300000020, 6, 1);
 
     /// `RTMR` (class `TDCS_MEASUREMENT`): 4 fields of 6 elements of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:525`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:525`).
     pub const RTMR: TdField = Field::table(0x1310000300000040, 6, 4);
 
     /// `CPUID_VALUES` (class `TDCS_CPUID`): 80 fields of 2 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:537`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:537`).
     ///
     /// The field code encodes the CPUID leaf and sub-leaf (bit 0 the element, bits 7:1 sub-leaf bits 6:0, bit 8 "no sub-leaf", bits 15:9 leaf bits 6:0, bit 16 leaf bit 31): the 80 fields of the table are not consecutive codes, so this constant has one field; build other IDs from this one's raw value.
     pub const CPUID_VALUES: TdField = Field::table(0x9410000300000000, 2, 1);
@@ -886,448 +895,470 @@ pub mod td {
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:549`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:549`).
     pub const VIRTUAL_IA32_ARCH_CAPABILITIES: TdField = Field::table(0x961000030000010A, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_BASIC` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:561`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:561`).
     pub const VIRTUAL_IA32_VMX_BASIC: TdField = Field::table(0x9610000300000480, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_MISC` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:573`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:573`).
     pub const VIRTUAL_IA32_VMX_MISC: TdField = Field::table(0x9610000300000485, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_CR0_FIXED0` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:585`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:585`).
     pub const VIRTUAL_IA32_VMX_CR0_FIXED0: TdField = Field::table(0x9610000300000486, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_CR0_FIXED1` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:597`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:597`).
     pub const VIRTUAL_IA32_VMX_CR0_FIXED1: TdField = Field::table(0x9610000300000487, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_CR4_FIXED0` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:609`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:609`).
     pub const VIRTUAL_IA32_VMX_CR4_FIXED0: TdField = Field::table(0x9610000300000488, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_CR4_FIXED1` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:621`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:621`).
     pub const VIRTUAL_IA32_VMX_CR4_FIXED1: TdField = Field::table(0x9610000300000489, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_PROCBASED_CTLS2` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:633`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:633`).
     pub const VIRTUAL_IA32_VMX_PROCBASED_CTLS2: TdField = Field::table(0x961000030000048B, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_EPT_VPID_CAP` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:645`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:645`).
     pub const VIRTUAL_IA32_VMX_EPT_VPID_CAP: TdField = Field::table(0x961000030000048C, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_TRUE_PINBASED_CTLS` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:657`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:657`).
     pub const VIRTUAL_IA32_VMX_TRUE_PINBASED_CTLS: TdField = Field::table(0x961000030000048D, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_TRUE_PROCBASED_CTLS` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:669`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:669`).
     pub const VIRTUAL_IA32_VMX_TRUE_PROCBASED_CTLS: TdField = Field::table(0x961000030000048E, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_TRUE_EXIT_CTLS` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:681`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:681`).
     pub const VIRTUAL_IA32_VMX_TRUE_EXIT_CTLS: TdField = Field::table(0x961000030000048F, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_TRUE_ENTRY_CTLS` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:693`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:693`).
     pub const VIRTUAL_IA32_VMX_TRUE_ENTRY_CTLS: TdField = Field::table(0x9610000300000490, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_VMFUNC` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:705`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:705`).
     pub const VIRTUAL_IA32_VMX_VMFUNC: TdField = Field::table(0x9610000300000491, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_PROCBASED_CTLS3` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:717`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:717`).
     pub const VIRTUAL_IA32_VMX_PROCBASED_CTLS3: TdField = Field::table(0x9610000300000492, 1, 1);
 
     /// `VIRTUAL_IA32_VMX_EXIT_CTLS2` (class `TDCS_VIRT_MSR_VALUES`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:729`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:729`).
     pub const VIRTUAL_IA32_VMX_EXIT_CTLS2: TdField = Field::table(0x9610000300000493, 1, 1);
 
     /// `MIG_DEC_KEY_SET` (class `TDCS_MIGRATION`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:741`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:741`).
     pub const MIG_DEC_KEY_SET: TdField = Field::table(0x9810000000000001, 1, 1);
 
     /// `EXPORT_COUNT` (class `TDCS_MIGRATION`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:753`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:753`).
     pub const EXPORT_COUNT: TdField = Field::table(0x9810000200000002, 1, 1);
 
     /// `IMPORT_COUNT` (class `TDCS_MIGRATION`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:765`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:765`).
     pub const IMPORT_COUNT: TdField = Field::table(0x9810000200000003, 1, 1);
 
     /// `MIG_EPOCH` (class `TDCS_MIGRATION`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:777`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:777`).
     pub const MIG_EPOCH: TdField = Field::table(0x9810000200000004, 1, 1);
 
     /// `BW_EPOCH` (class `TDCS_MIGRATION`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:789`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:789`).
     pub const BW_EPOCH: TdField = Field::table(0x9810000300000005, 1, 1);
 
     /// `TOTAL_MB_COUNT` (class `TDCS_MIGRATION`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:801`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:801`).
     pub const TOTAL_MB_COUNT: TdField = Field::table(0x9810000300000006, 1, 1);
 
     /// `MIG_DEC_KEY` (class `TDCS_MIGRATION`): 4 elements of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:813`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:813`).
     pub const MIG_DEC_KEY: TdField = Field::table(0x9810000300000010, 4, 1);
 
     /// `MIG_DEC_WORKING_KEY` (class `TDCS_MIGRATION`): 4 elements of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:825`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:825`).
     pub const MIG_DEC_WORKING_KEY: TdField = Field::table(0x9810000300000014, 4, 1);
 
     /// `MIG_ENC_KEY` (class `TDCS_MIGRATION`): 4 elements of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:837`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:837`).
     pub const MIG_ENC_KEY: TdField = Field::table(0x9810000300000018, 4, 1);
 
     /// `MIG_ENC_WORKING_KEY` (class `TDCS_MIGRATION`): 4 elements of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:849`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:849`).
     pub const MIG_ENC_WORKING_KEY: TdField = Field::table(0x981000030000001C, 4, 1);
 
     /// `MIG_VERSION` (class `TDCS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:861`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:861`).
     pub const MIG_VERSION: TdField = Field::table(0x9810000100000020, 1, 1);
 
     /// `MIG_WORKING_VERSION` (class `TDCS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:873`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:873`).
     pub const MIG_WORKING_VERSION: TdField = Field::table(0x9810000100000021, 1, 1);
 
     /// `DIRTY_COUNT` (class `TDCS_MIGRATION`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:885`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:885`).
     pub const DIRTY_COUNT: TdField = Field::table(0x9810000300000030, 1, 1);
 
     /// `MIG_COUNT` (class `TDCS_MIGRATION`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:897`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:897`).
     pub const MIG_COUNT: TdField = Field::table(0x9810000300000031, 1, 1);
 
     /// `NUM_MIGS` (class `TDCS_MIGRATION`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:909`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:909`).
     pub const NUM_MIGS: TdField = Field::table(0x9810000100000032, 1, 1);
 
     /// `NUM_MIGRATED_VCPUS` (class `TDCS_MIGRATION`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:921`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:921`).
     pub const NUM_MIGRATED_VCPUS: TdField = Field::table(0x9810000200000034, 1, 1);
 
     /// `PRE_IMPORT_UUID` (class `TDCS_MIGRATION`): 4 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:933`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:933`).
     pub const PRE_IMPORT_UUID: TdField = Field::table(0x9810000300000040, 4, 1);
 
     /// `SERVTD_HASH` (class `TDCS_SERVICE_TD`): 6 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:945`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:945`).
     pub const SERVTD_HASH: TdField = Field::table(0x9910000300000000, 6, 1);
 
     /// `SERVTD_NUM` (class `TDCS_SERVICE_TD`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:957`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:957`).
     pub const SERVTD_NUM: TdField = Field::table(0x9910000100000006, 1, 1);
 
     /// `SERVTD_BINDINGS_TABLE` (class `TDCS_SERVICE_TD`): 16 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:969`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:969`).
     pub const SERVTD_BINDINGS_TABLE: TdField = Field::table(0x9910000300000080, 16, 1);
 
     /// `MIGSC_LINKS` (class `TDCS_MIGSC_LINKS`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:981`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:981`).
     pub const MIGSC_LINKS: TdField = Field::table(0x9A10000300000000, 1, 512);
 
     /// `MSR_BITMAPS` (class `TDCS_MSR_BITMAPS`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1005`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1005`).
     pub const MSR_BITMAPS: TdField = Field::table(0x2010000300000000, 1, 512);
 
     /// `SEPT_ROOT` (class `TDCS_SECURE_EPT_ROOT`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1017`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1017`).
     pub const SEPT_ROOT: TdField = Field::table(0x2110000300000000, 1, 512);
 
     /// `L2_SEPT_ROOT_1` (class `TDCS_L2_SECURE_EPT_ROOT__1`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1029`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1029`).
     pub const L2_SEPT_ROOT_1: TdField = Field::table(0x2510000300000000, 1, 512);
 
     /// `L2_SEPT_ROOT_2` (class `TDCS_L2_SECURE_EPT_ROOT__2`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1041`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1041`).
     pub const L2_SEPT_ROOT_2: TdField = Field::table(0x2910000300000000, 1, 512);
 
     /// `L2_SEPT_ROOT_3` (class `TDCS_L2_SECURE_EPT_ROOT__3`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1053`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:1053`).
     pub const L2_SEPT_ROOT_3: TdField = Field::table(0x2D10000300000000, 1, 512);
 
     /// `VIRT_MAXPA` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:405`).
+    /// In the table of module 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:405`).
+    /// Not in the table of module 1.5.01: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const VIRT_MAXPA: TdField = Field::table(0x9110000000000018, 1, 1);
 
     /// `TOPOLOGY_ENUM_CONFIGURED` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:417`).
+    /// In the table of module 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:417`).
+    /// Not in the table of module 1.5.01: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const TOPOLOGY_ENUM_CONFIGURED: TdField = Field::table(0x9110000000000019, 1, 1);
 
     /// `X2APIC_IDS` (class `TDCS_X2APIC_IDS`): 576 fields of 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:993`).
+    /// In the table of module 1.5.06 (`intel/tdx-module:include/auto_gen/tdr_tdcs_fields_lookup.c@1e636985:993`).
+    /// Not in the table of module 1.5.01: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const X2APIC_IDS: TdField = Field::table(0x9C10000200000000, 1, 576);
 
     /// `RND_HPA_OFFSET_6B` (class `TDR_TDX_CONNECT_TDR`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:153`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:153`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const RND_HPA_OFFSET_6B: TdField = Field::table(0x8310000300000000, 1, 1);
 
     /// `TDI_REF_CNT` (class `TDR_TDX_CONNECT_TDR`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:165`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:165`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const TDI_REF_CNT: TdField = Field::table(0x8310000300000001, 1, 1);
 
     /// `VE_REDUCTION_VALID` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:441`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:441`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const VE_REDUCTION_VALID: TdField = Field::table(0x911000000000001A, 1, 1);
 
     /// `CPUID_FIXED0_BITMAP` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:453`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:453`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const CPUID_FIXED0_BITMAP: TdField = Field::table(0x9110000300000021, 1, 1);
 
     /// `FEATURE_PARAVIRT_CTLS` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask 0xFFF, guest write mask 0xFFF.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:465`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:465`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const FEATURE_PARAVIRT_CTLS: TdField = Field::table(0x9110000300000022, 1, 1);
 
     /// `FILTERED_EVENTS_COUNT` (class `TDCS_EXECUTION_CONTROLS`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:477`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:477`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const FILTERED_EVENTS_COUNT: TdField = Field::table(0x9110000300000023, 1, 4);
 
     /// `FIELD_SUPPORT_AT_INIT` (class `TDCS_EXECUTION_CONTROLS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:489`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:489`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const FIELD_SUPPORT_AT_INIT: TdField = Field::table(0x9110000200000028, 1, 1);
 
     /// `CPUID4_NATIVE_VALUES` (class `TDCS_EXECUTION_CONTROLS`): 4 fields of 4 elements of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:513`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:513`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const CPUID4_NATIVE_VALUES: TdField = Field::table(0x9110000200000200, 4, 4);
 
     /// `CURR_IOTLB_CNT` (class `TDCS_TDX_CONNECT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1077`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1077`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const CURR_IOTLB_CNT: TdField = Field::table(0x9B10000300000000, 1, 1);
 
     /// `PREV_IOTLB_CNT` (class `TDCS_TDX_CONNECT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1089`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1089`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const PREV_IOTLB_CNT: TdField = Field::table(0x9B10000300000001, 1, 1);
 
     /// `REQ_ACTIVE` (class `TDCS_TDX_CONNECT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1101`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1101`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const REQ_ACTIVE: TdField = Field::table(0x9B10000000000002, 1, 1);
 
     /// `REQ_NUM` (class `TDCS_TDX_CONNECT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1113`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1113`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const REQ_NUM: TdField = Field::table(0x9B10000000000003, 1, 1);
 
     /// `REQ_IOMMU_BM` (class `TDCS_TDX_CONNECT`): 2 elements of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1125`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1125`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const REQ_IOMMU_BM: TdField = Field::table(0x9B10000300000004, 2, 1);
 
     /// `STATUS_COMPLETE_WR` (class `TDCS_TDX_CONNECT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1137`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1137`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const STATUS_COMPLETE_WR: TdField = Field::table(0x9B10000000000006, 1, 1);
 
     /// `STATUS_COMPLETE_GPA` (class `TDCS_TDX_CONNECT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1149`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1149`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const STATUS_COMPLETE_GPA: TdField = Field::table(0x9B10000300000007, 1, 1);
 
     /// `STATUS_COMPLETE_DATA` (class `TDCS_TDX_CONNECT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1161`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1161`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const STATUS_COMPLETE_DATA: TdField = Field::table(0x9B10000200000008, 1, 1);
 
     /// `IOTLB_TRACK_ARRAY` (class `TDCS_TDX_CONNECT`): 128 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1173`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1173`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const IOTLB_TRACK_ARRAY: TdField = Field::table(0x9B10000300000200, 1, 128);
 
     /// `IOTLB_COMMITTED` (class `TDCS_TDX_CONNECT`): 128 fields of 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1185`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1185`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const IOTLB_COMMITTED: TdField = Field::table(0x9B10000000000400, 1, 128);
 
     /// `IOTLB_COMPLETE` (class `TDCS_TDX_CONNECT`): 128 fields of 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1197`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdr_tdcs_fields_lookup.c@db57c638:1197`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const IOTLB_COMPLETE: TdField = Field::table(0x9B10000000000600, 1, 128);
 
     /// Every constant of this module with the name the module's table gives it, in table order.
@@ -1448,581 +1479,582 @@ pub mod vcpu {
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:33`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:33`).
     pub const VAPIC: VcpuField = Field::table(0x0120000300000000, 1, 128);
 
     /// `EXIT_REASON` (class `TDVPS_VE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:44`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:44`).
     pub const EXIT_REASON: VcpuField = Field::table(0x0220000200000000, 1, 1);
 
     /// `VALID` (class `TDVPS_VE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:55`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:55`).
     pub const VALID: VcpuField = Field::table(0x0220000200000001, 1, 1);
 
     /// `EXIT_QUALIFICATION` (class `TDVPS_VE_INFO`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:66`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:66`).
     pub const EXIT_QUALIFICATION: VcpuField = Field::table(0x0220000300000002, 1, 1);
 
     /// `GLA` (class `TDVPS_VE_INFO`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:77`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:77`).
     pub const GLA: VcpuField = Field::table(0x0220000300000003, 1, 1);
 
     /// `GPA` (class `TDVPS_VE_INFO`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:88`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:88`).
     pub const GPA: VcpuField = Field::table(0x0220000300000004, 1, 1);
 
     /// `EPTP_INDEX` (class `TDVPS_VE_INFO`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:99`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:99`).
     pub const EPTP_INDEX: VcpuField = Field::table(0x0220000100000005, 1, 1);
 
     /// `INSTRUCTION_LENGTH` (class `TDVPS_VE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:110`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:110`).
     pub const INSTRUCTION_LENGTH: VcpuField = Field::table(0x8220000200000010, 1, 1);
 
     /// `INSTRUCTION_INFORMATION` (class `TDVPS_VE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:121`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:121`).
     pub const INSTRUCTION_INFORMATION: VcpuField = Field::table(0x8220000200000011, 1, 1);
 
     /// `RAX` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:132`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:132`).
     pub const RAX: VcpuField = Field::table(0x1020000300000000, 1, 1);
 
     /// `RCX` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:143`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:143`).
     pub const RCX: VcpuField = Field::table(0x1020000300000001, 1, 1);
 
     /// `RDX` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:154`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:154`).
     pub const RDX: VcpuField = Field::table(0x1020000300000002, 1, 1);
 
     /// `RBX` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:165`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:165`).
     pub const RBX: VcpuField = Field::table(0x1020000300000003, 1, 1);
 
     /// `RSP_PLACEHOLDER` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:176`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:176`).
     pub const RSP_PLACEHOLDER: VcpuField = Field::table(0x1020000300000004, 1, 1);
 
     /// `RBP` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:187`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:187`).
     pub const RBP: VcpuField = Field::table(0x1020000300000005, 1, 1);
 
     /// `RSI` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:198`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:198`).
     pub const RSI: VcpuField = Field::table(0x1020000300000006, 1, 1);
 
     /// `RDI` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:209`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:209`).
     pub const RDI: VcpuField = Field::table(0x1020000300000007, 1, 1);
 
     /// `R8` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:220`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:220`).
     pub const R8: VcpuField = Field::table(0x1020000300000008, 1, 1);
 
     /// `R9` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:231`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:231`).
     pub const R9: VcpuField = Field::table(0x1020000300000009, 1, 1);
 
     /// `R10` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:242`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:242`).
     pub const R10: VcpuField = Field::table(0x102000030000000A, 1, 1);
 
     /// `R11` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:253`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:253`).
     pub const R11: VcpuField = Field::table(0x102000030000000B, 1, 1);
 
     /// `R12` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:264`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:264`).
     pub const R12: VcpuField = Field::table(0x102000030000000C, 1, 1);
 
     /// `R13` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:275`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:275`).
     pub const R13: VcpuField = Field::table(0x102000030000000D, 1, 1);
 
     /// `R14` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:286`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:286`).
     pub const R14: VcpuField = Field::table(0x102000030000000E, 1, 1);
 
     /// `R15` (class `TDVPS_GUEST_GPR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:297`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:297`).
     pub const R15: VcpuField = Field::table(0x102000030000000F, 1, 1);
 
     /// `DR0` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:308`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:308`).
     pub const DR0: VcpuField = Field::table(0x1120000300000000, 1, 1);
 
     /// `DR1` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:319`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:319`).
     pub const DR1: VcpuField = Field::table(0x1120000300000001, 1, 1);
 
     /// `DR2` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:330`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:330`).
     pub const DR2: VcpuField = Field::table(0x1120000300000002, 1, 1);
 
     /// `DR3` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:341`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:341`).
     pub const DR3: VcpuField = Field::table(0x1120000300000003, 1, 1);
 
     /// `DR6` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFF (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:352`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:352`).
     pub const DR6: VcpuField = Field::table(0x1120000300000006, 1, 1);
 
     /// `XCR0` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:363`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:363`).
     pub const XCR0: VcpuField = Field::table(0x1120000300000020, 1, 1);
 
     /// `CR2` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:374`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:374`).
     pub const CR2: VcpuField = Field::table(0x1120000300000028, 1, 1);
 
     /// `VCPU_STATE_DETAILS` (class `TDVPS_GUEST_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:385`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:385`).
     pub const VCPU_STATE_DETAILS: VcpuField = Field::table(0x9120000300000100, 1, 1);
 
     /// `XBUFF` (class `TDVPS_GUEST_EXT_STATE`): 1536 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:396`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:396`).
     pub const XBUFF: VcpuField = Field::table(0x1220000300000000, 1, 1536);
 
     /// `IA32_SPEC_CTRL` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:407`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:407`).
     pub const IA32_SPEC_CTRL: VcpuField = Field::table(0x1320000300000048, 1, 1);
 
     /// `IA32_UMWAIT_CONTROL` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:418`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:418`).
     pub const IA32_UMWAIT_CONTROL: VcpuField = Field::table(0x13200003000000E1, 1, 1);
 
     /// `IA32_TSX_CTRL` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:429`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:429`).
     pub const IA32_TSX_CTRL: VcpuField = Field::table(0x1320000300000122, 1, 1);
 
     /// `IA32_PERFEVTSELx` (class `TDVPS_GUEST_MSR_STATE`): 8 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:440`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:440`).
     pub const IA32_PERFEVTSELX: VcpuField = Field::table(0x1320000300000186, 1, 8);
 
     /// `MSR_OFFCORE_RSPx` (class `TDVPS_GUEST_MSR_STATE`): 2 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:451`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:451`).
     pub const MSR_OFFCORE_RSPX: VcpuField = Field::table(0x13200003000001A6, 1, 2);
 
     /// `IA32_XFD` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:462`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:462`).
     pub const IA32_XFD: VcpuField = Field::table(0x13200003000001C4, 1, 1);
 
     /// `IA32_XFD_ERR` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:473`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:473`).
     pub const IA32_XFD_ERR: VcpuField = Field::table(0x13200003000001C5, 1, 1);
 
     /// `IA32_FIXED_CTRx` (class `TDVPS_GUEST_MSR_STATE`): 7 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:484`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:484`).
     pub const IA32_FIXED_CTRX: VcpuField = Field::table(0x1320000300000309, 1, 7);
 
     /// `IA32_PERF_METRICS` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:495`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:495`).
     pub const IA32_PERF_METRICS: VcpuField = Field::table(0x1320000300000329, 1, 1);
 
     /// `IA32_FIXED_CTR_CTRL` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:506`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:506`).
     pub const IA32_FIXED_CTR_CTRL: VcpuField = Field::table(0x132000030000038D, 1, 1);
 
     /// `IA32_PERF_GLOBAL_STATUS` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:517`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:517`).
     pub const IA32_PERF_GLOBAL_STATUS: VcpuField = Field::table(0x132000030000038E, 1, 1);
 
     /// `IA32_PEBS_ENABLE` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:528`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:528`).
     pub const IA32_PEBS_ENABLE: VcpuField = Field::table(0x13200003000003F1, 1, 1);
 
     /// `MSR_PEBS_DATA_CFG` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:539`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:539`).
     pub const MSR_PEBS_DATA_CFG: VcpuField = Field::table(0x13200003000003F2, 1, 1);
 
     /// `MSR_PEBS_LD_LAT` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:550`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:550`).
     pub const MSR_PEBS_LD_LAT: VcpuField = Field::table(0x13200003000003F6, 1, 1);
 
     /// `MSR_PEBS_FRONTEND` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:561`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:561`).
     pub const MSR_PEBS_FRONTEND: VcpuField = Field::table(0x13200003000003F7, 1, 1);
 
     /// `IA32_A_PMCx` (class `TDVPS_GUEST_MSR_STATE`): 8 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:572`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:572`).
     pub const IA32_A_PMCX: VcpuField = Field::table(0x13200003000004C1, 1, 8);
 
     /// `IA32_DS_AREA` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:583`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:583`).
     pub const IA32_DS_AREA: VcpuField = Field::table(0x1320000300000600, 1, 1);
 
     /// `IA32_XSS` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:594`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:594`).
     pub const IA32_XSS: VcpuField = Field::table(0x1320000300000DA0, 1, 1);
 
     /// `IA32_LBR_DEPTH` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:605`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:605`).
     pub const IA32_LBR_DEPTH: VcpuField = Field::table(0x13200003000014CF, 1, 1);
 
     /// `IA32_UARCH_MISC_CTL` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:616`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:616`).
     pub const IA32_UARCH_MISC_CTL: VcpuField = Field::table(0x1320000300001B01, 1, 1);
 
     /// `IA32_STAR` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:627`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:627`).
     pub const IA32_STAR: VcpuField = Field::table(0x1320000300002081, 1, 1);
 
     /// `IA32_LSTAR` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:638`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:638`).
     pub const IA32_LSTAR: VcpuField = Field::table(0x1320000300002082, 1, 1);
 
     /// `IA32_FMASK` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:649`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:649`).
     pub const IA32_FMASK: VcpuField = Field::table(0x1320000300002084, 1, 1);
 
     /// `IA32_KERNEL_GS_BASE` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:660`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:660`).
     pub const IA32_KERNEL_GS_BASE: VcpuField = Field::table(0x1320000300002102, 1, 1);
 
     /// `IA32_TSC_AUX` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:671`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:671`).
     pub const IA32_TSC_AUX: VcpuField = Field::table(0x1320000300002103, 1, 1);
 
     /// `VCPU_STATE` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:682`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:682`).
     pub const VCPU_STATE: VcpuField = Field::table(0xA020000000000000, 1, 1);
 
     /// `VCPU_INDEX` (class `TDVPS_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:693`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:693`).
     pub const VCPU_INDEX: VcpuField = Field::table(0xA020000200000002, 1, 1);
 
     /// `NUM_TDVPS_PAGES` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:704`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:704`).
     pub const NUM_TDVPS_PAGES: VcpuField = Field::table(0xA020000000000003, 1, 1);
 
     /// `ASSOC_LPID` (class `TDVPS_MANAGEMENT`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:715`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:715`).
     pub const ASSOC_LPID: VcpuField = Field::table(0xA020000200000004, 1, 1);
 
     /// `VCPU_EPOCH` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:726`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:726`).
     pub const VCPU_EPOCH: VcpuField = Field::table(0xA020000300000006, 1, 1);
 
     /// `CPUID_SUPERVISOR_VE` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:737`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:737`).
     pub const CPUID_SUPERVISOR_VE: VcpuField = Field::table(0xA020000000000007, 1, 1);
 
     /// `CPUID_USER_VE` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:748`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:748`).
     pub const CPUID_USER_VE: VcpuField = Field::table(0xA020000000000008, 1, 1);
 
     /// `LAST_EXIT_TSC` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:759`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:759`).
     pub const LAST_EXIT_TSC: VcpuField = Field::table(0xA02000030000000A, 1, 1);
 
     /// `PEND_NMI` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask all/all, host write mask all/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:770`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:770`).
     pub const PEND_NMI: VcpuField = Field::table(0x202000000000000B, 1, 1);
 
     /// `XFAM` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:781`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:781`).
     pub const XFAM: VcpuField = Field::table(0x202000030000000C, 1, 1);
 
     /// `LAST_EPF_GPA_LIST_IDX` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:792`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:792`).
     pub const LAST_EPF_GPA_LIST_IDX: VcpuField = Field::table(0xA02000000000000D, 1, 1);
 
     /// `POSSIBLY_EPF_STEPPING` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:803`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:803`).
     pub const POSSIBLY_EPF_STEPPING: VcpuField = Field::table(0xA02000000000000E, 1, 1);
 
     /// `LAST_TD_EXIT` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:814`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:814`).
     pub const LAST_TD_EXIT: VcpuField = Field::table(0xA02000000000000F, 1, 1);
 
     /// `TDVPS_PAGE_PA` (class `TDVPS_MANAGEMENT`): 15 fields of 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:825`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:825`).
     pub const TDVPS_PAGE_PA: VcpuField = Field::table(0xA020000300000010, 1, 15);
 
     /// `HP_LOCK_BUSY_START` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:836`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:836`).
     pub const HP_LOCK_BUSY_START: VcpuField = Field::table(0xA020000300000030, 1, 1);
 
     /// `HP_LOCK_BUSY` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:847`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:847`).
     pub const HP_LOCK_BUSY: VcpuField = Field::table(0xA020000000000031, 1, 1);
 
     /// `LAST_SEAMDB_INDEX` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:858`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:858`).
     pub const LAST_SEAMDB_INDEX: VcpuField = Field::table(0xA020000300000032, 1, 1);
 
     /// `NMI_UNBLOCKING_DUE_TO_IRET` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:869`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:869`).
     pub const NMI_UNBLOCKING_DUE_TO_IRET: VcpuField = Field::table(0xA020000000000040, 1, 1);
 
     /// `CURR_VM` (class `TDVPS_MANAGEMENT`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:880`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:880`).
     pub const CURR_VM: VcpuField = Field::table(0xA020000100000041, 1, 1);
 
     /// `L2_EXIT_HOST_ROUTING` (class `TDVPS_MANAGEMENT`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:891`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:891`).
     pub const L2_EXIT_HOST_ROUTING: VcpuField = Field::table(0xA020000000000042, 1, 1);
 
     /// `VM_LAUNCHED` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:902`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:902`).
     pub const VM_LAUNCHED: VcpuField = Field::table(0xA020000000000044, 1, 4);
 
     /// `LP_DEPENDENT_HPA_UPDATED` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:913`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:913`).
     pub const LP_DEPENDENT_HPA_UPDATED: VcpuField = Field::table(0xA020000000000048, 1, 4);
 
     /// `MODULE_DEPENDENT_FIELDS_UPDATED` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:924`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:924`).
     pub const MODULE_DEPENDENT_FIELDS_UPDATED: VcpuField = Field::table(0xA02000000000004C, 1, 4);
 
     /// `L2_CTLS` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x3 (production/debug TD); guest read mask all, guest write mask 0x3.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:935`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:935`).
+    ///
     /// Module 1.5.01: host write mask none/0x7, guest write mask 0x7.
     pub const L2_CTLS: VcpuField = Field::table(0xA020000300000050, 1, 4);
 
@@ -2030,280 +2062,284 @@ pub mod vcpu {
     ///
     /// Host read mask none/all, host write mask none/0x7 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:946`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:946`).
     pub const L2_DEBUG_CTLS: VcpuField = Field::table(0xA020000300000054, 1, 4);
 
     /// `TSC_DEADLINE` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:957`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:957`).
     pub const TSC_DEADLINE: VcpuField = Field::table(0xA020000300000058, 1, 4);
 
     /// `SHADOW_TSC_DEADLINE` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:968`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:968`).
     pub const SHADOW_TSC_DEADLINE: VcpuField = Field::table(0xA02000030000005C, 1, 4);
 
     /// `BASE_L2_CR0_GUEST_HOST_MASK` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFF9FFFFFDF (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:979`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:979`).
     pub const BASE_L2_CR0_GUEST_HOST_MASK: VcpuField = Field::table(0xA020000300000080, 1, 1);
 
     /// `BASE_L2_CR0_READ_SHADOW` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFF9FFFFFDF (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:990`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:990`).
     pub const BASE_L2_CR0_READ_SHADOW: VcpuField = Field::table(0xA020000300000081, 1, 1);
 
     /// `BASE_L2_CR4_GUEST_HOST_MASK` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFFFFFF9FBF (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1001`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1001`).
     pub const BASE_L2_CR4_GUEST_HOST_MASK: VcpuField = Field::table(0xA020000300000082, 1, 1);
 
     /// `BASE_L2_CR4_READ_SHADOW` (class `TDVPS_MANAGEMENT`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFF9FFFFFDF (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1012`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1012`).
     pub const BASE_L2_CR4_READ_SHADOW: VcpuField = Field::table(0xA020000300000083, 1, 1);
 
     /// `SHADOW_CR0_GUEST_HOST_MASK` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1023`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1023`).
     pub const SHADOW_CR0_GUEST_HOST_MASK: VcpuField = Field::table(0xA020000300000084, 1, 4);
 
     /// `SHADOW_CR0_READ_SHADOW` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1034`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1034`).
     pub const SHADOW_CR0_READ_SHADOW: VcpuField = Field::table(0xA020000300000088, 1, 4);
 
     /// `SHADOW_CR4_GUEST_HOST_MASK` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1045`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1045`).
     pub const SHADOW_CR4_GUEST_HOST_MASK: VcpuField = Field::table(0xA02000030000008C, 1, 4);
 
     /// `SHADOW_CR4_READ_SHADOW` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1056`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1056`).
     pub const SHADOW_CR4_READ_SHADOW: VcpuField = Field::table(0xA020000300000090, 1, 4);
 
     /// `SHADOW_INSTRUCTION_TIMEOUT_CONTROL` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1067`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1067`).
     pub const SHADOW_INSTRUCTION_TIMEOUT_CONTROL: VcpuField = Field::table(0xA020000200000094, 1, 4);
 
     /// `SHADOW_PID_HPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1078`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1078`).
     pub const SHADOW_PID_HPA: VcpuField = Field::table(0xA020000300000098, 1, 4);
 
     /// `SHADOW_PINBASED_EXEC_CTLS` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1089`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1089`).
     pub const SHADOW_PINBASED_EXEC_CTLS: VcpuField = Field::table(0xA02000020000009C, 1, 4);
 
     /// `SHADOW_PLE_GAP` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1100`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1100`).
     pub const SHADOW_PLE_GAP: VcpuField = Field::table(0xA0200002000000A4, 1, 4);
 
     /// `SHADOW_PLE_WINDOW` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1111`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1111`).
     pub const SHADOW_PLE_WINDOW: VcpuField = Field::table(0xA0200002000000A8, 1, 4);
 
     /// `SHADOW_POSTED_INT_NOTIFICATION_VECTOR` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1122`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1122`).
     pub const SHADOW_POSTED_INT_NOTIFICATION_VECTOR: VcpuField = Field::table(0xA0200001000000AC, 1, 4);
 
     /// `SHADOW_PROCBASED_EXEC_CTLS2` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1133`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1133`).
     pub const SHADOW_PROCBASED_EXEC_CTLS2: VcpuField = Field::table(0xA0200002000000B0, 1, 4);
 
     /// `SHADOW_SHARED_EPTP` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1144`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1144`).
     pub const SHADOW_SHARED_EPTP: VcpuField = Field::table(0xA0200003000000B4, 1, 4);
 
     /// `L2_ENTER_GUEST_STATE_GPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1155`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1155`).
     pub const L2_ENTER_GUEST_STATE_GPA: VcpuField = Field::table(0xA020000300000100, 1, 4);
 
     /// `L2_ENTER_GUEST_STATE_HPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1166`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1166`).
     pub const L2_ENTER_GUEST_STATE_HPA: VcpuField = Field::table(0xA020000300000104, 1, 4);
 
     /// `VE_INFO_GPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1177`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1177`).
     pub const VE_INFO_GPA: VcpuField = Field::table(0xA020000300000108, 1, 4);
 
     /// `VE_INFO_HPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1188`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1188`).
     pub const VE_INFO_HPA: VcpuField = Field::table(0xA02000030000010C, 1, 4);
 
     /// `L2_VAPIC_GPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1199`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1199`).
     pub const L2_VAPIC_GPA: VcpuField = Field::table(0xA020000300000110, 1, 4);
 
     /// `L2_VAPIC_HPA` (class `TDVPS_MANAGEMENT`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1210`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1210`).
     pub const L2_VAPIC_HPA: VcpuField = Field::table(0xA020000300000114, 1, 4);
 
     /// `CPUID_CONTROL` (class `TDVPS_CPUID_CONTROL`): 128 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask 0x3.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1221`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1221`).
     pub const CPUID_CONTROL: VcpuField = Field::table(0xA120000000000000, 1, 128);
 
     /// `LAST_EPF_GPA_LIST` (class `TDVPS_EPT_VIOLATION_LOG`): 32 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1232`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1232`).
     pub const LAST_EPF_GPA_LIST: VcpuField = Field::table(0xA220000300000200, 1, 32);
 
     /// `L2_VMCS_1` (class `TDVPS_VMCS_1`): 4096 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1243`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1243`).
     pub const L2_VMCS_1: VcpuField = Field::table(0x2420000000000000, 1, 4096);
 
     /// `L2_MSR_BITMAPS_1` (class `TDVPS_MSR_BITMAPS_1`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1253`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1253`).
     pub const L2_MSR_BITMAPS_1: VcpuField = Field::table(0x2520000300000000, 1, 512);
 
     /// `L2_SHADOW_MSR_BITMAPS_1` (class `TDVPS_MSR_BITMAPS_SHADOW_1`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1264`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1264`).
     pub const L2_SHADOW_MSR_BITMAPS_1: VcpuField = Field::table(0xA620000300000000, 1, 512);
 
     /// `L2_VMCS_2` (class `TDVPS_VMCS_2`): 4096 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1275`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1275`).
     pub const L2_VMCS_2: VcpuField = Field::table(0x2C20000000000000, 1, 4096);
 
     /// `L2_MSR_BITMAPS_2` (class `TDVPS_MSR_BITMAPS_2`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1285`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1285`).
     pub const L2_MSR_BITMAPS_2: VcpuField = Field::table(0x2D20000300000000, 1, 512);
 
     /// `L2_SHADOW_MSR_BITMAPS_2` (class `TDVPS_MSR_BITMAPS_SHADOW_2`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1296`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1296`).
     pub const L2_SHADOW_MSR_BITMAPS_2: VcpuField = Field::table(0xAE20000300000000, 1, 512);
 
     /// `L2_VMCS_3` (class `TDVPS_VMCS_3`): 4096 fields of 1 element of 1 byte.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1307`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1307`).
     pub const L2_VMCS_3: VcpuField = Field::table(0x3420000000000000, 1, 4096);
 
     /// `L2_MSR_BITMAPS_3` (class `TDVPS_MSR_BITMAPS_3`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1317`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1317`).
     pub const L2_MSR_BITMAPS_3: VcpuField = Field::table(0x3520000300000000, 1, 512);
 
     /// `L2_SHADOW_MSR_BITMAPS_3` (class `TDVPS_MSR_BITMAPS_SHADOW_3`): 512 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1328`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/tdvps_fields_lookup.c@1e636985:1328`).
     pub const L2_SHADOW_MSR_BITMAPS_3: VcpuField = Field::table(0xB620000300000000, 1, 512);
 
     /// `VE_CATEGORY` (class `TDVPS_VE_INFO`): 1 element of 1 byte.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:132`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:132`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const VE_CATEGORY: VcpuField = Field::table(0x8220000000000013, 1, 1);
 
     /// `INTERRUPTIBILITY_STATE` (class `TDVPS_VE_INFO`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:143`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:143`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const INTERRUPTIBILITY_STATE: VcpuField = Field::table(0x8220000200000014, 1, 1);
 
     /// `MSR_SMI_COUNT` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:429`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:429`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const MSR_SMI_COUNT: VcpuField = Field::table(0x1320000300000034, 1, 1);
 
     /// `IA32_MISC_ENABLE` (class `TDVPS_GUEST_MSR_STATE`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:484`).
+    /// In the table of module 2.0.14 (`intel/tdx-module:include/auto_gen_2_0/tdvps_fields_lookup.c@db57c638:484`).
+    /// Not in the table of module 1.5.01 or 1.5.06: there the read fails with `TDX_METADATA_FIELD_ID_INCORRECT`.
     pub const IA32_MISC_ENABLE: VcpuField = Field::table(0x13200003000001A0, 1, 1);
 
     /// Every constant of this module with the name the module's table gives it, in table order.
@@ -2442,1008 +2478,1008 @@ pub mod vmcs {
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:33`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:33`).
     pub const VPID: VcpuField = Field::table(0x0024000100000000, 1, 1);
 
     /// `Posted-interrupt notification vector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask all/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:44`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:44`).
     pub const POSTED_INTERRUPT_NOTIFICATION_VECTOR: VcpuField = Field::table(0x0024000100000002, 1, 1);
 
     /// `EPTP index` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:55`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:55`).
     pub const EPTP_INDEX: VcpuField = Field::table(0x0024000100000004, 1, 1);
 
     /// `HLAT prefix size` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:66`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:66`).
     pub const HLAT_PREFIX_SIZE: VcpuField = Field::table(0x0024000100000006, 1, 1);
 
     /// `Guest ES selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:77`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:77`).
     pub const GUEST_ES_SELECTOR: VcpuField = Field::table(0x0024000100000800, 1, 1);
 
     /// `Guest CS selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:88`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:88`).
     pub const GUEST_CS_SELECTOR: VcpuField = Field::table(0x0024000100000802, 1, 1);
 
     /// `Guest SS selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:99`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:99`).
     pub const GUEST_SS_SELECTOR: VcpuField = Field::table(0x0024000100000804, 1, 1);
 
     /// `Guest DS selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:110`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:110`).
     pub const GUEST_DS_SELECTOR: VcpuField = Field::table(0x0024000100000806, 1, 1);
 
     /// `Guest FS selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:121`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:121`).
     pub const GUEST_FS_SELECTOR: VcpuField = Field::table(0x0024000100000808, 1, 1);
 
     /// `Guest GS selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:132`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:132`).
     pub const GUEST_GS_SELECTOR: VcpuField = Field::table(0x002400010000080A, 1, 1);
 
     /// `Guest LDTR selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:143`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:143`).
     pub const GUEST_LDTR_SELECTOR: VcpuField = Field::table(0x002400010000080C, 1, 1);
 
     /// `Guest TR selector` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:154`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:154`).
     pub const GUEST_TR_SELECTOR: VcpuField = Field::table(0x002400010000080E, 1, 1);
 
     /// `Guest Interrupt Status` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:165`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:165`).
     pub const GUEST_INTERRUPT_STATUS: VcpuField = Field::table(0x0024000100000810, 1, 1);
 
     /// `PML Index` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:176`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:176`).
     pub const PML_INDEX: VcpuField = Field::table(0x0024000100000812, 1, 1);
 
     /// `Guest UINV` (class `TDVPS_VMCS`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:187`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:187`).
     pub const GUEST_UINV: VcpuField = Field::table(0x0024000100000814, 1, 1);
 
     /// `I/O-Bitmap Address n` (class `TDVPS_VMCS`): 2 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:198`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:198`).
     pub const I_O_BITMAP_ADDRESS_N: VcpuField = Field::table(0x0024000300002000, 1, 2);
 
     /// `MSR-Bitmap Address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:209`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:209`).
     pub const MSR_BITMAP_ADDRESS: VcpuField = Field::table(0x0024000300002004, 1, 1);
 
     /// `VM-exit MSR-store address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:220`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:220`).
     pub const VM_EXIT_MSR_STORE_ADDRESS: VcpuField = Field::table(0x0024000300002006, 1, 1);
 
     /// `VM-exit MSR-load address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:231`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:231`).
     pub const VM_EXIT_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x0024000300002008, 1, 1);
 
     /// `VM-entry MSR-load address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:242`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:242`).
     pub const VM_ENTRY_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x002400030000200A, 1, 1);
 
     /// `Executive-VMCS Pointer` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:253`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:253`).
     pub const EXECUTIVE_VMCS_POINTER: VcpuField = Field::table(0x002400030000200C, 1, 1);
 
     /// `PML address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/0xFFFFFFFFFFFFF000 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:264`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:264`).
     pub const PML_ADDRESS: VcpuField = Field::table(0x002400030000200E, 1, 1);
 
     /// `Time-Stamp Counter Offset` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:275`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:275`).
     pub const TIME_STAMP_COUNTER_OFFSET: VcpuField = Field::table(0x0024000300002010, 1, 1);
 
     /// `Virtual-APIC address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:286`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:286`).
     pub const VIRTUAL_APIC_ADDRESS: VcpuField = Field::table(0x0024000300002012, 1, 1);
 
     /// `APIC-access address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:297`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:297`).
     pub const APIC_ACCESS_ADDRESS: VcpuField = Field::table(0x0024000300002014, 1, 1);
 
     /// `Posted-interrupt descriptor address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask 0xFFFFFFFFFFFFFFC0/0xFFFFFFFFFFFFFFC0 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:308`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:308`).
     pub const POSTED_INTERRUPT_DESCRIPTOR_ADDRESS: VcpuField = Field::table(0x0024000300002016, 1, 1);
 
     /// `VM-Function Controls` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:319`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:319`).
     pub const VM_FUNCTION_CONTROLS: VcpuField = Field::table(0x0024000300002018, 1, 1);
 
     /// `EPTP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:330`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:330`).
     pub const EPTP: VcpuField = Field::table(0x002400030000201A, 1, 1);
 
     /// `EOI-exit bitmap n` (class `TDVPS_VMCS`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:341`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:341`).
     pub const EOI_EXIT_BITMAP_N: VcpuField = Field::table(0x002400030000201C, 1, 4);
 
     /// `EPTP-list address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:352`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:352`).
     pub const EPTP_LIST_ADDRESS: VcpuField = Field::table(0x0024000300002024, 1, 1);
 
     /// `VMREAD-bitmap address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:363`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:363`).
     pub const VMREAD_BITMAP_ADDRESS: VcpuField = Field::table(0x0024000300002026, 1, 1);
 
     /// `VMWRITE-bitmap address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:374`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:374`).
     pub const VMWRITE_BITMAP_ADDRESS: VcpuField = Field::table(0x0024000300002028, 1, 1);
 
     /// `Virtualization-exception information address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:385`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:385`).
     pub const VIRTUALIZATION_EXCEPTION_INFORMATION_ADDRESS: VcpuField = Field::table(0x002400030000202A, 1, 1);
 
     /// `XSS-Exiting Bitmap` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:396`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:396`).
     pub const XSS_EXITING_BITMAP: VcpuField = Field::table(0x002400030000202C, 1, 1);
 
     /// `ENCLS-Exiting Bitmap` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:407`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:407`).
     pub const ENCLS_EXITING_BITMAP: VcpuField = Field::table(0x002400030000202E, 1, 1);
 
     /// `Time-Stamp Counter Multiplier` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:418`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:418`).
     pub const TIME_STAMP_COUNTER_MULTIPLIER: VcpuField = Field::table(0x0024000300002032, 1, 1);
 
     /// `Tertiary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x1 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:429`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:429`).
     pub const TERTIARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x0024000300002034, 1, 1);
 
     /// `ENCLV-Exiting Bitmap` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:440`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:440`).
     pub const ENCLV_EXITING_BITMAP: VcpuField = Field::table(0x0024000300002036, 1, 1);
 
     /// `low PASID directory address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:451`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:451`).
     pub const LOW_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x0024000300002038, 1, 1);
 
     /// `high PASID directory address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:462`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:462`).
     pub const HIGH_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x002400030000203A, 1, 1);
 
     /// `Shared EPTP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask 0xFFFFFFFFFF000/all, host write mask 0xFFFFFFFFFF000/0xFFFFFFFFFF000 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:473`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:473`).
     pub const SHARED_EPTP: VcpuField = Field::table(0x002400030000203C, 1, 1);
 
     /// `PCONFIG-Exiting Bitmap` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:484`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:484`).
     pub const PCONFIG_EXITING_BITMAP: VcpuField = Field::table(0x002400030000203E, 1, 1);
 
     /// `HLAT pointer` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:495`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:495`).
     pub const HLAT_POINTER: VcpuField = Field::table(0x0024000300002040, 1, 1);
 
     /// `IA32_SPEC_CTRL mask` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:506`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:506`).
     pub const IA32_SPEC_CTRL_MASK: VcpuField = Field::table(0x002400030000204A, 1, 1);
 
     /// `IA32_SPEC_CTRL shadow` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:517`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:517`).
     pub const IA32_SPEC_CTRL_SHADOW: VcpuField = Field::table(0x002400030000204C, 1, 1);
 
     /// `Guest-physical Address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:528`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:528`).
     pub const GUEST_PHYSICAL_ADDRESS: VcpuField = Field::table(0x0024000300002400, 1, 1);
 
     /// `VMCS Link Pointer` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:539`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:539`).
     pub const VMCS_LINK_POINTER: VcpuField = Field::table(0x0024000300002800, 1, 1);
 
     /// `IA32_DEBUGCTL` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFC7 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:550`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:550`).
     pub const IA32_DEBUGCTL: VcpuField = Field::table(0x0024000300002802, 1, 1);
 
     /// `IA32_PAT` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:561`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:561`).
     pub const IA32_PAT: VcpuField = Field::table(0x0024000300002804, 1, 1);
 
     /// `IA32_EFER` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:572`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:572`).
     pub const IA32_EFER: VcpuField = Field::table(0x0024000300002806, 1, 1);
 
     /// `IA32_PERF_GLOBAL_CTRL` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:583`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:583`).
     pub const IA32_PERF_GLOBAL_CTRL: VcpuField = Field::table(0x0024000300002808, 1, 1);
 
     /// `PDPTEn` (class `TDVPS_VMCS`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:594`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:594`).
     pub const PDPTEN: VcpuField = Field::table(0x002400030000280A, 1, 4);
 
     /// `IA32_RTIT_CTL` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:605`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:605`).
     pub const IA32_RTIT_CTL: VcpuField = Field::table(0x0024000300002814, 1, 1);
 
     /// `IA32_LBR_CTL` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:616`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:616`).
     pub const IA32_LBR_CTL: VcpuField = Field::table(0x0024000300002816, 1, 1);
 
     /// `IA32_GUEST_PKRS` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:627`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:627`).
     pub const IA32_GUEST_PKRS: VcpuField = Field::table(0x0024000300002818, 1, 1);
 
     /// `Pin-Based VM-Exection Controls` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask 0x80/all, host write mask 0x80/0x80 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:638`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:638`).
     pub const PIN_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x0024000200004000, 1, 1);
 
     /// `Primary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x69999A04 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:649`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:649`).
     pub const PRIMARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x0024000200004002, 1, 1);
 
     /// `Exception Bitmap` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFBFFFF (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:660`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:660`).
     pub const EXCEPTION_BITMAP: VcpuField = Field::table(0x0024000200004004, 1, 1);
 
     /// `Page-fault error-code mask` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:671`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:671`).
     pub const PAGE_FAULT_ERROR_CODE_MASK: VcpuField = Field::table(0x0024000200004006, 1, 1);
 
     /// `Page-fault error-code match` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:682`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:682`).
     pub const PAGE_FAULT_ERROR_CODE_MATCH: VcpuField = Field::table(0x0024000200004008, 1, 1);
 
     /// `CR3-Target Count` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:693`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:693`).
     pub const CR3_TARGET_COUNT: VcpuField = Field::table(0x002400020000400A, 1, 1);
 
     /// `VM-Exit Controls` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:704`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:704`).
     pub const VM_EXIT_CONTROLS: VcpuField = Field::table(0x002400020000400C, 1, 1);
 
     /// `VM-exit MSR-store count` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:715`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:715`).
     pub const VM_EXIT_MSR_STORE_COUNT: VcpuField = Field::table(0x002400020000400E, 1, 1);
 
     /// `VM-exit MSR-load count` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:726`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:726`).
     pub const VM_EXIT_MSR_LOAD_COUNT: VcpuField = Field::table(0x0024000200004010, 1, 1);
 
     /// `VM-Entry Controls` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:737`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:737`).
     pub const VM_ENTRY_CONTROLS: VcpuField = Field::table(0x0024000200004012, 1, 1);
 
     /// `VM-entry MSR-load count` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:748`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:748`).
     pub const VM_ENTRY_MSR_LOAD_COUNT: VcpuField = Field::table(0x0024000200004014, 1, 1);
 
     /// `VM-entry interruption information` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:759`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:759`).
     pub const VM_ENTRY_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x0024000200004016, 1, 1);
 
     /// `VM-entry exception error code` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:770`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:770`).
     pub const VM_ENTRY_EXCEPTION_ERROR_CODE: VcpuField = Field::table(0x0024000200004018, 1, 1);
 
     /// `VM-entry instruction length` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:781`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:781`).
     pub const VM_ENTRY_INSTRUCTION_LENGTH: VcpuField = Field::table(0x002400020000401A, 1, 1);
 
     /// `TPR threshold` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:792`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:792`).
     pub const TPR_THRESHOLD: VcpuField = Field::table(0x002400020000401C, 1, 1);
 
     /// `Secondary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask 0xC0000000/all, host write mask 0xC0000000/0xC0130C04 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:803`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:803`).
     pub const SECONDARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x002400020000401E, 1, 1);
 
     /// `PLE_GAP` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:814`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:814`).
     pub const PLE_GAP: VcpuField = Field::table(0x0024000200004020, 1, 1);
 
     /// `PLE_Window` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:825`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:825`).
     pub const PLE_WINDOW: VcpuField = Field::table(0x0024000200004022, 1, 1);
 
     /// `Instruction Timeout Control` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask all/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:836`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:836`).
     pub const INSTRUCTION_TIMEOUT_CONTROL: VcpuField = Field::table(0x0024000200004024, 1, 1);
 
     /// `TD HKID` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:847`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:847`).
     pub const TD_HKID: VcpuField = Field::table(0x0024000200004026, 1, 1);
 
     /// `VM-instruction error` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:858`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:858`).
     pub const VM_INSTRUCTION_ERROR: VcpuField = Field::table(0x0024000200004400, 1, 1);
 
     /// `Exit reason` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:869`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:869`).
     pub const EXIT_REASON: VcpuField = Field::table(0x0024000200004402, 1, 1);
 
     /// `VM-exit interruption information` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:880`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:880`).
     pub const VM_EXIT_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x0024000200004404, 1, 1);
 
     /// `VM-exit interruption error code` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:891`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:891`).
     pub const VM_EXIT_INTERRUPTION_ERROR_CODE: VcpuField = Field::table(0x0024000200004406, 1, 1);
 
     /// `IDT-vectoring information` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:902`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:902`).
     pub const IDT_VECTORING_INFORMATION: VcpuField = Field::table(0x0024000200004408, 1, 1);
 
     /// `IDT-vectoring error code` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:913`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:913`).
     pub const IDT_VECTORING_ERROR_CODE: VcpuField = Field::table(0x002400020000440A, 1, 1);
 
     /// `VM-exit instruction length` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:924`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:924`).
     pub const VM_EXIT_INSTRUCTION_LENGTH: VcpuField = Field::table(0x002400020000440C, 1, 1);
 
     /// `VM-exit instruction information` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:935`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:935`).
     pub const VM_EXIT_INSTRUCTION_INFORMATION: VcpuField = Field::table(0x002400020000440E, 1, 1);
 
     /// `Guest ES limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:946`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:946`).
     pub const GUEST_ES_LIMIT: VcpuField = Field::table(0x0024000200004800, 1, 1);
 
     /// `Guest CS limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:957`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:957`).
     pub const GUEST_CS_LIMIT: VcpuField = Field::table(0x0024000200004802, 1, 1);
 
     /// `Guest SS limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:968`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:968`).
     pub const GUEST_SS_LIMIT: VcpuField = Field::table(0x0024000200004804, 1, 1);
 
     /// `Guest DS limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:979`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:979`).
     pub const GUEST_DS_LIMIT: VcpuField = Field::table(0x0024000200004806, 1, 1);
 
     /// `Guest FS limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:990`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:990`).
     pub const GUEST_FS_LIMIT: VcpuField = Field::table(0x0024000200004808, 1, 1);
 
     /// `Guest GS limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1001`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1001`).
     pub const GUEST_GS_LIMIT: VcpuField = Field::table(0x002400020000480A, 1, 1);
 
     /// `Guest LDTR limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1012`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1012`).
     pub const GUEST_LDTR_LIMIT: VcpuField = Field::table(0x002400020000480C, 1, 1);
 
     /// `Guest TR limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1023`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1023`).
     pub const GUEST_TR_LIMIT: VcpuField = Field::table(0x002400020000480E, 1, 1);
 
     /// `Guest GDTR limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1034`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1034`).
     pub const GUEST_GDTR_LIMIT: VcpuField = Field::table(0x0024000200004810, 1, 1);
 
     /// `Guest IDTR limit` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1045`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1045`).
     pub const GUEST_IDTR_LIMIT: VcpuField = Field::table(0x0024000200004812, 1, 1);
 
     /// `Guest ES access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1056`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1056`).
     pub const GUEST_ES_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004814, 1, 1);
 
     /// `Guest CS access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1067`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1067`).
     pub const GUEST_CS_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004816, 1, 1);
 
     /// `Guest SS access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1078`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1078`).
     pub const GUEST_SS_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004818, 1, 1);
 
     /// `Guest DS access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1089`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1089`).
     pub const GUEST_DS_ACCESS_RIGHTS: VcpuField = Field::table(0x002400020000481A, 1, 1);
 
     /// `Guest FS access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1100`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1100`).
     pub const GUEST_FS_ACCESS_RIGHTS: VcpuField = Field::table(0x002400020000481C, 1, 1);
 
     /// `Guest GS access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1111`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1111`).
     pub const GUEST_GS_ACCESS_RIGHTS: VcpuField = Field::table(0x002400020000481E, 1, 1);
 
     /// `Guest LDTR access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1122`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1122`).
     pub const GUEST_LDTR_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004820, 1, 1);
 
     /// `Guest TR access rights` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1133`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1133`).
     pub const GUEST_TR_ACCESS_RIGHTS: VcpuField = Field::table(0x0024000200004822, 1, 1);
 
     /// `Interruptibility State` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1144`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1144`).
     pub const INTERRUPTIBILITY_STATE: VcpuField = Field::table(0x0024000200004824, 1, 1);
 
     /// `Activity State` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1155`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1155`).
     pub const ACTIVITY_STATE: VcpuField = Field::table(0x0024000200004826, 1, 1);
 
     /// `Guest SMBASE` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1166`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1166`).
     pub const GUEST_SMBASE: VcpuField = Field::table(0x0024000200004828, 1, 1);
 
     /// `IA32_SYSENTER_CS` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1177`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1177`).
     pub const IA32_SYSENTER_CS: VcpuField = Field::table(0x002400020000482A, 1, 1);
 
     /// `VMX-Preemption Timer Value` (class `TDVPS_VMCS`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1188`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1188`).
     pub const VMX_PREEMPTION_TIMER_VALUE: VcpuField = Field::table(0x002400020000482E, 1, 1);
 
     /// `CR0 Guest/Host Mask` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFF9FFFFFDE (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1199`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1199`).
     pub const CR0_GUEST_HOST_MASK: VcpuField = Field::table(0x0024000300006000, 1, 1);
 
     /// `CR4 Guest/Host Mask` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFFFFFF9FBF (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1210`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1210`).
     pub const CR4_GUEST_HOST_MASK: VcpuField = Field::table(0x0024000300006002, 1, 1);
 
     /// `CR0 Read Shadow` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFFFFFFFFDE (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1221`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1221`).
     pub const CR0_READ_SHADOW: VcpuField = Field::table(0x0024000300006004, 1, 1);
 
     /// `CR4 Read Shadow` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFFFFFFFFBF (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1232`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1232`).
     pub const CR4_READ_SHADOW: VcpuField = Field::table(0x0024000300006006, 1, 1);
 
     /// `CR3-Target Values` (class `TDVPS_VMCS`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1243`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1243`).
     pub const CR3_TARGET_VALUES: VcpuField = Field::table(0x0024000300006008, 1, 4);
 
     /// `Exit qualification` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1254`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1254`).
     pub const EXIT_QUALIFICATION: VcpuField = Field::table(0x0024000300006400, 1, 1);
 
     /// `I/O RCX` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1265`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1265`).
     pub const I_O_RCX: VcpuField = Field::table(0x0024000300006402, 1, 1);
 
     /// `I/O RSI` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1276`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1276`).
     pub const I_O_RSI: VcpuField = Field::table(0x0024000300006404, 1, 1);
 
     /// `I/O RDI` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1287`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1287`).
     pub const I_O_RDI: VcpuField = Field::table(0x0024000300006406, 1, 1);
 
     /// `I/O RIP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1298`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1298`).
     pub const I_O_RIP: VcpuField = Field::table(0x0024000300006408, 1, 1);
 
     /// `Guest-Linear Address` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1309`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1309`).
     pub const GUEST_LINEAR_ADDRESS: VcpuField = Field::table(0x002400030000640A, 1, 1);
 
     /// `Guest CR0` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1320`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1320`).
     pub const GUEST_CR0: VcpuField = Field::table(0x0024000300006800, 1, 1);
 
     /// `Guest CR3` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1331`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1331`).
     pub const GUEST_CR3: VcpuField = Field::table(0x0024000300006802, 1, 1);
 
     /// `Guest CR4` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1342`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1342`).
     pub const GUEST_CR4: VcpuField = Field::table(0x0024000300006804, 1, 1);
 
     /// `Guest ES base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1353`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1353`).
     pub const GUEST_ES_BASE: VcpuField = Field::table(0x0024000300006806, 1, 1);
 
     /// `Guest CS base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1364`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1364`).
     pub const GUEST_CS_BASE: VcpuField = Field::table(0x0024000300006808, 1, 1);
 
     /// `Guest SS base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1375`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1375`).
     pub const GUEST_SS_BASE: VcpuField = Field::table(0x002400030000680A, 1, 1);
 
     /// `Guest DS base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1386`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1386`).
     pub const GUEST_DS_BASE: VcpuField = Field::table(0x002400030000680C, 1, 1);
 
     /// `Guest FS base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1397`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1397`).
     pub const GUEST_FS_BASE: VcpuField = Field::table(0x002400030000680E, 1, 1);
 
     /// `Guest GS base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1408`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1408`).
     pub const GUEST_GS_BASE: VcpuField = Field::table(0x0024000300006810, 1, 1);
 
     /// `Guest LDTR base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1419`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1419`).
     pub const GUEST_LDTR_BASE: VcpuField = Field::table(0x0024000300006812, 1, 1);
 
     /// `Guest TR base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1430`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1430`).
     pub const GUEST_TR_BASE: VcpuField = Field::table(0x0024000300006814, 1, 1);
 
     /// `Guest GDTR base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1441`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1441`).
     pub const GUEST_GDTR_BASE: VcpuField = Field::table(0x0024000300006816, 1, 1);
 
     /// `Guest IDTR base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1452`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1452`).
     pub const GUEST_IDTR_BASE: VcpuField = Field::table(0x0024000300006818, 1, 1);
 
     /// `Guest DR7` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1463`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1463`).
     pub const GUEST_DR7: VcpuField = Field::table(0x002400030000681A, 1, 1);
 
     /// `Guest RSP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1474`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1474`).
     pub const GUEST_RSP: VcpuField = Field::table(0x002400030000681C, 1, 1);
 
     /// `Guest RIP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1485`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1485`).
     pub const GUEST_RIP: VcpuField = Field::table(0x002400030000681E, 1, 1);
 
     /// `Guest RFLAGS` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1496`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1496`).
     pub const GUEST_RFLAGS: VcpuField = Field::table(0x0024000300006820, 1, 1);
 
     /// `Pending Debug Exceptions` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1507`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1507`).
     pub const PENDING_DEBUG_EXCEPTIONS: VcpuField = Field::table(0x0024000300006822, 1, 1);
 
     /// `IA32_SYSENTER_ESP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1518`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1518`).
     pub const IA32_SYSENTER_ESP: VcpuField = Field::table(0x0024000300006824, 1, 1);
 
     /// `IA32_SYSENTER_EIP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1529`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1529`).
     pub const IA32_SYSENTER_EIP: VcpuField = Field::table(0x0024000300006826, 1, 1);
 
     /// `GUEST_IA32_S_CET` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1540`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1540`).
     pub const GUEST_IA32_S_CET: VcpuField = Field::table(0x0024000300006828, 1, 1);
 
     /// `GUEST_SSP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1551`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1551`).
     pub const GUEST_SSP: VcpuField = Field::table(0x002400030000682A, 1, 1);
 
     /// `GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1562`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1562`).
     pub const GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR: VcpuField = Field::table(0x002400030000682C, 1, 1);
 
     /// `Host GS Base` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1573`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1573`).
     pub const HOST_GS_BASE: VcpuField = Field::table(0x0024000300006C08, 1, 1);
 
     /// `Host RSP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1584`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1584`).
     pub const HOST_RSP: VcpuField = Field::table(0x0024000300006C14, 1, 1);
 
     /// `Host RIP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1595`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1595`).
     pub const HOST_RIP: VcpuField = Field::table(0x0024000300006C16, 1, 1);
 
     /// `HOST_SSP` (class `TDVPS_VMCS`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1606`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_vmcs_fields_lookup.c@1e636985:1606`).
     pub const HOST_SSP: VcpuField = Field::table(0x0024000300006C1A, 1, 1);
 
     /// Every constant of this module with the name the module's table gives it, in table order.
@@ -3603,840 +3639,841 @@ pub mod l2vmcs {
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:33`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:33`).
     pub const VPID: VcpuField = Field::table(0x2424000100000000, 1, 1);
 
     /// `Posted-interrupt notification vector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:45`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:45`).
     pub const POSTED_INTERRUPT_NOTIFICATION_VECTOR: VcpuField = Field::table(0x2424000100000002, 1, 1);
 
     /// `EPTP index` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:57`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:57`).
     pub const EPTP_INDEX: VcpuField = Field::table(0x2424000100000004, 1, 1);
 
     /// `HLAT prefix size` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:69`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:69`).
     pub const HLAT_PREFIX_SIZE: VcpuField = Field::table(0x2424000100000006, 1, 1);
 
     /// `Guest ES selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:81`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:81`).
     pub const GUEST_ES_SELECTOR: VcpuField = Field::table(0x2424000100000800, 1, 1);
 
     /// `Guest CS selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:93`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:93`).
     pub const GUEST_CS_SELECTOR: VcpuField = Field::table(0x2424000100000802, 1, 1);
 
     /// `Guest SS selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:105`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:105`).
     pub const GUEST_SS_SELECTOR: VcpuField = Field::table(0x2424000100000804, 1, 1);
 
     /// `Guest DS selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:117`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:117`).
     pub const GUEST_DS_SELECTOR: VcpuField = Field::table(0x2424000100000806, 1, 1);
 
     /// `Guest FS selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:129`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:129`).
     pub const GUEST_FS_SELECTOR: VcpuField = Field::table(0x2424000100000808, 1, 1);
 
     /// `Guest GS selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:141`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:141`).
     pub const GUEST_GS_SELECTOR: VcpuField = Field::table(0x242400010000080A, 1, 1);
 
     /// `Guest LDTR selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:153`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:153`).
     pub const GUEST_LDTR_SELECTOR: VcpuField = Field::table(0x242400010000080C, 1, 1);
 
     /// `Guest TR selector` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:165`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:165`).
     pub const GUEST_TR_SELECTOR: VcpuField = Field::table(0x242400010000080E, 1, 1);
 
     /// `Guest Interrupt Status` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:177`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:177`).
     pub const GUEST_INTERRUPT_STATUS: VcpuField = Field::table(0x2424000100000810, 1, 1);
 
     /// `PML Index` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:189`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:189`).
     pub const PML_INDEX: VcpuField = Field::table(0x2424000100000812, 1, 1);
 
     /// `Guest UINV` (class `TDVPS_VMCS_1`): 1 element of 2 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:201`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:201`).
     pub const GUEST_UINV: VcpuField = Field::table(0x2424000100000814, 1, 1);
 
     /// `I/O-Bitmap Address n` (class `TDVPS_VMCS_1`): 2 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:213`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:213`).
     pub const I_O_BITMAP_ADDRESS_N: VcpuField = Field::table(0x2424000300002000, 1, 2);
 
     /// `MSR-Bitmap Address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:225`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:225`).
     pub const MSR_BITMAP_ADDRESS: VcpuField = Field::table(0x2424000300002004, 1, 1);
 
     /// `VM-exit MSR-store address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:237`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:237`).
     pub const VM_EXIT_MSR_STORE_ADDRESS: VcpuField = Field::table(0x2424000300002006, 1, 1);
 
     /// `VM-exit MSR-load address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:249`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:249`).
     pub const VM_EXIT_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x2424000300002008, 1, 1);
 
     /// `VM-entry MSR-load address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:261`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:261`).
     pub const VM_ENTRY_MSR_LOAD_ADDRESS: VcpuField = Field::table(0x242400030000200A, 1, 1);
 
     /// `Executive-VMCS Pointer` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:273`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:273`).
     pub const EXECUTIVE_VMCS_POINTER: VcpuField = Field::table(0x242400030000200C, 1, 1);
 
     /// `PML address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/0xFFFFFFFFFFFFF000 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:285`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:285`).
     pub const PML_ADDRESS: VcpuField = Field::table(0x242400030000200E, 1, 1);
 
     /// `Time-Stamp Counter Offset` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:297`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:297`).
     pub const TIME_STAMP_COUNTER_OFFSET: VcpuField = Field::table(0x2424000300002010, 1, 1);
 
     /// `Virtual-APIC address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask 0xFFFFFFFFFFFFF000.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:309`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:309`).
     pub const VIRTUAL_APIC_ADDRESS: VcpuField = Field::table(0x2424000300002012, 1, 1);
 
     /// `APIC-access address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:321`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:321`).
     pub const APIC_ACCESS_ADDRESS: VcpuField = Field::table(0x2424000300002014, 1, 1);
 
     /// `Posted-interrupt descriptor address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:333`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:333`).
     pub const POSTED_INTERRUPT_DESCRIPTOR_ADDRESS: VcpuField = Field::table(0x2424000300002016, 1, 1);
 
     /// `VM-Function Controls` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:345`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:345`).
     pub const VM_FUNCTION_CONTROLS: VcpuField = Field::table(0x2424000300002018, 1, 1);
 
     /// `EPTP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/0x80 (production/debug TD); guest read mask 0xFFF0000000000FFF, guest write mask 0x80.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:357`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:357`).
     pub const EPTP: VcpuField = Field::table(0x242400030000201A, 1, 1);
 
     /// `EOI-exit bitmap n` (class `TDVPS_VMCS_1`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:369`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:369`).
     pub const EOI_EXIT_BITMAP_N: VcpuField = Field::table(0x242400030000201C, 1, 4);
 
     /// `EPTP-list address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:381`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:381`).
     pub const EPTP_LIST_ADDRESS: VcpuField = Field::table(0x2424000300002024, 1, 1);
 
     /// `VMREAD-bitmap address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:393`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:393`).
     pub const VMREAD_BITMAP_ADDRESS: VcpuField = Field::table(0x2424000300002026, 1, 1);
 
     /// `VMWRITE-bitmap address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:405`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:405`).
     pub const VMWRITE_BITMAP_ADDRESS: VcpuField = Field::table(0x2424000300002028, 1, 1);
 
     /// `Virtualization-exception information address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:417`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:417`).
     pub const VIRTUALIZATION_EXCEPTION_INFORMATION_ADDRESS: VcpuField = Field::table(0x242400030000202A, 1, 1);
 
     /// `XSS-Exiting Bitmap` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:429`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:429`).
     pub const XSS_EXITING_BITMAP: VcpuField = Field::table(0x242400030000202C, 1, 1);
 
     /// `ENCLS-Exiting Bitmap` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:441`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:441`).
     pub const ENCLS_EXITING_BITMAP: VcpuField = Field::table(0x242400030000202E, 1, 1);
 
     /// `Time-Stamp Counter Multiplier` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:453`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:453`).
     pub const TIME_STAMP_COUNTER_MULTIPLIER: VcpuField = Field::table(0x2424000300002032, 1, 1);
 
     /// `Tertiary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x1 (production/debug TD); guest read mask all, guest write mask 0xE.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:465`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:465`).
     pub const TERTIARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x2424000300002034, 1, 1);
 
     /// `ENCLV-Exiting Bitmap` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:477`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:477`).
     pub const ENCLV_EXITING_BITMAP: VcpuField = Field::table(0x2424000300002036, 1, 1);
 
     /// `low PASID directory address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:489`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:489`).
     pub const LOW_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x2424000300002038, 1, 1);
 
     /// `high PASID directory address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:501`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:501`).
     pub const HIGH_PASID_DIRECTORY_ADDRESS: VcpuField = Field::table(0x242400030000203A, 1, 1);
 
     /// `Shared EPTP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask all/all, host write mask 0xFFFFFFFFFF000/0xFFFFFFFFFF000 (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:513`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:513`).
     pub const SHARED_EPTP: VcpuField = Field::table(0x242400030000203C, 1, 1);
 
     /// `PCONFIG-Exiting Bitmap` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:525`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:525`).
     pub const PCONFIG_EXITING_BITMAP: VcpuField = Field::table(0x242400030000203E, 1, 1);
 
     /// `HLAT pointer` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFFFFFFFF018 (production/debug TD); guest read mask all, guest write mask 0xFFFFFFFFFF018.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:537`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:537`).
     pub const HLAT_POINTER: VcpuField = Field::table(0x2424000300002040, 1, 1);
 
     /// `IA32_SPEC_CTRL mask` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:549`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:549`).
     pub const IA32_SPEC_CTRL_MASK: VcpuField = Field::table(0x242400030000204A, 1, 1);
 
     /// `IA32_SPEC_CTRL shadow` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:561`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:561`).
     pub const IA32_SPEC_CTRL_SHADOW: VcpuField = Field::table(0x242400030000204C, 1, 1);
 
     /// `Guest-physical Address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:573`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:573`).
     pub const GUEST_PHYSICAL_ADDRESS: VcpuField = Field::table(0x2424000300002400, 1, 1);
 
     /// `VMCS Link Pointer` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:585`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:585`).
     pub const VMCS_LINK_POINTER: VcpuField = Field::table(0x2424000300002800, 1, 1);
 
     /// `IA32_DEBUGCTL` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFC7 (production/debug TD); guest read mask 0xFFFFFFFFFFFFDFFF, guest write mask 0xFFC7.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:597`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:597`).
     pub const IA32_DEBUGCTL: VcpuField = Field::table(0x2424000300002802, 1, 1);
 
     /// `IA32_PAT` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:609`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:609`).
     pub const IA32_PAT: VcpuField = Field::table(0x2424000300002804, 1, 1);
 
     /// `IA32_EFER` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask 0x501.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:621`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:621`).
     pub const IA32_EFER: VcpuField = Field::table(0x2424000300002806, 1, 1);
 
     /// `IA32_PERF_GLOBAL_CTRL` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:633`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:633`).
     pub const IA32_PERF_GLOBAL_CTRL: VcpuField = Field::table(0x2424000300002808, 1, 1);
 
     /// `PDPTEn` (class `TDVPS_VMCS_1`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:645`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:645`).
     pub const PDPTEN: VcpuField = Field::table(0x242400030000280A, 1, 4);
 
     /// `IA32_RTIT_CTL` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:657`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:657`).
     pub const IA32_RTIT_CTL: VcpuField = Field::table(0x2424000300002814, 1, 1);
 
     /// `IA32_LBR_CTL` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:669`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:669`).
     pub const IA32_LBR_CTL: VcpuField = Field::table(0x2424000300002816, 1, 1);
 
     /// `IA32_GUEST_PKRS` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:681`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:681`).
     pub const IA32_GUEST_PKRS: VcpuField = Field::table(0x2424000300002818, 1, 1);
 
     /// `Pin-Based VM-Exection Controls` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:693`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:693`).
     pub const PIN_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x2424000200004000, 1, 1);
 
     /// `Primary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x69999A04 (production/debug TD); guest read mask all, guest write mask 0x48D99A04.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:705`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:705`).
     pub const PRIMARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x2424000200004002, 1, 1);
 
     /// `Exception Bitmap` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/0xFFFBFFFF (production/debug TD); guest read mask all, guest write mask 0xFFFBFFFF.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:717`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:717`).
     pub const EXCEPTION_BITMAP: VcpuField = Field::table(0x2424000200004004, 1, 1);
 
     /// `Page-fault error-code mask` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:729`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:729`).
     pub const PAGE_FAULT_ERROR_CODE_MASK: VcpuField = Field::table(0x2424000200004006, 1, 1);
 
     /// `Page-fault error-code match` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:741`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:741`).
     pub const PAGE_FAULT_ERROR_CODE_MATCH: VcpuField = Field::table(0x2424000200004008, 1, 1);
 
     /// `CR3-Target Count` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:753`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:753`).
     pub const CR3_TARGET_COUNT: VcpuField = Field::table(0x242400020000400A, 1, 1);
 
     /// `VM-Exit Controls` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:765`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:765`).
     pub const VM_EXIT_CONTROLS: VcpuField = Field::table(0x242400020000400C, 1, 1);
 
     /// `VM-exit MSR-store count` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:777`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:777`).
     pub const VM_EXIT_MSR_STORE_COUNT: VcpuField = Field::table(0x242400020000400E, 1, 1);
 
     /// `VM-exit MSR-load count` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:789`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:789`).
     pub const VM_EXIT_MSR_LOAD_COUNT: VcpuField = Field::table(0x2424000200004010, 1, 1);
 
     /// `VM-Entry Controls` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask 0x200.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:801`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:801`).
     pub const VM_ENTRY_CONTROLS: VcpuField = Field::table(0x2424000200004012, 1, 1);
 
     /// `VM-entry MSR-load count` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:813`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:813`).
     pub const VM_ENTRY_MSR_LOAD_COUNT: VcpuField = Field::table(0x2424000200004014, 1, 1);
 
     /// `VM-entry interruption information` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:825`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:825`).
     pub const VM_ENTRY_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x2424000200004016, 1, 1);
 
     /// `VM-entry exception error code` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:837`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:837`).
     pub const VM_ENTRY_EXCEPTION_ERROR_CODE: VcpuField = Field::table(0x2424000200004018, 1, 1);
 
     /// `VM-entry instruction length` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:849`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:849`).
     pub const VM_ENTRY_INSTRUCTION_LENGTH: VcpuField = Field::table(0x242400020000401A, 1, 1);
 
     /// `TPR threshold` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:861`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:861`).
     pub const TPR_THRESHOLD: VcpuField = Field::table(0x242400020000401C, 1, 1);
 
     /// `Secondary Processor-Based VM-Exection Controls` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask 0xC0000000/all, host write mask 0xC0000000/0xC0130C04 (production/debug TD); guest read mask all, guest write mask 0xC513E0C.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:873`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:873`).
     pub const SECONDARY_PROCESSOR_BASED_VM_EXECTION_CONTROLS: VcpuField = Field::table(0x242400020000401E, 1, 1);
 
     /// `PLE_GAP` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:885`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:885`).
     pub const PLE_GAP: VcpuField = Field::table(0x2424000200004020, 1, 1);
 
     /// `PLE_Window` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:897`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:897`).
     pub const PLE_WINDOW: VcpuField = Field::table(0x2424000200004022, 1, 1);
 
     /// `Instruction Timeout Control` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask all/all (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:909`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:909`).
     pub const INSTRUCTION_TIMEOUT_CONTROL: VcpuField = Field::table(0x2424000200004024, 1, 1);
 
     /// `TD HKID` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask all/all, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:921`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:921`).
     pub const TD_HKID: VcpuField = Field::table(0x2424000200004026, 1, 1);
 
     /// `VM-instruction error` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:933`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:933`).
     pub const VM_INSTRUCTION_ERROR: VcpuField = Field::table(0x2424000200004400, 1, 1);
 
     /// `Exit reason` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:945`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:945`).
     pub const EXIT_REASON: VcpuField = Field::table(0x2424000200004402, 1, 1);
 
     /// `VM-exit interruption information` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:957`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:957`).
     pub const VM_EXIT_INTERRUPTION_INFORMATION: VcpuField = Field::table(0x2424000200004404, 1, 1);
 
     /// `VM-exit interruption error code` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:969`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:969`).
     pub const VM_EXIT_INTERRUPTION_ERROR_CODE: VcpuField = Field::table(0x2424000200004406, 1, 1);
 
     /// `IDT-vectoring information` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:981`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:981`).
     pub const IDT_VECTORING_INFORMATION: VcpuField = Field::table(0x2424000200004408, 1, 1);
 
     /// `IDT-vectoring error code` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:993`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:993`).
     pub const IDT_VECTORING_ERROR_CODE: VcpuField = Field::table(0x242400020000440A, 1, 1);
 
     /// `VM-exit instruction length` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1005`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1005`).
     pub const VM_EXIT_INSTRUCTION_LENGTH: VcpuField = Field::table(0x242400020000440C, 1, 1);
 
     /// `VM-exit instruction information` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1017`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1017`).
     pub const VM_EXIT_INSTRUCTION_INFORMATION: VcpuField = Field::table(0x242400020000440E, 1, 1);
 
     /// `Guest ES limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1029`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1029`).
     pub const GUEST_ES_LIMIT: VcpuField = Field::table(0x2424000200004800, 1, 1);
 
     /// `Guest CS limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1041`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1041`).
     pub const GUEST_CS_LIMIT: VcpuField = Field::table(0x2424000200004802, 1, 1);
 
     /// `Guest SS limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1053`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1053`).
     pub const GUEST_SS_LIMIT: VcpuField = Field::table(0x2424000200004804, 1, 1);
 
     /// `Guest DS limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1065`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1065`).
     pub const GUEST_DS_LIMIT: VcpuField = Field::table(0x2424000200004806, 1, 1);
 
     /// `Guest FS limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1077`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1077`).
     pub const GUEST_FS_LIMIT: VcpuField = Field::table(0x2424000200004808, 1, 1);
 
     /// `Guest GS limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1089`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1089`).
     pub const GUEST_GS_LIMIT: VcpuField = Field::table(0x242400020000480A, 1, 1);
 
     /// `Guest LDTR limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1101`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1101`).
     pub const GUEST_LDTR_LIMIT: VcpuField = Field::table(0x242400020000480C, 1, 1);
 
     /// `Guest TR limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1113`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1113`).
     pub const GUEST_TR_LIMIT: VcpuField = Field::table(0x242400020000480E, 1, 1);
 
     /// `Guest GDTR limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1125`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1125`).
     pub const GUEST_GDTR_LIMIT: VcpuField = Field::table(0x2424000200004810, 1, 1);
 
     /// `Guest IDTR limit` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1137`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1137`).
     pub const GUEST_IDTR_LIMIT: VcpuField = Field::table(0x2424000200004812, 1, 1);
 
     /// `Guest ES access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1149`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1149`).
     pub const GUEST_ES_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004814, 1, 1);
 
     /// `Guest CS access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1161`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1161`).
     pub const GUEST_CS_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004816, 1, 1);
 
     /// `Guest SS access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1173`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1173`).
     pub const GUEST_SS_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004818, 1, 1);
 
     /// `Guest DS access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1185`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1185`).
     pub const GUEST_DS_ACCESS_RIGHTS: VcpuField = Field::table(0x242400020000481A, 1, 1);
 
     /// `Guest FS access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1197`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1197`).
     pub const GUEST_FS_ACCESS_RIGHTS: VcpuField = Field::table(0x242400020000481C, 1, 1);
 
     /// `Guest GS access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1209`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1209`).
     pub const GUEST_GS_ACCESS_RIGHTS: VcpuField = Field::table(0x242400020000481E, 1, 1);
 
     /// `Guest LDTR access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1221`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1221`).
     pub const GUEST_LDTR_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004820, 1, 1);
 
     /// `Guest TR access rights` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1233`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1233`).
     pub const GUEST_TR_ACCESS_RIGHTS: VcpuField = Field::table(0x2424000200004822, 1, 1);
 
     /// `Interruptibility State` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1245`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1245`).
     pub const INTERRUPTIBILITY_STATE: VcpuField = Field::table(0x2424000200004824, 1, 1);
 
     /// `Activity State` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1257`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1257`).
     pub const ACTIVITY_STATE: VcpuField = Field::table(0x2424000200004826, 1, 1);
 
     /// `Guest SMBASE` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1269`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1269`).
     pub const GUEST_SMBASE: VcpuField = Field::table(0x2424000200004828, 1, 1);
 
     /// `IA32_SYSENTER_CS` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1281`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1281`).
     pub const IA32_SYSENTER_CS: VcpuField = Field::table(0x242400020000482A, 1, 1);
 
     /// `VMX-Preemption Timer Value` (class `TDVPS_VMCS_1`): 1 element of 4 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1293`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1293`).
     pub const VMX_PREEMPTION_TIMER_VALUE: VcpuField = Field::table(0x242400020000482E, 1, 1);
 
     /// `CR0 Guest/Host Mask` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1305`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1305`).
     pub const CR0_GUEST_HOST_MASK: VcpuField = Field::table(0x2424000300006000, 1, 1);
 
     /// `CR4 Guest/Host Mask` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1317`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1317`).
     pub const CR4_GUEST_HOST_MASK: VcpuField = Field::table(0x2424000300006002, 1, 1);
 
     /// `CR0 Read Shadow` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1329`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1329`).
     pub const CR0_READ_SHADOW: VcpuField = Field::table(0x2424000300006004, 1, 1);
 
     /// `CR4 Read Shadow` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1341`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1341`).
     pub const CR4_READ_SHADOW: VcpuField = Field::table(0x2424000300006006, 1, 1);
 
     /// `CR3-Target Values` (class `TDVPS_VMCS_1`): 4 fields of 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1353`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1353`).
     pub const CR3_TARGET_VALUES: VcpuField = Field::table(0x2424000300006008, 1, 4);
 
     /// `Exit qualification` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1365`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1365`).
     pub const EXIT_QUALIFICATION: VcpuField = Field::table(0x2424000300006400, 1, 1);
 
     /// `I/O RCX` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1377`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1377`).
     pub const I_O_RCX: VcpuField = Field::table(0x2424000300006402, 1, 1);
 
     /// `I/O RSI` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1389`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1389`).
     pub const I_O_RSI: VcpuField = Field::table(0x2424000300006404, 1, 1);
 
     /// `I/O RDI` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1401`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1401`).
     pub const I_O_RDI: VcpuField = Field::table(0x2424000300006406, 1, 1);
 
     /// `I/O RIP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1413`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1413`).
     pub const I_O_RIP: VcpuField = Field::table(0x2424000300006408, 1, 1);
 
     /// `Guest-Linear Address` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/none (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1425`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1425`).
     pub const GUEST_LINEAR_ADDRESS: VcpuField = Field::table(0x242400030000640A, 1, 1);
 
     /// `Guest CR0` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x8005001F (production/debug TD); guest read mask all, guest write mask 0x8005001F.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1437`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1437`).
     pub const GUEST_CR0: VcpuField = Field::table(0x2424000300006800, 1, 1);
 
     /// `Guest CR3` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1449`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1449`).
     pub const GUEST_CR3: VcpuField = Field::table(0x2424000300006802, 1, 1);
 
     /// `Guest CR4` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/0x1BFF1FBF (production/debug TD); guest read mask all, guest write mask 0x1BFF1FBF.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1461`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1461`).
+    ///
     /// Module 1.5.01: host write mask none/0x3FF1FBF, guest write mask 0x3FF1FBF.
     pub const GUEST_CR4: VcpuField = Field::table(0x2424000300006804, 1, 1);
 
@@ -4444,168 +4481,168 @@ pub mod l2vmcs {
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1473`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1473`).
     pub const GUEST_ES_BASE: VcpuField = Field::table(0x2424000300006806, 1, 1);
 
     /// `Guest CS base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1485`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1485`).
     pub const GUEST_CS_BASE: VcpuField = Field::table(0x2424000300006808, 1, 1);
 
     /// `Guest SS base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1497`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1497`).
     pub const GUEST_SS_BASE: VcpuField = Field::table(0x242400030000680A, 1, 1);
 
     /// `Guest DS base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1509`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1509`).
     pub const GUEST_DS_BASE: VcpuField = Field::table(0x242400030000680C, 1, 1);
 
     /// `Guest FS base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1521`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1521`).
     pub const GUEST_FS_BASE: VcpuField = Field::table(0x242400030000680E, 1, 1);
 
     /// `Guest GS base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1533`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1533`).
     pub const GUEST_GS_BASE: VcpuField = Field::table(0x2424000300006810, 1, 1);
 
     /// `Guest LDTR base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1545`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1545`).
     pub const GUEST_LDTR_BASE: VcpuField = Field::table(0x2424000300006812, 1, 1);
 
     /// `Guest TR base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1557`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1557`).
     pub const GUEST_TR_BASE: VcpuField = Field::table(0x2424000300006814, 1, 1);
 
     /// `Guest GDTR base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1569`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1569`).
     pub const GUEST_GDTR_BASE: VcpuField = Field::table(0x2424000300006816, 1, 1);
 
     /// `Guest IDTR base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1581`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1581`).
     pub const GUEST_IDTR_BASE: VcpuField = Field::table(0x2424000300006818, 1, 1);
 
     /// `Guest DR7` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1593`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1593`).
     pub const GUEST_DR7: VcpuField = Field::table(0x242400030000681A, 1, 1);
 
     /// `Guest RSP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1605`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1605`).
     pub const GUEST_RSP: VcpuField = Field::table(0x242400030000681C, 1, 1);
 
     /// `Guest RIP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1617`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1617`).
     pub const GUEST_RIP: VcpuField = Field::table(0x242400030000681E, 1, 1);
 
     /// `Guest RFLAGS` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1629`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1629`).
     pub const GUEST_RFLAGS: VcpuField = Field::table(0x2424000300006820, 1, 1);
 
     /// `Pending Debug Exceptions` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1641`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1641`).
     pub const PENDING_DEBUG_EXCEPTIONS: VcpuField = Field::table(0x2424000300006822, 1, 1);
 
     /// `IA32_SYSENTER_ESP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1653`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1653`).
     pub const IA32_SYSENTER_ESP: VcpuField = Field::table(0x2424000300006824, 1, 1);
 
     /// `IA32_SYSENTER_EIP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1665`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1665`).
     pub const IA32_SYSENTER_EIP: VcpuField = Field::table(0x2424000300006826, 1, 1);
 
     /// `GUEST_IA32_S_CET` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1677`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1677`).
     pub const GUEST_IA32_S_CET: VcpuField = Field::table(0x2424000300006828, 1, 1);
 
     /// `GUEST_SSP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1689`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1689`).
     pub const GUEST_SSP: VcpuField = Field::table(0x242400030000682A, 1, 1);
 
     /// `GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/all, host write mask none/all (production/debug TD); guest read mask all, guest write mask all.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1701`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1701`).
     pub const GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR: VcpuField = Field::table(0x242400030000682C, 1, 1);
 
     /// `Host GS Base` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1713`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1713`).
     pub const HOST_GS_BASE: VcpuField = Field::table(0x2424000300006C08, 1, 1);
 
     /// `Host RSP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1725`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1725`).
     pub const HOST_RSP: VcpuField = Field::table(0x2424000300006C14, 1, 1);
 
     /// `Host RIP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1737`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1737`).
     pub const HOST_RIP: VcpuField = Field::table(0x2424000300006C16, 1, 1);
 
     /// `HOST_SSP` (class `TDVPS_VMCS_1`): 1 element of 8 bytes.
     ///
     /// Host read mask none/none, host write mask none/none (production/debug TD); guest read mask none, guest write mask none.
     ///
-    /// In the tables of module 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1749`).
+    /// In the tables of modules 1.5.01, 1.5.06 (`intel/tdx-module:include/auto_gen/td_l2_vmcs_fields_lookup.c@1e636985:1749`).
     pub const HOST_SSP: VcpuField = Field::table(0x2424000300006C1A, 1, 1);
 
     /// Every constant of this module with the name the module's table gives it, in table order.

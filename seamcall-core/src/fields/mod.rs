@@ -69,8 +69,8 @@ mod sealed {
 pub trait Scope: sealed::Sealed + 'static {
     /// The context code of the ID (bits 54:52).
     const CONTEXT: FieldContext;
-    /// The leaves that read fields of this scope, for messages and docs.
-    const LEAVES: &'static str;
+    /// The marker's name, as `Debug` prints it: `"Global"`, `"Td"`, `"Vcpu"`.
+    const NAME: &'static str;
 }
 
 /// The module-global scope: `TDH.SYS.RD` and `TDH.SYS.RDALL`.
@@ -92,17 +92,17 @@ impl sealed::Sealed for Vcpu {}
 
 impl Scope for Global {
     const CONTEXT: FieldContext = FieldContext::Global;
-    const LEAVES: &'static str = "TDH.SYS.RD/RDALL";
+    const NAME: &'static str = "Global";
 }
 
 impl Scope for Td {
     const CONTEXT: FieldContext = FieldContext::Td;
-    const LEAVES: &'static str = "TDH.MNG.RD/WR";
+    const NAME: &'static str = "Td";
 }
 
 impl Scope for Vcpu {
     const CONTEXT: FieldContext = FieldContext::Vcpu;
-    const LEAVES: &'static str = "TDH.VP.RD/WR";
+    const NAME: &'static str = "Vcpu";
 }
 
 /// A module-global field, the operand of `TDH.SYS.RD` and `TDH.SYS.RDALL`.
@@ -341,14 +341,10 @@ impl<S: Scope> core::hash::Hash for Field<S> {
 /// elements x element size.
 impl<S: Scope> fmt::Debug for Field<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let scope = match S::CONTEXT {
-            FieldContext::Global => "Global",
-            FieldContext::Td => "Td",
-            _ => "Vcpu",
-        };
         write!(
             f,
-            "Field<{scope}>({:#018x}, {} x {} x {} bytes)",
+            "Field<{}>({:#018x}, {} x {} x {} bytes)",
+            S::NAME,
             self.id.raw(),
             self.fields(),
             self.elements(),
