@@ -1,7 +1,8 @@
 //! `TdxStatus` against the facts, read at test time from the copies under
 //! `tests/data/tdx-abi/`: `status.tsv` (the codes Linux and module 1.5.01
-//! use) and section 2 of the 2.0 module notes (`NOTES-2.0.md` there: the
-//! module-header codes status.tsv lacks, from 1.5.01, 1.5.25 and 2.0.18).
+//! use) and section 2 of the vendored notes on the newer modules (the
+//! module-header codes status.tsv lacks, from 1.5.01, 1.5.25 and 2.0.18;
+//! `tests/data/tdx-abi/README.md` names the file).
 //! Every code listed there is a constant with that name and value, and
 //! every constant is listed there. The copies are checked byte for byte
 //! against the originals when those sit beside the repository.
