@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use seamcall_core::emulate::model::{Inject, Model, TdParams, When, MRTD_FIELD_ID};
 use seamcall_core::emulate::{self, Recorder};
+use seamcall_core::fields::{self, TdField};
 use seamcall_core::leaves::*;
 use seamcall_core::{ErrorKind, OperandId, SeamcallError, TdxStatus};
 
@@ -37,8 +38,10 @@ fn page(gpa: u64) -> GpaLevel {
     GpaLevel::page(gpa).expect("4 KiB aligned")
 }
 
-fn field(id: u64) -> FieldId {
-    FieldId::from_raw(id)
+/// Element `i` of the MRTD as the software module answers it: at its own
+/// ID (`MRTD_FIELD_ID`), not yet at `fields::td::MRTD`'s.
+fn model_mrtd(i: u64) -> TdField {
+    TdField::from_raw(FieldId::from_raw(MRTD_FIELD_ID + i))
 }
 
 // ---- the machine ----------------------------------------------------------
@@ -130,7 +133,7 @@ fn main() -> Result<(), SeamcallError> {
 
     println!("TDX module initialization");
     unsafe {
-        host.call(|| tdh_sys_rd(field(0x0A00_0003_0000_0008)))?;
+        host.call(|| tdh_sys_rd(fields::sys::TDX_FEATURES0))?;
         host.call(|| ok(tdh_sys_init(0)))?;
         host.call(|| ok(tdh_sys_lp_init()))?;
         host.call(|| tdh_sys_config(pa(TDMR_LIST), 1, Hkid(32)))?;
@@ -182,7 +185,7 @@ fn main() -> Result<(), SeamcallError> {
     }
     let mut mrtd = String::new();
     for i in 0..6 {
-        let v = unsafe { host.call(|| tdh_mng_rd(tdr, field(MRTD_FIELD_ID + i)))? };
+        let v = unsafe { host.call(|| tdh_mng_rd(tdr, model_mrtd(i)))? };
         for b in v.to_le_bytes() {
             mrtd.push_str(&format!("{b:02x}"));
         }
@@ -217,7 +220,7 @@ fn main() -> Result<(), SeamcallError> {
     // No module on this thread: the instruction faults for real and the
     // exception table turns the fault into an error.
     let start = Instant::now();
-    let e = unsafe { tdh_mng_rd(tdr, field(MRTD_FIELD_ID)) }.expect_err("no module, no TDX");
+    let e = unsafe { tdh_mng_rd(tdr, model_mrtd(0)) }.expect_err("no module, no TDX");
     println!(
         "  TDH.MNG.RD without a module -> {e} ({:?})  [{}]",
         e.kind(),
@@ -227,7 +230,7 @@ fn main() -> Result<(), SeamcallError> {
     let next_call = host.rec.inner().calls();
     host.model()
         .inject(When::Call(next_call), Inject::VmFailInvalid);
-    let e = unsafe { host.call(|| tdh_mng_rd(tdr, field(MRTD_FIELD_ID))) }.expect_err("injected");
+    let e = unsafe { host.call(|| tdh_mng_rd(tdr, model_mrtd(0))) }.expect_err("injected");
     assert_eq!(e.kind(), ErrorKind::VmFailInvalid);
     println!("    -> {e}");
 

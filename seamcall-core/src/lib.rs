@@ -33,6 +33,7 @@ compile_error!("seamcall-core supports x86_64 only: SEAMCALL exists only on x86-
 pub mod emulate;
 mod error;
 pub mod extable;
+pub mod fields;
 pub mod guest;
 pub mod leaves;
 mod reg;
