@@ -18,6 +18,7 @@ use std::hint::black_box;
 use std::sync::Once;
 
 use libc::{c_int, c_void, siginfo_t, ucontext_t};
+use seamcall_core::fields::GlobalField;
 use seamcall_core::guest::status::{self, Info, TdvmcallStatus};
 use seamcall_core::guest::{self as g, TdcallErrorKind, TdvmcallErrorKind};
 use seamcall_core::{extable, FieldId, GpaLevel, SeptLevel, TdxStatus, Trap};
@@ -173,7 +174,9 @@ fn without_a_module_tdcall_faults_through_its_fixup() {
     let (r, _) = with(None, g::tdg_vp_info);
     assert_eq!(r.unwrap_err().kind(), TdcallErrorKind::Fault(fault_kind()));
     // The raw form: the fault's status, outputs read as 0.
-    let ((st, (next, value)), _) = with(None, || g::tdg_sys_rd(FieldId::from_raw(0x1234)));
+    let ((st, (next, value)), _) = with(None, || {
+        g::tdg_sys_rd(GlobalField::from_raw(FieldId::from_raw(0x1234)))
+    });
     assert_eq!(st, fault_kind().status());
     assert_eq!((next.raw(), value), (0, 0));
     let (r, _) = with(None, || unsafe { g::tdvmcall_rdmsr(0x10) });
@@ -213,7 +216,7 @@ fn vp_info_returns_its_six_registers() {
 fn an_already_accepted_2m_page_is_recognised() {
     fn module(r: &mut Gprs) {
         assert_eq!(r[RAX], 6, "TDG.MEM.PAGE.ACCEPT");
-        r[RAX] = status::PAGE_ALREADY_ACCEPTED.raw() | u64::from(r[RCX] as u8 & 7);
+        r[RAX] = TdxStatus::PAGE_ALREADY_ACCEPTED.raw() | u64::from(r[RCX] as u8 & 7);
     }
     let page = GpaLevel::new(0x20_0000, SeptLevel::L2M).unwrap();
     let (r, seen) = with(Some(module), || unsafe { g::tdg_mem_page_accept(page) });
@@ -226,11 +229,11 @@ fn an_already_accepted_2m_page_is_recognised() {
             level: SeptLevel::L2M
         })
     );
-    assert!(e.is(status::PAGE_ALREADY_ACCEPTED));
+    assert!(e.is(TdxStatus::PAGE_ALREADY_ACCEPTED));
     assert_eq!(status::already_accepted(e.status()), Some(SeptLevel::L2M));
     assert_ne!(
         e.raw(),
-        status::PAGE_ALREADY_ACCEPTED.raw(),
+        TdxStatus::PAGE_ALREADY_ACCEPTED.raw(),
         "the exact compare misses it"
     );
 }
@@ -409,11 +412,13 @@ fn vp_enter_returns_values_and_keeps_rbx_rbp() {
 fn metadata_reads_keep_their_outputs_with_information_statuses() {
     fn module(r: &mut Gprs) {
         assert_eq!((r[RAX], r[RDX]), (11, 0));
-        r[RAX] = status::METADATA_FIRST_FIELD_ID_IN_CONTEXT.raw();
+        r[RAX] = TdxStatus::METADATA_FIRST_FIELD_ID_IN_CONTEXT.raw();
         r[RDX] = 0x0A00_0000_0000_0001;
         r[R8] = 0;
     }
-    let ((st, (first, _)), _) = with(Some(module), || g::tdg_sys_rd(FieldId::from_raw(0)));
+    let ((st, (first, _)), _) = with(Some(module), || {
+        g::tdg_sys_rd(GlobalField::from_raw(FieldId::from_raw(0)))
+    });
     assert_eq!(Info::of(st), Some(Info::MetadataFirstFieldId));
     assert_eq!(first.raw(), 0x0A00_0000_0000_0001);
 }

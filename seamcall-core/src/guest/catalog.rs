@@ -14,6 +14,7 @@
 use x86_64::PhysAddr;
 
 use super::{TdcallError, TdvmcallError};
+use crate::fields::{GlobalField, TdField, VcpuField};
 use crate::types::{FieldId, GpaLevel};
 use crate::TdxStatus;
 
@@ -82,17 +83,18 @@ seamcall_macros::__guest_catalog! {
     #[tdcall(leaf = 6, in = [rcx], crate = crate)]
     pub unsafe fn tdg_mem_page_accept(page: GpaLevel) -> Result<(), TdcallError>;
 
-    /// Read a TD-scope metadata field of VM `vm` (0: this TD, the only
-    /// value module 1.5.01 accepts).
+    /// Read a TD-scope metadata field ([`TdField`]; a field of another scope
+    /// does not compile) of VM `vm` (0: this TD, the only value module
+    /// 1.5.01 accepts). The guest read masks of the fields apply.
     #[tdcall(leaf = 7, in = [rcx, rdx], out = [r8], safe, crate = crate)]
-    pub fn tdg_vm_rd(vm: u64, field: FieldId) -> Result<u64, TdcallError>;
+    pub fn tdg_vm_rd(vm: u64, field: TdField) -> Result<u64, TdcallError>;
 
     /// TDG.VM.RD version 1: the field's value (R8) and the next field ID
     /// (RDX, -1 after the last). The null field ID returns the first field
     /// ID with `TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT` (raw form: the
     /// outputs are kept whatever the status).
     #[tdcall(leaf = 7, version = 1, in = [rcx, rdx], out = [rdx, r8], safe, crate = crate)]
-    pub fn tdg_vm_rd_v1(vm: u64, field: FieldId) -> (TdxStatus, (FieldId, u64));
+    pub fn tdg_vm_rd_v1(vm: u64, field: TdField) -> (TdxStatus, (FieldId, u64));
 
     /// Write the bits of `mask` of a TD-scope metadata field; returns the
     /// previous value.
@@ -100,13 +102,13 @@ seamcall_macros::__guest_catalog! {
     /// # Safety
     /// Changing TD-scope metadata changes how the module runs the TD.
     #[tdcall(leaf = 8, in = [rcx, rdx, r8, r9], out = [r8], crate = crate)]
-    pub unsafe fn tdg_vm_wr(vm: u64, field: FieldId, value: u64, mask: u64)
+    pub unsafe fn tdg_vm_wr(vm: u64, field: TdField, value: u64, mask: u64)
         -> Result<u64, TdcallError>;
 
     /// Read a vCPU-scope metadata field: the value (R8) and the next field
     /// ID (RDX), as [`tdg_vm_rd_v1`].
     #[tdcall(leaf = 9, in = [rcx, rdx], out = [rdx, r8], safe, crate = crate)]
-    pub fn tdg_vp_rd(vm: u64, field: FieldId) -> (TdxStatus, (FieldId, u64));
+    pub fn tdg_vp_rd(vm: u64, field: VcpuField) -> (TdxStatus, (FieldId, u64));
 
     /// Write the bits of `mask` of a vCPU-scope metadata field; returns the
     /// previous value.
@@ -114,13 +116,13 @@ seamcall_macros::__guest_catalog! {
     /// # Safety
     /// Changing vCPU-scope metadata changes how the module runs this vCPU.
     #[tdcall(leaf = 10, in = [rcx, rdx, r8, r9], out = [r8], crate = crate)]
-    pub unsafe fn tdg_vp_wr(vm: u64, field: FieldId, value: u64, mask: u64)
+    pub unsafe fn tdg_vp_wr(vm: u64, field: VcpuField, value: u64, mask: u64)
         -> Result<u64, TdcallError>;
 
     /// Read a global (TDX module) metadata field: the value (R8) and the
     /// next field ID (RDX).
     #[tdcall(leaf = 11, in = [rdx], out = [rdx, r8], safe, crate = crate)]
-    pub fn tdg_sys_rd(field: FieldId) -> (TdxStatus, (FieldId, u64));
+    pub fn tdg_sys_rd(field: GlobalField) -> (TdxStatus, (FieldId, u64));
 
     /// Write the global metadata fields from `first` on into the 4 KiB
     /// page at `list`; returns the next field ID to read (-1 when done).
@@ -128,7 +130,7 @@ seamcall_macros::__guest_catalog! {
     /// # Safety
     /// `list` is a 4 KiB-aligned private page the module may overwrite.
     #[tdcall(leaf = 12, in = [rdx, r8], out = [r8], crate = crate)]
-    pub unsafe fn tdg_sys_rdall(list: PhysAddr, first: FieldId) -> Result<FieldId, TdcallError>;
+    pub unsafe fn tdg_sys_rdall(list: PhysAddr, first: GlobalField) -> Result<FieldId, TdcallError>;
 
     /// Read a metadata field of the target TD bound to this service TD
     /// through `binding`: the next field ID (RDX), the value (R8) and, with

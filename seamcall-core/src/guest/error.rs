@@ -89,7 +89,7 @@ impl TdcallError {
     }
 
     /// Whether the module returned `code`, whatever the details (bits 31:0)
-    /// and bit 60: `e.is(guest::status::PAGE_ALREADY_ACCEPTED)`.
+    /// and bit 60: `e.is(TdxStatus::PAGE_ALREADY_ACCEPTED)`.
     pub const fn is(self, code: TdxStatus) -> bool {
         status::same_code(self.status(), code)
     }
@@ -303,6 +303,14 @@ mod tests {
             ud.to_string(),
             "TDCALL raised #UD (not running inside a TD)"
         );
+        let e = TdcallError::from_status(0x9000_0200_0000_00A8).unwrap();
+        assert!(e.to_string().starts_with("TDX_OPERAND_BUSY"), "{e}");
+        assert!(
+            e.to_string().ends_with("(host recoverability hint set)"),
+            "{e}"
+        );
+        let e = TdcallError::from_status(0x0000_0B0A_0000_0001).unwrap();
+        assert_eq!(e.to_string(), "TDX_PAGE_ALREADY_ACCEPTED (2 MiB)");
     }
 
     #[test]

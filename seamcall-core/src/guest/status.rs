@@ -1,5 +1,6 @@
-//! Status helpers for the guest side: the codes a TD meets, how to compare
-//! them, the success-with-information statuses, and the VMM's GHCI status.
+//! Status helpers for the guest side: how a TD compares the codes it meets
+//! (the constants are [`TdxStatus`]'s: `TdxStatus::PAGE_ALREADY_ACCEPTED`,
+//! …), the success-with-information statuses, and the VMM's GHCI status.
 //!
 //! A `TDCALL` status has the layout of a `SEAMCALL` status ([`TdxStatus`]):
 //! code in bits 63:32, details in bits 31:0. Two things differ for a guest:
@@ -15,9 +16,7 @@
 //!   197-206), so it must not be compared by exact value: an already
 //!   accepted 2 MiB page returns `0x0000_0B0A_0000_0001`.
 //!
-//! Values from the TDX module's generated `include/auto_gen/tdx_error_codes_defs.h`
-//! (intel/tdx-module, tag TDX_1.5.01, commit 72d8cffb); the register facts
-//! are vendored under `tests/data/tdx-abi/guest/`.
+//! The register facts are vendored under `tests/data/tdx-abi/guest/`.
 
 use core::fmt;
 
@@ -40,72 +39,11 @@ pub const fn same_code(a: TdxStatus, b: TdxStatus) -> bool {
     code(a).raw() == code(b).raw()
 }
 
-/// Declares each guest status once: a constant and its row in `NAMES`.
-macro_rules! guest_codes {
-    ($( $(#[$attr:meta])* $ident:ident = $value:literal; )*) => {
-        $( $(#[$attr])* pub const $ident: TdxStatus = TdxStatus::from_raw($value); )*
-
-        /// The guest codes by name.
-        const NAMES: &[(u64, &str)] = &[$( ($value, concat!("TDX_", stringify!($ident))) ),*];
-    };
-}
-
-guest_codes! {
-    /// Success with information (TDG.MEM.PAGE.ACCEPT): the page was
-    /// accepted before. Bits 31:0 hold the S-EPT level (0 = 4 KiB, 1 = 2 MiB).
-    PAGE_ALREADY_ACCEPTED = 0x0000_0B0A_0000_0000;
-    /// The page is mapped at another size than requested
-    /// (TDG.MEM.PAGE.ACCEPT, TDG.MEM.PAGE.ATTR.WR); bits 31:0 hold the level.
-    PAGE_SIZE_MISMATCH = 0xC000_0B0B_0000_0000;
-    /// TDG.VP.VEINFO.GET without a pending #VE (its outputs read as 0).
-    NO_VALID_VE_INFO = 0xC000_0704_0000_0000;
-    /// Success with information: a metadata read given the null field ID
-    /// returned the first field ID of its context (TDG.VM.RD version 1,
-    /// TDG.VP.RD, TDG.SYS.RD, TDG.SERVTD.RD).
-    METADATA_FIRST_FIELD_ID_IN_CONTEXT = 0x0000_0C0B_0000_0000;
-    /// Success with information: the field was skipped.
-    METADATA_FIELD_SKIP = 0x0000_0C0C_0000_0000;
-    /// The service TD's target UUID does not match.
-    TARGET_UUID_MISMATCH = 0xC000_0D07_0000_0000;
-    /// The target TD's UUID changed; R10-R13 hold the current UUID.
-    TARGET_UUID_UPDATED = 0xC000_0D08_0000_0000;
-    /// TDG.MR.VERIFYREPORT: the CPUSVN of the report is not valid.
-    INVALID_CPUSVN = 0xC000_1000_0000_0000;
-    /// TDG.MR.VERIFYREPORT: the REPORTMACSTRUCT is not valid.
-    INVALID_REPORTMACSTRUCT = 0xC000_1001_0000_0000;
-    /// TDG.VP.ENTER: the L2 exit was routed to the host (asynchronous).
-    L2_EXIT_HOST_ROUTED_ASYNC = 0x0000_1100_0000_0000;
-    /// TDG.VP.ENTER: the L2 issued a TDG.VP.VMCALL routed to the host.
-    L2_EXIT_HOST_ROUTED_TDVMCALL = 0x0000_1101_0000_0000;
-    /// TDG.VP.ENTER: the L2 exited for a pending interrupt.
-    L2_EXIT_PENDING_INTERRUPT = 0x0000_1102_0000_0000;
-    /// TDG.VP.ENTER: an interrupt was pending for L1.
-    PENDING_INTERRUPT = 0x0000_1120_0000_0000;
-    /// TDG.VP.ENTER: the TD exited before the L2 was entered.
-    TD_EXIT_BEFORE_L2_ENTRY = 0x0000_1140_0000_0000;
-    /// TDG.VP.ENTER: the TD exited on an L2 VM exit.
-    TD_EXIT_ON_L2_VM_EXIT = 0x0000_1141_0000_0000;
-    /// TDG.VP.ENTER: the TD exited on an L2-to-L1 transition.
-    TD_EXIT_ON_L2_TO_L1 = 0x0000_1142_0000_0000;
-    /// TDG.VP.INVVPID: a guest linear address is not canonical.
-    GLA_NOT_CANONICAL = 0xC000_1160_0000_0000;
-    /// A cross-TD operation failed (a TD-exit reason the VMM sees; the TD
-    /// finds the failure status in RAX).
-    CROSS_TD_TRAP = 0x9000_0009_0000_0000;
-}
-
-/// The name of a guest status code (`"TDX_PAGE_ALREADY_ACCEPTED"`), looked
-/// up by [`code`]; `None` for codes not listed in this module.
+/// The name of a status code as a guest compares it
+/// (`"TDX_PAGE_ALREADY_ACCEPTED"`): [`TdxStatus::name`] of the status
+/// without bit 60.
 pub const fn name(status: TdxStatus) -> Option<&'static str> {
-    let c = code(status).raw();
-    let mut i = 0;
-    while i < NAMES.len() {
-        if NAMES[i].0 & !HINT == c {
-            return Some(NAMES[i].1);
-        }
-        i += 1;
-    }
-    None
+    TdxStatus::from_raw(status.raw() & !HINT).name()
 }
 
 /// A success-with-information status: bit 63 clear, not 0, and a code that
@@ -127,7 +65,8 @@ pub enum Info {
     /// A TDG.VP.ENTER exit: the L2 or TD-exit case (class 0x11, or class 0
     /// for an ordinary L2-to-L1 exit) with the L2 exit reason in bits 31:0.
     L2Exit {
-        /// The status code (bits 63:32), e.g. [`L2_EXIT_HOST_ROUTED_TDVMCALL`].
+        /// The status code (bits 63:32), e.g.
+        /// [`TdxStatus::L2_EXIT_HOST_ROUTED_TDVMCALL`].
         case: TdxStatus,
         /// The L2 VM-exit reason.
         exit_reason: u32,
@@ -144,7 +83,7 @@ impl Info {
         }
         let c = code(status).raw();
         let details = raw as u32;
-        if c == PAGE_ALREADY_ACCEPTED.raw() {
+        if c == TdxStatus::PAGE_ALREADY_ACCEPTED.raw() {
             if details > u8::MAX as u32 {
                 return None;
             }
@@ -153,10 +92,10 @@ impl Info {
                 None => None,
             };
         }
-        if c == METADATA_FIRST_FIELD_ID_IN_CONTEXT.raw() {
+        if c == TdxStatus::METADATA_FIRST_FIELD_ID_IN_CONTEXT.raw() {
             return Some(Info::MetadataFirstFieldId);
         }
-        if c == METADATA_FIELD_SKIP.raw() {
+        if c == TdxStatus::METADATA_FIELD_SKIP.raw() {
             return Some(Info::MetadataFieldSkip);
         }
         // Class 0 with bits 63:32 all clear (an ordinary L2-to-L1 exit), or
@@ -180,12 +119,15 @@ pub const fn already_accepted(status: TdxStatus) -> Option<SeptLevel> {
     }
 }
 
-/// Display a guest status: its name (guest codes first, then
-/// [`TdxStatus`]'s), the level for the page codes, the raw value else.
+/// Display a guest status: as [`TdxStatus`] does, bit 60 masked (and said),
+/// the level for the page codes.
 pub(crate) fn fmt_status(s: TdxStatus, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let details = s.raw() as u32;
     match name(s) {
-        Some(n) if same_code(s, PAGE_ALREADY_ACCEPTED) || same_code(s, PAGE_SIZE_MISMATCH) => {
+        Some(n)
+            if same_code(s, TdxStatus::PAGE_ALREADY_ACCEPTED)
+                || same_code(s, TdxStatus::PAGE_SIZE_MISMATCH) =>
+        {
             match details {
                 0 => write!(f, "{n} (4 KiB)"),
                 1 => write!(f, "{n} (2 MiB)"),
@@ -193,9 +135,13 @@ pub(crate) fn fmt_status(s: TdxStatus, f: &mut fmt::Formatter<'_>) -> fmt::Resul
                 l => write!(f, "{n} (level {l})"),
             }
         }
-        Some(n) if details != 0 => write!(f, "{n} (details {details:#x})"),
-        Some(n) => f.write_str(n),
-        None => fmt::Display::fmt(&s, f),
+        _ => {
+            fmt::Display::fmt(&TdxStatus::from_raw(s.raw() & !HINT), f)?;
+            if s.raw() & HINT != 0 {
+                f.write_str(" (host recoverability hint set)")?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -306,7 +252,7 @@ mod tests {
             already_accepted(TdxStatus::from_raw(0x1000_0B0A_0000_0001)),
             Some(SeptLevel::L2M)
         );
-        assert_eq!(already_accepted(PAGE_SIZE_MISMATCH), None);
+        assert_eq!(already_accepted(TdxStatus::PAGE_SIZE_MISMATCH), None);
         assert_eq!(already_accepted(TdxStatus::SUCCESS), None);
         assert_eq!(
             already_accepted(TdxStatus::from_raw(0x0000_0B0A_0000_0009)),
@@ -320,11 +266,14 @@ mod tests {
             Info::of(TdxStatus::from_raw(0x0000_0C0B_0000_0000)),
             Some(Info::MetadataFirstFieldId)
         );
-        assert_eq!(Info::of(METADATA_FIELD_SKIP), Some(Info::MetadataFieldSkip));
+        assert_eq!(
+            Info::of(TdxStatus::METADATA_FIELD_SKIP),
+            Some(Info::MetadataFieldSkip)
+        );
         assert_eq!(
             Info::of(TdxStatus::from_raw(0x0000_1101_0000_0030)),
             Some(Info::L2Exit {
-                case: L2_EXIT_HOST_ROUTED_TDVMCALL,
+                case: TdxStatus::L2_EXIT_HOST_ROUTED_TDVMCALL,
                 exit_reason: 0x30
             })
         );
@@ -336,7 +285,7 @@ mod tests {
             })
         );
         assert_eq!(Info::of(TdxStatus::SUCCESS), None);
-        assert_eq!(Info::of(PAGE_SIZE_MISMATCH), None);
+        assert_eq!(Info::of(TdxStatus::PAGE_SIZE_MISMATCH), None);
         assert_eq!(Info::of(TdxStatus::OPERAND_INVALID), None);
     }
 
@@ -350,7 +299,9 @@ mod tests {
             name(TdxStatus::from_raw(0x0000_0B0A_0000_0001)),
             Some("TDX_PAGE_ALREADY_ACCEPTED")
         );
-        assert_eq!(name(TdxStatus::OPERAND_BUSY), None);
+        // Bit 60 does not hide the name.
+        assert_eq!(name(busy_hint), Some("TDX_OPERAND_BUSY"));
+        assert_eq!(busy_hint.name(), None, "TdxStatus::name looks at bit 60");
     }
 
     #[test]
