@@ -11,7 +11,10 @@
 //! * [`TdxStatus`], [`SeamcallError`], [`ErrorKind`], [`Trap`]: the status and
 //!   its typed decoding;
 //! * [`IntoReg`] / [`FromReg`]: how values travel in registers;
-//! * [`extable`]: the exception table that turns #UD/#GP into error values.
+//! * [`extable`]: the exception table that turns #UD/#GP into error values;
+//! * [`guest`], with the attributes [`tdcall`] and [`tdvmcall`]: the same
+//!   language for the TD's side (`TDCALL`, TDG.VP.VMCALL with its exposure
+//!   mask computed from the declaration).
 //!
 //! ```
 //! use seamcall_core::{seamcall, SeamcallError};
