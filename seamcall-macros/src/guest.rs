@@ -246,3 +246,57 @@ pub fn catalog(tokens: TokenStream) -> TokenStream {
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{TokenStream, TokenTree};
+    use quote::quote;
+
+    fn docs(ts: TokenStream) -> String {
+        fn walk(ts: TokenStream, out: &mut Vec<String>) {
+            let tts: Vec<TokenTree> = ts.into_iter().collect();
+            for (i, tt) in tts.iter().enumerate() {
+                match tt {
+                    TokenTree::Ident(id) if id == "doc" => {
+                        if let Some(TokenTree::Literal(l)) = tts.get(i + 2) {
+                            if let Ok(s) = syn::parse_str::<syn::LitStr>(&l.to_string()) {
+                                out.push(s.value());
+                            }
+                        }
+                    }
+                    TokenTree::Group(g) => walk(g.stream(), out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(ts, &mut out);
+        out.join("\n")
+    }
+
+    #[test]
+    fn tdcall_docs_name_the_instruction_and_the_guest_table() {
+        let ts = super::tdcall_impl(
+            quote!(leaf = 1, out = [rcx, rdx, r8, r9, r10, r11], safe),
+            quote!(
+                pub fn tdg_vp_info() -> Result<(u64, u64, u64, u64, u64, u64), TdcallError>;
+            ),
+        );
+        let d = docs(ts.clone());
+        for line in [
+            "- TDCALL TDG.VP.INFO: leaf 1 (`0x1`), version 0: RAX = `0x1` on entry; status in RAX on return",
+            "R8 (NUM_VCPUS | MAX_VCPUS << 32)",
+            "- #UD (not in a TD) and #GP (CPL > 0) return `TdcallErrorKind::Fault`",
+        ] {
+            assert!(d.contains(line), "missing {line:?} in:\n{d}");
+        }
+        assert!(!d.contains("SEAMCALL"), "{d}");
+        // The instruction is TDCALL and nothing tests CF after it.
+        let code = ts.to_string();
+        assert!(code.contains("__tdcall_insn"), "{code}");
+        assert!(
+            !code.contains("jc 6f") && !code.contains("vmfail"),
+            "{code}"
+        );
+    }
+}
