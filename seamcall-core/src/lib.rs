@@ -38,7 +38,7 @@ mod reg;
 mod status;
 mod types;
 
-pub use error::{ErrorKind, SeamcallError, Trap};
+pub use error::{ErrorKind, RawResult, SeamcallError, Trap};
 pub use reg::{FromReg, IntoReg};
 pub use seamcall_macros::seamcall;
 pub use status::{OperandId, TdxStatus};
