@@ -14,7 +14,18 @@ pub(crate) const TDX_SEAMCALL_GP: u64 = TdxStatus::SEAMCALL_GP.raw();
 /// The exception `SEAMCALL` raised instead of reaching the TDX module.
 ///
 /// `#[non_exhaustive]`: a `match` needs a `_` arm, so that a vector added in
-/// a later release is not a breaking change.
+/// a later release is not a breaking change:
+///
+/// ```compile_fail,E0004
+/// use seamcall_core::Trap;
+///
+/// fn vector(t: Trap) -> u8 {
+///     match t {
+///         Trap::InvalidOpcode => 6,
+///         Trap::GeneralProtection => 13,
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Trap {
@@ -56,7 +67,20 @@ impl Trap {
 /// What went wrong, decoded from a [`SeamcallError`].
 ///
 /// `#[non_exhaustive]`: a `match` needs a `_` arm, so that a kind added in a
-/// later release is not a breaking change.
+/// later release is not a breaking change:
+///
+/// ```compile_fail,E0004
+/// use seamcall_core::ErrorKind;
+///
+/// fn fault(k: ErrorKind) -> bool {
+///     match k {
+///         ErrorKind::Status(_) | ErrorKind::VmFailInvalid => false,
+///         ErrorKind::Fault(_) => true,
+///     }
+/// }
+/// ```
+///
+/// With the `_` arm:
 ///
 /// ```
 /// use seamcall_core::{ErrorKind, SeamcallError, TdxStatus, Trap};

@@ -42,10 +42,29 @@ pub use error::{ErrorKind, RawResult, SeamcallError, Trap};
 pub use reg::{FromReg, IntoReg};
 pub use seamcall_macros::seamcall;
 pub use status::{OperandId, TdxStatus};
+
 pub use types::{
     ElementSize, FieldContext, FieldId, GpaLevel, Hkid, PageSize, SeptEntry, SeptLevel,
     SeptLevelState,
 };
+/// The [`x86_64`](https://docs.rs/x86_64) crate this crate's API is written
+/// in: [`PhysAddr`](x86_64::PhysAddr), [`VirtAddr`](x86_64::VirtAddr) and
+/// [`PhysFrame`](x86_64::structures::paging::PhysFrame) travel in registers
+/// ([`IntoReg`]), and [`extable::fixup_frame`] takes its
+/// `InterruptStackFrame`.
+///
+/// Name those types through this path, `seamcall_core::x86_64::PhysAddr`,
+/// rather than through a dependency of your own on `x86_64`: a crate that
+/// depends on another version (0.14, say) otherwise has two distinct
+/// `PhysAddr` types, and the one it passes does not implement [`IntoReg`].
+///
+/// ```
+/// use seamcall_core::x86_64::PhysAddr;
+/// use seamcall_core::IntoReg;
+///
+/// assert_eq!(PhysAddr::new(0x1000).into_reg(), 0x1000);
+/// ```
+pub use x86_64;
 
 /// The instruction the expansion emits: `SEAMCALL` (`66 0F 01 CF`).
 ///

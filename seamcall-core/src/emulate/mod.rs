@@ -244,7 +244,23 @@ impl fmt::Debug for Regs {
 }
 
 /// What the instruction did, as the module decides.
+///
+/// `#[non_exhaustive]`: a `match` on an outcome needs a `_` arm, so that an
+/// outcome added later (another way the instruction can end) is not a
+/// breaking change. Modules construct the variants as usual.
+///
+/// ```compile_fail,E0004
+/// use seamcall_core::emulate::Outcome;
+///
+/// fn returned(o: Outcome) -> bool {
+///     match o {
+///         Outcome::Return => true,
+///         Outcome::VmFailInvalid | Outcome::Fault(_) => false,
+///     }
+/// }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The module ran and returned (SEAMRET): the registers the module left
     /// in [`Regs`] are written back, RAX holds the status, and CF is clear.
