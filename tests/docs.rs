@@ -49,3 +49,20 @@ fn readme_declaration_section_is_the_crate_docs_grammar() {
         "seamcall-core/src/lib.rs no longer includes docs/declaration.md"
     );
 }
+
+/// The `#[seamcall]` docs link to `seamcall_core/#the-seamcall-declaration`
+/// (the re-export in `seamcall-core/src/lib.rs` with an intra-doc link, the
+/// macro crate with a docs.rs URL); rustdoc derives that anchor from this
+/// heading, so renaming it breaks those links.
+#[test]
+fn grammar_heading_is_the_link_target() {
+    let lib = read("seamcall-core/src/lib.rs");
+    assert!(
+        lib.contains("\n//! # The `#[seamcall]` declaration\n"),
+        "the heading `# The `#[seamcall]` declaration` (anchor the-seamcall-declaration) is gone"
+    );
+    assert!(
+        lib.contains("(crate#the-seamcall-declaration)"),
+        "the re-export of `seamcall` no longer links to the grammar"
+    );
+}
