@@ -82,6 +82,7 @@ pub mod __private {
     pub use crate::reg::{FromReg, IntoReg};
     pub use crate::status::TdxStatus;
     pub use core;
+    pub use seamcall_abi as abi;
 
     /// Status loaded by the fixup pad when the instruction raised #UD.
     pub const SEAMCALL_UD: u64 = crate::error::TDX_SEAMCALL_UD;
