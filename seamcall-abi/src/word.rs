@@ -11,6 +11,10 @@ const SEAMLDR_BIT: u64 = 1 << 63;
 const RESERVED: u64 = !(SEAMLDR_BIT | 0xFF_FFFF);
 
 impl LeafWord {
+    /// How the word is built, as the generated docs spell it for a leaf
+    /// given as a path (bit 63 aside).
+    pub const FORMULA: &'static str = "leaf | version << 16";
+
     /// A TDX module leaf at a version.
     pub const fn new(leaf: u16, version: u8) -> LeafWord {
         LeafWord(leaf as u64 | (version as u64) << VERSION_SHIFT)

@@ -77,8 +77,6 @@ macro_rules! __seamcall_insn {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::SeamcallError;
-    pub use crate::leaves::abi::{find_checked as abi_find_checked, knows as abi_knows};
-    pub use crate::leaves::Reg;
     pub use crate::reg::{FromReg, IntoReg};
     pub use crate::status::TdxStatus;
     pub use core;

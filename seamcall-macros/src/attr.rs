@@ -8,7 +8,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Ident, LitInt, Path, Token};
 
 use crate::ctxt::Ctxt;
-use crate::regs::{Reg, ACCEPTED};
+use crate::regs::{self, Reg, ACCEPTED};
 
 /// The leaf number: a literal, checked in the macro, or a path to a constant,
 /// checked by a generated `const` assertion.
@@ -318,7 +318,7 @@ fn parse_regs(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<RegList> {
     let parser = |input: ParseStream| -> syn::Result<()> {
         while !input.is_empty() {
             let id = Ident::parse_any(input)?;
-            match Reg::parse(&id.to_string()) {
+            match regs::parse(&id.to_string()) {
                 Some(r) => list.regs.push((r, id.span())),
                 None => {
                     list.complete = false;

@@ -47,10 +47,14 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
-use crate::abi;
+use seamcall_abi::{lookup, Lookup, RegSet, SEAMCALL};
+
 use crate::ast::{self, Ret};
-use crate::regs::{Reg, ALLOCATABLE, OPERAND_GPRS};
-use crate::valid::{Decl, LeafWord};
+use crate::regs::{self, upper, Reg, ALLOCATABLE};
+use crate::valid::{self, Decl, LeafWord};
+
+/// Every general-purpose register that can be an operand, in encoding order.
+const OPERAND_GPRS: [Reg; 13] = Reg::OPERANDS;
 
 /// How RBX, which LLVM reserves and `asm!` cannot bind, reaches the module.
 enum RbxMode {
@@ -253,7 +257,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
     // Outputs read as 0 when the module did not run. RBX is zeroed in
     // place: the epilogue moves it out as on the normal path.
     for r in decl.outputs.iter() {
-        let d = r.dword_name();
+        let d = regs::dword_name(*r);
         pads.push(format!("xor {d}, {d}"));
     }
     pads.extend(
@@ -478,7 +482,7 @@ pub fn expand(decl: &Decl) -> TokenStream {
         },
     };
 
-    let leaf_const = leaf_const(decl, &leaf_word);
+    let leaf_const = leaf_const(decl, &leaf_word, &private);
     let abi_assert = abi_assert(decl, &private);
     let scrub = scrub(decl);
     let conversions = conversions.collect::<Vec<_>>();
@@ -532,7 +536,7 @@ fn scrub(decl: &Decl) -> TokenStream {
         return TokenStream::new();
     }
     let xors = regs.iter().map(|r| {
-        let d = r.dword_name();
+        let d = regs::dword_name(*r);
         format!("xor {d}, {d}")
     });
     let names = regs.iter().map(|r| r.name());
@@ -549,61 +553,60 @@ fn scrub(decl: &Decl) -> TokenStream {
     }
 }
 
-/// For a leaf given as a path, the cross-check as a `const` assertion
-/// against `seamcall_core::leaves::ABI`, the same table `abi.rs` checks
-/// literal leaves with, by the same rules: where the table has audited
-/// writes for the leaf and version (a version above the version-1 row of
-/// the five versioned leaves is checked against that row), every register
-/// the module may write must be in `out` or `clobber`, `unchecked` or not;
-/// `unchecked` relaxes the `in`/`out` rules and is required for a leaf the
-/// table does not know, knows without an audit, or knows only at other
-/// versions. Const panics print a fixed string, so each register gets its
-/// own test and message.
+/// For a leaf given as a path, the cross-check as a `const` assertion: the
+/// same `seamcall_abi::lookup` and `cross_check` that `valid.rs` runs on a
+/// literal leaf, evaluated at compile time; the expansion only carries the
+/// messages. Where the table has audited writes for the leaf and version (a
+/// version above the version-1 row of the five versioned leaves is checked
+/// against that row), every register the module may write must be in `out`
+/// or `clobber`, `unchecked` or not; `unchecked` relaxes the `in`/`out`
+/// rules and is required for a leaf the table does not know, knows without
+/// an audit, or knows only at other versions. Const panics print a fixed
+/// string, so each register gets its own test and message.
 fn abi_assert(decl: &Decl, private: &TokenStream) -> TokenStream {
     let LeafWord::Path(p) = &decl.leaf else {
         return TokenStream::new();
     };
+    let abi = quote!(#private::abi);
     let shown = quote!(#p).to_string().replace(' ', "");
     let version = decl.version;
     let seamldr = decl.seamldr;
     let who = format!("`#[seamcall]` cross-check: the leaf `{shown}` (version {version})");
     let reg = |r: Reg| {
-        let v = abi::variant(r);
-        quote!(#private::Reg::#v)
+        let v = regs::variant(r);
+        quote!(#abi::Reg::#v)
+    };
+    let set = |list: &[Reg]| {
+        let bits = RegSet::of(list).bits();
+        quote!(#abi::RegSet::from_bits(#bits))
     };
     let mut tests = Vec::new();
     if !decl.unchecked {
         for r in &decl.inputs {
-            let msg = format!(
-                "{who} does not read {}; remove {r} from `in`",
-                r.name().to_uppercase()
-            );
+            let msg = format!("{who} does not read {}; remove {r} from `in`", upper(*r));
             let rr = reg(*r);
-            tests.push(quote!(if !e.reads.contains(#rr) { ::core::panic!("{}", #msg) }));
+            tests.push(quote!(if m.not_read.contains(#rr) { ::core::panic!("{}", #msg) }));
         }
         for r in &decl.outputs {
-            let msg = format!(
-                "{who} does not write {}; remove {r} from `out`",
-                r.name().to_uppercase()
-            );
+            let msg = format!("{who} does not write {}; remove {r} from `out`", upper(*r));
             let rr = reg(*r);
-            tests.push(quote!(if !w.contains(#rr) { ::core::panic!("{}", #msg) }));
+            tests.push(quote!(if m.not_written.contains(#rr) { ::core::panic!("{}", #msg) }));
         }
     }
     // Never relaxed: a register the module may write that the declaration
-    // does not cover.
-    let covered = |r: &Reg| decl.outputs.contains(r) || decl.clobbers.contains(r);
-    for r in abi::checked_regs().filter(|r| r.is_gpr() && !covered(r)) {
-        let msg = format!(
-            "{who} writes {}; add {r} to `out` or `clobber`",
-            r.name().to_uppercase()
-        );
+    // does not cover. Only the registers it leaves out can be reported.
+    let covered = RegSet::of(&decl.outputs).union(RegSet::of(&decl.clobbers));
+    for r in Reg::ALL
+        .into_iter()
+        .filter(|r| r.is_gpr() && !matches!(r, Reg::Rax | Reg::Rsp) && !covered.contains(*r))
+    {
+        let msg = format!("{who} writes {}; add {r} to `out` or `clobber`", upper(r));
         let rr = reg(r);
-        tests.push(quote!(if w.contains(#rr) { ::core::panic!("{}", #msg) }));
+        tests.push(quote!(if m.uncovered.contains(#rr) { ::core::panic!("{}", #msg) }));
     }
-    let missing: Vec<String> = (0..16)
-        .map(Reg::Xmm)
-        .filter(|r| !covered(r))
+    let missing: Vec<&str> = RegSet::XMM
+        .difference(covered)
+        .iter()
         .map(|r| r.name())
         .collect();
     if !missing.is_empty() {
@@ -611,9 +614,11 @@ fn abi_assert(decl: &Decl, private: &TokenStream) -> TokenStream {
             "{who} may change XMM0-XMM15; add {} to `clobber`",
             missing.join(", ")
         );
-        tests.push(quote!(if e.zeroes_xmm {
-            ::core::panic!("{}", #msg)
-        }));
+        tests.push(
+            quote!(if !m.uncovered.intersection(#abi::RegSet::XMM).is_empty() {
+                ::core::panic!("{}", #msg)
+            }),
+        );
     }
     let needs_unchecked = |msg: String| {
         if decl.unchecked {
@@ -622,28 +627,27 @@ fn abi_assert(decl: &Decl, private: &TokenStream) -> TokenStream {
             quote!(::core::panic!("{}", #msg))
         }
     };
-    let unaudited = needs_unchecked(format!("{who} is in the ABI table but its writes were not audited; add `unchecked` and list in `clobber` every register it may write {}", abi::LINUX_CLOBBERS));
-    let other = needs_unchecked(format!("{who}: the ABI table knows this leaf only at other versions (module 1.5.01 rejects this one in its dispatcher, writing RAX alone; a module that accepts it was not audited); add `unchecked` and list in `clobber` every register it may write {}", abi::LINUX_CLOBBERS));
-    let unknown = needs_unchecked(format!("{who} is not in the ABI table (module 1.5.01 audit): the macro cannot check which registers it writes; add `unchecked` and list in `clobber` every register it may write {}", abi::LINUX_CLOBBERS));
+    let clobbers = valid::LINUX_CLOBBERS;
+    let unaudited = needs_unchecked(format!("{who} is in the ABI table but its writes were not audited; add `unchecked` and list in `clobber` every register it may write {clobbers}"));
+    let other = needs_unchecked(format!("{who}: the ABI table knows this leaf only at other versions (module 1.5.01 rejects this one in its dispatcher, writing RAX alone; a module that accepts it was not audited); add `unchecked` and list in `clobber` every register it may write {clobbers}"));
+    let unknown = needs_unchecked(format!("{who} is not in the ABI table (module 1.5.01 audit): the macro cannot check which registers it writes; add `unchecked` and list in `clobber` every register it may write {clobbers}"));
+    let (ins, outs, clob) = (set(&decl.inputs), set(&decl.outputs), set(&decl.clobbers));
     quote_spanned! {p.span()=>
         #[allow(unused_variables)]
         const _: () = {
             let leaf = #p as u64;
             if leaf <= 0xFFFF {
-                match #private::abi_find_checked(leaf as u16, #version, #seamldr) {
-                    ::core::option::Option::Some(e) => match e.writes {
-                        ::core::option::Option::Some(w) => {
+                let word = #abi::LeafWord::from_parts(leaf as u16, #version, #seamldr);
+                match #abi::lookup(&#abi::SEAMCALL, word) {
+                    #abi::Lookup::Found(e) | #abi::Lookup::Rejected(e) => match e.writes {
+                        ::core::option::Option::Some(_) => {
+                            let m = #abi::cross_check(e, #ins, #outs, #clob);
                             #(#tests)*
                         }
                         ::core::option::Option::None => #unaudited,
                     },
-                    ::core::option::Option::None => {
-                        if #private::abi_knows(leaf as u16, #seamldr) {
-                            #other
-                        } else {
-                            #unknown
-                        }
-                    }
+                    #abi::Lookup::OtherVersions(_) => #other,
+                    #abi::Lookup::Unknown => #unknown,
                 }
             }
         };
@@ -654,11 +658,14 @@ fn abi_assert(decl: &Decl, private: &TokenStream) -> TokenStream {
 pub fn leaf_info(decl: &Decl, name: &str) -> TokenStream {
     let krate = &decl.krate;
     let regs = |list: &[Reg]| {
-        let vs = list.iter().map(|r| abi::variant(*r));
+        let vs = list.iter().map(|r| regs::variant(*r));
         quote!(&[#(#krate::leaves::Reg::#vs),*])
     };
     let leaf = match &decl.leaf {
-        LeafWord::Lit(l) => quote!(#l),
+        LeafWord::Lit(w) => {
+            let l = w.leaf();
+            quote!(#l)
+        }
         LeafWord::Path(p) => quote!((#p) as u16),
     };
     let version = decl.version;
@@ -693,21 +700,21 @@ fn from_reg(private: &TokenStream, r: Reg, ty: &Type) -> TokenStream {
     }
 }
 
-/// The leaf word, `leaf | version << 16` (bit 63 for P-SEAMLDR), as a
-/// constant; for a leaf given as a path, with a compile-time range check.
-fn leaf_const(decl: &Decl, name: &Ident) -> TokenStream {
-    let version = u64::from(decl.version) << 16;
-    let seamldr: u64 = if decl.seamldr { 1 << 63 } else { 0 };
+/// The leaf word as a constant: for a literal leaf the word `valid.rs`
+/// built; for a leaf given as a path, `seamcall_abi::LeafWord` evaluated at
+/// compile time after a range check.
+fn leaf_const(decl: &Decl, name: &Ident, private: &TokenStream) -> TokenStream {
+    let (version, seamldr) = (decl.version, decl.seamldr);
     match &decl.leaf {
-        LeafWord::Lit(leaf) => {
-            let word = u64::from(*leaf) | version | seamldr;
+        LeafWord::Lit(word) => {
+            let word = word.raw();
             quote!(const #name: u64 = #word;)
         }
         LeafWord::Path(p) => quote_spanned! {p.span()=>
             const #name: u64 = {
                 let leaf = #p as u64;
                 ::core::assert!(leaf <= 0xFFFF, "the leaf constant does not fit in bits 15:0 of RAX (0..=0xFFFF)");
-                leaf | #version | #seamldr
+                #private::abi::LeafWord::from_parts(leaf as u16, #version, #seamldr).raw()
             };
         },
     }
@@ -717,13 +724,11 @@ fn leaf_const(decl: &Decl, name: &Ident) -> TokenStream {
 fn abi_docs(decl: &Decl) -> TokenStream {
     let mut lines: Vec<String> = vec![String::new(), "# ABI".into(), String::new()];
     let leaf = match &decl.leaf {
-        LeafWord::Lit(l) => {
-            let word = u64::from(*l)
-                | (u64::from(decl.version) << 16)
-                | if decl.seamldr { 1 << 63 } else { 0 };
-            let name = match abi::lookup(*l, decl.version, decl.seamldr) {
-                abi::Lookup::Found(e) | abi::Lookup::Rejected(e) => format!("{}: ", e.name),
-                _ => String::new(),
+        LeafWord::Lit(w) => {
+            let (l, word) = (w.leaf(), w.raw());
+            let name = match lookup(&SEAMCALL, *w).entry() {
+                Some(e) => format!("{}: ", e.name),
+                None => String::new(),
             };
             format!(
                 "{name}leaf {l} (`{l:#x}`), version {}: RAX = `{word:#x}` on entry",
@@ -731,9 +736,10 @@ fn abi_docs(decl: &Decl) -> TokenStream {
             )
         }
         LeafWord::Path(p) => format!(
-            "leaf `{}`, version {}: RAX = leaf | version << 16 on entry",
+            "leaf `{}`, version {}: RAX = {} on entry",
             quote!(#p).to_string().replace(' ', ""),
-            decl.version
+            decl.version,
+            seamcall_abi::LeafWord::FORMULA,
         ),
     };
     lines.push(format!(
@@ -782,25 +788,22 @@ fn abi_docs(decl: &Decl) -> TokenStream {
             cl.join(", ")
         ));
     }
-    if let LeafWord::Lit(l) = &decl.leaf {
-        let found = abi::lookup(*l, decl.version, decl.seamldr);
+    if let LeafWord::Lit(w) = &decl.leaf {
+        let found = lookup(&SEAMCALL, *w);
         let rejected = match &found {
-            abi::Lookup::Rejected(e) => format!(
+            Lookup::Rejected(e) => format!(
                 "; module 1.5.01 runs the version-{} handler, then rejects version {} with `TDX_OPERAND_INVALID`",
                 e.version, decl.version
             ),
             _ => String::new(),
         };
         if let Some(e) = found.audited() {
-            let notes: Vec<String> = abi::checked_regs()
+            let notes: Vec<String> = e
+                .writes
+                .unwrap_or_default()
+                .iter()
                 .filter(|r| r.is_gpr())
-                .filter_map(|r| {
-                    Some(format!(
-                        "{} ({})",
-                        r.name().to_uppercase(),
-                        e.write_note(r)?
-                    ))
-                })
+                .filter_map(|r| Some(format!("{} ({})", upper(r), e.note(r)?)))
                 .collect();
             match (e.writes, notes.is_empty()) {
                 (None, _) => {}
@@ -810,7 +813,7 @@ fn abi_docs(decl: &Decl) -> TokenStream {
                 (Some(_), false) => lines.push(format!(
                     "- the module may write (audit of module 1.5.01{rejected}): {}{}",
                     notes.join(", "),
-                    if e.xmm { ", XMM0-XMM15" } else { "" }
+                    if e.zeroes_xmm { ", XMM0-XMM15" } else { "" }
                 )),
             }
         }

@@ -1,0 +1,105 @@
+//! The `__catalog!` driver: a list of `#[seamcall]` declarations, each
+//! parsed, validated and expanded exactly as the attribute does it, then
+//! `ALL`, the metadata of every declaration, built from the same validated
+//! trees.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::expand;
+use crate::valid::LeafWord;
+
+/// The catalog's items: `#[seamcall]` declarations, one after another.
+struct Items(Vec<crate::ast::Item>);
+
+impl syn::parse::Parse for Items {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        let mut items = Vec::new();
+        while !input.is_empty() {
+            items.push(input.parse()?);
+        }
+        Ok(Items(items))
+    }
+}
+
+/// `__catalog! { .. }`: each declaration expanded exactly as the attribute
+/// expands it, then `ALL`, one `LeafInfo` per declaration built from the
+/// same validated tree (carrying the declaration's `#[cfg]`s), so the
+/// functions and the metadata cannot disagree. Every catalog leaf is a
+/// literal leaf the ABI table knows; the table gives its name.
+pub fn catalog(tokens: TokenStream) -> TokenStream {
+    let items = match syn::parse2::<Items>(tokens) {
+        Ok(items) => items.0,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut out = TokenStream::new();
+    let mut infos = Vec::new();
+    let mut krate = None;
+    for mut item in items {
+        let ident = item.sig.ident.clone();
+        let Some(pos) = item
+            .attrs
+            .iter()
+            .position(|a| a.path().is_ident("seamcall"))
+        else {
+            out.extend(
+                syn::Error::new(
+                    ident.span(),
+                    "every catalog item is a `#[seamcall(..)]` declaration",
+                )
+                .to_compile_error(),
+            );
+            continue;
+        };
+        let attr = item.attrs.remove(pos);
+        let args = match attr.meta.require_list() {
+            Ok(list) => list.tokens.clone(),
+            Err(e) => {
+                out.extend(e.to_compile_error());
+                continue;
+            }
+        };
+        let cfgs: Vec<syn::Attribute> = item
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("cfg"))
+            .cloned()
+            .collect();
+        let (attrs, vis, sig) = (&item.attrs, &item.vis, &item.sig);
+        let body = match &item.body {
+            Some(b) => quote!(#b),
+            None => quote!(;),
+        };
+        let decl = match crate::decl::declare(args, quote!(#(#attrs)* #vis #sig #body)) {
+            Ok(decl) => decl,
+            Err(errors) => {
+                out.extend(errors);
+                continue;
+            }
+        };
+        let name = match &decl.leaf {
+            LeafWord::Lit(w) => seamcall_abi::find(&seamcall_abi::SEAMCALL, *w).map(|e| e.name),
+            LeafWord::Path(_) => None,
+        };
+        out.extend(expand::expand(&decl));
+        match name {
+            Some(name) => {
+                let info = expand::leaf_info(&decl, name);
+                infos.push(quote!(#(#cfgs)* #info));
+            }
+            None => out.extend(
+                syn::Error::new(ident.span(), "a catalog leaf is a literal leaf and version the ABI table knows (the table names it)")
+                    .to_compile_error(),
+            ),
+        }
+        krate.get_or_insert(decl.krate);
+    }
+    let krate = krate.unwrap_or_else(|| syn::parse_quote!(crate));
+    out.extend(quote! {
+        /// Every leaf of the catalog, in declaration order: name, leaf
+        /// number, version and the registers each declaration binds. Built
+        /// from the declarations themselves, so it cannot drift from them.
+        pub static ALL: &[#krate::leaves::LeafInfo] = &[#(#infos),*];
+    });
+    out
+}
