@@ -6,11 +6,12 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::expand;
-use crate::valid::LeafWord;
+use crate::ast::Item;
+use crate::valid::{Decl, LeafWord};
+use crate::{decl, expand};
 
 /// The catalog's items: `#[seamcall]` declarations, one after another.
-struct Items(Vec<crate::ast::Item>);
+struct Items(Vec<Item>);
 
 impl syn::parse::Parse for Items {
     fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
@@ -35,64 +36,24 @@ pub fn catalog(tokens: TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     let mut infos = Vec::new();
     let mut krate = None;
-    for mut item in items {
-        let ident = item.sig.ident.clone();
-        let Some(pos) = item
-            .attrs
-            .iter()
-            .position(|a| a.path().is_ident("seamcall"))
-        else {
-            out.extend(
-                syn::Error::new(
-                    ident.span(),
-                    "every catalog item is a `#[seamcall(..)]` declaration",
-                )
-                .to_compile_error(),
-            );
-            continue;
-        };
-        let attr = item.attrs.remove(pos);
-        let args = match attr.meta.require_list() {
-            Ok(list) => list.tokens.clone(),
-            Err(e) => {
-                out.extend(e.to_compile_error());
-                continue;
+    for item in items {
+        match one(item) {
+            Ok((decl, cfgs, tokens)) => {
+                out.extend(tokens);
+                match catalog_name(&decl) {
+                    Some(name) => {
+                        let info = expand::leaf_info(&decl, name);
+                        infos.push(quote!(#(#cfgs)* #info));
+                    }
+                    None => out.extend(
+                        syn::Error::new(decl.func.item.sig.ident.span(), "a catalog leaf is a literal leaf and version the ABI table knows (the table names it)")
+                            .to_compile_error(),
+                    ),
+                }
+                krate.get_or_insert(decl.krate);
             }
-        };
-        let cfgs: Vec<syn::Attribute> = item
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("cfg"))
-            .cloned()
-            .collect();
-        let (attrs, vis, sig) = (&item.attrs, &item.vis, &item.sig);
-        let body = match &item.body {
-            Some(b) => quote!(#b),
-            None => quote!(;),
-        };
-        let decl = match crate::decl::declare(args, quote!(#(#attrs)* #vis #sig #body)) {
-            Ok(decl) => decl,
-            Err(errors) => {
-                out.extend(errors);
-                continue;
-            }
-        };
-        let name = match &decl.leaf {
-            LeafWord::Lit(w) => seamcall_abi::find(&seamcall_abi::SEAMCALL, *w).map(|e| e.name),
-            LeafWord::Path(_) => None,
-        };
-        out.extend(expand::expand(&decl));
-        match name {
-            Some(name) => {
-                let info = expand::leaf_info(&decl, name);
-                infos.push(quote!(#(#cfgs)* #info));
-            }
-            None => out.extend(
-                syn::Error::new(ident.span(), "a catalog leaf is a literal leaf and version the ABI table knows (the table names it)")
-                    .to_compile_error(),
-            ),
+            Err(errors) => out.extend(errors),
         }
-        krate.get_or_insert(decl.krate);
     }
     let krate = krate.unwrap_or_else(|| syn::parse_quote!(crate));
     out.extend(quote! {
@@ -102,4 +63,49 @@ pub fn catalog(tokens: TokenStream) -> TokenStream {
         pub static ALL: &[#krate::leaves::LeafInfo] = &[#(#infos),*];
     });
     out
+}
+
+/// One item: its validated declaration, its `#[cfg]`s and its expansion,
+/// or the errors.
+fn one(mut item: Item) -> Result<(Decl, Vec<syn::Attribute>, TokenStream), TokenStream> {
+    let ident = item.sig.ident.clone();
+    let Some(pos) = item
+        .attrs
+        .iter()
+        .position(|a| a.path().is_ident("seamcall"))
+    else {
+        return Err(syn::Error::new(
+            ident.span(),
+            "every catalog item is a `#[seamcall(..)]` declaration",
+        )
+        .to_compile_error());
+    };
+    let attr = item.attrs.remove(pos);
+    let args = match attr.meta.require_list() {
+        Ok(list) => list.tokens.clone(),
+        Err(e) => return Err(e.to_compile_error()),
+    };
+    let cfgs: Vec<syn::Attribute> = item
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg"))
+        .cloned()
+        .collect();
+    let (attrs, vis, sig) = (&item.attrs, &item.vis, &item.sig);
+    let body = match &item.body {
+        Some(b) => quote!(#b),
+        None => quote!(;),
+    };
+    let decl = decl::declare(args, quote!(#(#attrs)* #vis #sig #body))?;
+    let tokens = expand::expand(&decl);
+    Ok((decl, cfgs, tokens))
+}
+
+/// The table's name for a catalog leaf: every catalog leaf is a literal
+/// leaf and version the ABI table knows.
+fn catalog_name(decl: &Decl) -> Option<&'static str> {
+    match &decl.leaf {
+        LeafWord::Lit(w) => seamcall_abi::find(&seamcall_abi::SEAMCALL, *w).map(|e| e.name),
+        LeafWord::Path(_) => None,
+    }
 }

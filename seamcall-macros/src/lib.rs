@@ -14,7 +14,8 @@
 //! ```text
 //! lib ─┬─ decl ─┬─ attr, ast     parse (into ctxt; registers spelled by regs)
 //!      │        └─ valid         every rule, the ABI cross-check included
-//!      ├─ expand                 tokens from the validated tree
+//!      ├─ expand                 tokens from the validated tree:
+//!      │    insn ← block ← call ← docs; leaf     (one function per job)
 //!      └─ catalog                `__catalog!`: decl + expand per item, then ALL
 //! ```
 //!

@@ -57,57 +57,103 @@ impl Decl {
     }
 }
 
-pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
+pub fn validate(cx: &Ctxt, mut args: Args, func: Func) -> Option<Decl> {
+    let leaf = check_leaf(cx, &args);
     let version = check_version(cx, &args);
-    let leaf = check_leaf(cx, &args, version);
-
-    let empty = |span| RegList {
-        span,
-        regs: Vec::new(),
-        complete: true,
-    };
-    // Where the cross-check reports a missing write: the `out` list, else
-    // the `clobber` list, else the leaf.
-    let write_span = args
-        .outputs
-        .as_ref()
-        .or(args.clobbers.as_ref())
-        .map(|l| l.span);
-    let inputs = args.inputs.unwrap_or_else(|| empty(args.span));
-    let outputs = args.outputs.unwrap_or_else(|| empty(args.span));
-    let clobbers = args.clobbers.unwrap_or_else(|| empty(args.span));
-    check_list(cx, "in", &inputs, false);
-    check_list(cx, "out", &outputs, false);
-    check_list(cx, "clobber", &clobbers, true);
-    // A register in `in` and `clobber` is an input the leaf may overwrite
-    // (TDH.VP.WR's R8); one in `out` and `clobber` says two things at once.
-    for (r, span) in &clobbers.regs {
-        if outputs.contains(*r) {
-            cx.error_at(
-                *span,
-                format!("`{r}` is already in `out`; remove it from `clobber`: `clobber` lists registers the leaf may change that the caller does not read"),
-            );
-        }
-    }
+    let leaf = leaf.map(|l| l.at(version, args.seamldr.is_some()));
+    let lists = Lists::take(&mut args);
+    check_lists(cx, &lists);
     if let (Some(Leaf::Lit { span, .. }), Some(LeafWord::Lit(word))) = (&args.leaf, &leaf) {
         check_abi(
             cx,
             &Declared {
                 word: *word,
                 leaf_span: *span,
-                inputs: &inputs,
-                outputs: &outputs,
-                clobbers: &clobbers,
-                write_span: write_span.unwrap_or(*span),
+                inputs: &lists.inputs,
+                outputs: &lists.outputs,
+                clobbers: &lists.clobbers,
+                write_span: lists.write_span.unwrap_or(*span),
                 unchecked: args.unchecked,
             },
         );
     }
-
-    check_params(cx, &func, &inputs);
-    check_value(cx, &func, &outputs);
+    check_params(cx, &func, &lists.inputs);
+    check_value(cx, &func, &lists.outputs);
     check_signature(cx, &func, args.safe);
+    let retry = check_retry(cx, &args);
+    if cx.has_errors() {
+        return None;
+    }
+    let regs = |l: &RegList| l.regs.iter().map(|(r, _)| *r).collect();
+    Some(Decl {
+        leaf: leaf?,
+        version,
+        seamldr: args.seamldr.is_some(),
+        inputs: regs(&lists.inputs),
+        outputs: regs(&lists.outputs),
+        clobbers: regs(&lists.clobbers),
+        krate: args
+            .krate
+            .unwrap_or_else(|| syn::parse_quote!(::seamcall_core)),
+        retry,
+        retry_busy: args.retry_busy.is_some(),
+        scrub: args.scrub.is_some(),
+        unchecked: args.unchecked.is_some(),
+        func,
+    })
+}
 
+/// The three register lists, empty where not written.
+struct Lists {
+    inputs: RegList,
+    outputs: RegList,
+    clobbers: RegList,
+    /// Where the cross-check reports a missing write: the `out` list, else
+    /// the `clobber` list (else the leaf).
+    write_span: Option<Span>,
+}
+
+impl Lists {
+    fn take(args: &mut Args) -> Lists {
+        let write_span = args
+            .outputs
+            .as_ref()
+            .or(args.clobbers.as_ref())
+            .map(|l| l.span);
+        let span = args.span;
+        let list = |l: Option<RegList>| {
+            l.unwrap_or(RegList {
+                span,
+                regs: Vec::new(),
+                complete: true,
+            })
+        };
+        Lists {
+            inputs: list(args.inputs.take()),
+            outputs: list(args.outputs.take()),
+            clobbers: list(args.clobbers.take()),
+            write_span,
+        }
+    }
+}
+
+fn check_lists(cx: &Ctxt, lists: &Lists) {
+    check_list(cx, "in", &lists.inputs, false);
+    check_list(cx, "out", &lists.outputs, false);
+    check_list(cx, "clobber", &lists.clobbers, true);
+    // A register in `in` and `clobber` is an input the leaf may overwrite
+    // (TDH.VP.WR's R8); one in `out` and `clobber` says two things at once.
+    for (r, span) in &lists.clobbers.regs {
+        if lists.outputs.contains(*r) {
+            cx.error_at(
+                *span,
+                format!("`{r}` is already in `out`; remove it from `clobber`: `clobber` lists registers the leaf may change that the caller does not read"),
+            );
+        }
+    }
+}
+
+fn check_retry(cx: &Ctxt, args: &Args) -> Option<u32> {
     let retry = match &args.retry {
         Some(n) if n.value == 0 || n.value > u64::from(u32::MAX) => {
             cx.error_at(n.span, "`retry` is the number of attempts in all, from 1 to 4294967295; Linux uses `retry = 10`");
@@ -122,29 +168,24 @@ pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
             "`retry_busy` sets what `retry` re-issues on; add `retry = N` (attempts in all)",
         );
     }
-
-    if cx.has_errors() {
-        return None;
-    }
-    Some(Decl {
-        leaf: leaf?,
-        version,
-        seamldr: args.seamldr.is_some(),
-        inputs: inputs.regs.iter().map(|(r, _)| *r).collect(),
-        outputs: outputs.regs.iter().map(|(r, _)| *r).collect(),
-        clobbers: clobbers.regs.iter().map(|(r, _)| *r).collect(),
-        krate: args
-            .krate
-            .unwrap_or_else(|| syn::parse_quote!(::seamcall_core)),
-        retry,
-        retry_busy: args.retry_busy.is_some(),
-        scrub: args.scrub.is_some(),
-        unchecked: args.unchecked.is_some(),
-        func,
-    })
+    retry
 }
 
-fn check_leaf(cx: &Ctxt, args: &Args, version: u8) -> Option<LeafWord> {
+impl LeafWord {
+    /// A literal leaf at the declaration's version and P-SEAMLDR flag.
+    fn at(self, version: u8, seamldr: bool) -> LeafWord {
+        match self {
+            LeafWord::Lit(w) => LeafWord::Lit(seamcall_abi::LeafWord::from_parts(
+                w.leaf(),
+                version,
+                seamldr,
+            )),
+            path => path,
+        }
+    }
+}
+
+fn check_leaf(cx: &Ctxt, args: &Args) -> Option<LeafWord> {
     match &args.leaf {
         None => {
             cx.error_at(
@@ -154,11 +195,8 @@ fn check_leaf(cx: &Ctxt, args: &Args, version: u8) -> Option<LeafWord> {
             None
         }
         Some(Leaf::Lit { value, span }) => match u16::try_from(*value) {
-            Ok(v) => Some(LeafWord::Lit(seamcall_abi::LeafWord::from_parts(
-                v,
-                version,
-                args.seamldr.is_some(),
-            ))),
+            // Version and P-SEAMLDR bit are set once they are checked.
+            Ok(v) => Some(LeafWord::Lit(seamcall_abi::LeafWord::new(v, 0))),
             Err(_) => {
                 cx.error_at(
                     *span,
@@ -636,8 +674,12 @@ mod tests {
             e.len() == 1 && e[0].starts_with("`unchecked` is not needed"),
             "{e:#?}"
         );
-        // The five versioned leaves at version 2: version 1's registers
-        // covered is accepted without `unchecked`; one fewer is refused.
+    }
+
+    #[test]
+    fn the_five_versioned_leaves_at_version_2_need_version_1_covered() {
+        // Version 1's registers covered is accepted without `unchecked`;
+        // one fewer is refused.
         let cases: [(u16, TokenStream, TokenStream, TokenStream); 5] = [
             (
                 3,
