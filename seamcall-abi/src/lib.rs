@@ -62,7 +62,7 @@ mod word;
 pub use reg::{Reg, RegSet};
 pub use seamcall::SEAMCALL;
 pub use table::{cross_check, find, lookup, Audit, Entry, Lookup, Mismatches, Release, Table};
-pub use word::LeafWord;
+pub use word::{LeafWord, Title};
 
 #[cfg(test)]
 mod tests;

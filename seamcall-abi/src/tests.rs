@@ -43,6 +43,16 @@ fn leaf_words() {
     assert_eq!(LeafWord::from_raw(s.raw()), Some(s));
     assert_eq!(LeafWord::from_raw(0x100_0000), None);
     assert_eq!(w.with_version(2).raw(), 0x2_000b);
+    let title = |name, word| Title { name, word }.to_string();
+    assert_eq!(title("TDH.MNG.RD", w), "TDH.MNG.RD (leaf 11, version 1)");
+    assert_eq!(
+        title("TDH.VP.WR", LeafWord::new(43, 0)),
+        "TDH.VP.WR (leaf 43)"
+    );
+    assert_eq!(
+        title("P-SEAMLDR.INSTALL", s.with_version(1)),
+        "P-SEAMLDR.INSTALL (P-SEAMLDR leaf 1)"
+    );
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! [`LeafWord`]: the RAX word that selects a leaf.
 
+use core::fmt;
+
 /// The RAX value a leaf is issued with: the leaf number in bits 15:0, the
 /// version in bits 23:16 and, for a P-SEAMLDR leaf, bit 63. Bits 62:24 are 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -72,5 +74,27 @@ impl LeafWord {
     /// The 64-bit RAX value.
     pub const fn raw(self) -> u64 {
         self.0
+    }
+}
+
+/// A leaf as messages and logs name it: `TDH.VP.WR (leaf 43)`, with the
+/// version when it is not 0 (`TDH.MNG.RD (leaf 11, version 1)`), and
+/// `P-SEAMLDR.INFO (P-SEAMLDR leaf 0)` for a P-SEAMLDR leaf.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Title {
+    /// The leaf's name.
+    pub name: &'static str,
+    /// Its word (the version shown is the word's).
+    pub word: LeafWord,
+}
+
+impl fmt::Display for Title {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (name, leaf) = (self.name, self.word.leaf());
+        match (self.word.seamldr(), self.word.version()) {
+            (true, _) => write!(f, "{name} (P-SEAMLDR leaf {leaf})"),
+            (false, 0) => write!(f, "{name} (leaf {leaf})"),
+            (false, v) => write!(f, "{name} (leaf {leaf}, version {v})"),
+        }
     }
 }

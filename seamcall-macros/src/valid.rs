@@ -398,11 +398,8 @@ const UNKNOWN_HELP: &str = "add `unchecked` to declare it without the cross-chec
 /// `TDH.VP.WR (leaf 43)`, with `version` when it is not 0 (the
 /// declaration's version, which may be above the row's).
 pub fn title(e: &Entry, version: u8) -> String {
-    match (e.seamldr, version) {
-        (true, _) => format!("{} (P-SEAMLDR leaf {})", e.name, e.leaf),
-        (false, 0) => format!("{} (leaf {})", e.name, e.leaf),
-        (false, v) => format!("{} (leaf {}, version {v})", e.name, e.leaf),
-    }
+    let word = e.word().with_version(version);
+    seamcall_abi::Title { name: e.name, word }.to_string()
 }
 
 fn set(list: &RegList) -> RegSet {

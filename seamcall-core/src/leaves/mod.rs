@@ -171,11 +171,11 @@ impl LeafInfo {
 impl fmt::Display for LeafInfo {
     /// `TDH.MNG.RD (leaf 11)`, with the version when it is not 0.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.seamldr, self.version) {
-            (true, _) => write!(f, "{} (P-SEAMLDR leaf {})", self.name, self.leaf),
-            (false, 0) => write!(f, "{} (leaf {})", self.name, self.leaf),
-            (false, v) => write!(f, "{} (leaf {}, version {v})", self.name, self.leaf),
-        }
+        let title = seamcall_abi::Title {
+            name: self.name,
+            word: self.word(),
+        };
+        fmt::Display::fmt(&title, f)
     }
 }
 

@@ -48,30 +48,27 @@ pub fn conversions(decl: &Decl, n: &Names) -> Vec<TokenStream> {
 pub fn attempt(decl: &Decl, insn: &Insn, n: &Names, b: &Block) -> TokenStream {
     let (pre, post, status) = (&b.pre, &b.post, &n.status);
     let outs: Vec<Ident> = decl.outputs.iter().map(|r| out_ident(*r)).collect();
-    let out_decls = quote!(#(let #outs: u64;)*);
-    if b.vector.is_empty() {
-        let block = b.asm(insn, &n.krate, false);
-        return quote! {
+    let statements = |with_vector: bool| {
+        let block = b.asm(insn, &n.krate, with_vector);
+        quote! {
             #(#pre)*
             let #status: u64;
-            #out_decls
+            #(let #outs: u64;)*
             #block
             #(#post)*
-        };
+        }
+    };
+    if b.vector.is_empty() {
+        return statements(false);
     }
-    let with = b.asm(insn, &n.krate, true);
-    let without = b.asm(insn, &n.krate, false);
+    let (with, without) = (statements(true), statements(false));
     let ins: Vec<Ident> = decl.inputs.iter().map(|r| in_ident(*r)).collect();
     let out_tys = outs.iter().map(|_| quote!(u64));
     let inner = format_ident!("__seamcall_block", span = Span::mixed_site());
     quote! {
         #[cfg(target_feature = "sse")]
         let (#status, #(#outs,)*) = {
-            #(#pre)*
-            let #status: u64;
-            #out_decls
             #with
-            #(#post)*
             (#status, #(#outs,)*)
         };
         #[cfg(not(target_feature = "sse"))]
@@ -79,11 +76,7 @@ pub fn attempt(decl: &Decl, insn: &Insn, n: &Names, b: &Block) -> TokenStream {
             #[inline(never)]
             #[allow(clippy::too_many_arguments)]
             unsafe fn #inner(#(#ins: u64),*) -> (u64, #(#out_tys,)*) {
-                #(#pre)*
-                let #status: u64;
-                #out_decls
                 #without
-                #(#post)*
                 (#status, #(#outs,)*)
             }
             // SAFETY: the block with the caller's operands, as above.
