@@ -36,6 +36,10 @@ mod valid;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_docs;
+#[cfg(test)]
+mod tests_rules;
 
 /// Declare a SEAMCALL leaf. See the `seamcall-core` crate documentation for
 /// the grammar.
