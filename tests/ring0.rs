@@ -1,4 +1,4 @@
-//! The ring-0 check (DESIGN.md §5): build the freestanding kernel in
+//! The ring-0 check (README, "Testing without TDX hardware"): build the freestanding kernel in
 //! `tests/ring0-kernel`, boot it with `qemu-system-x86_64` under TCG, and
 //! read its serial transcript and exit status.
 //!

@@ -1526,7 +1526,7 @@ mod tests {
     use std::collections::HashSet;
     use std::format;
 
-    /// Values copied from tdx-abi/status.tsv as written there (no digit
+    /// Values copied from tests/data/tdx-abi/status.tsv as written there (no digit
     /// separators), independently of the table above.
     const FROM_TSV: &[(TdxStatus, u64)] = &[
         (TdxStatus::SEAMCALL_VMFAILINVALID, 0x8000FF00FFFF0000),

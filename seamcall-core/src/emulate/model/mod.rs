@@ -2,7 +2,7 @@
 //!
 //! [`Model`] answers the host leaves a hypervisor uses to bring the TDX
 //! module up and to build, run and tear down a TD, with the state machine
-//! and status codes of the TDX module (1.5.01 source, `tdx-abi/`):
+//! and status codes of the TDX module (1.5.01 source; the facts are vendored in `tests/data/tdx-abi/`):
 //!
 //! | phase | leaves |
 //! |---|---|
@@ -34,7 +34,7 @@
 //!   chosen call.
 //!
 //! The model answers exactly the registers module 1.5.01 writes for each
-//! leaf (`tdx-abi/writes.tsv`), including the ones it zeroes on entry, and
+//! leaf (`tests/data/tdx-abi/writes.tsv`), including the ones it zeroes on entry, and
 //! no others; every other register comes back unchanged.
 //!
 //! Physical memory is the model's own sparse [`HostMemory`]: the pages a
