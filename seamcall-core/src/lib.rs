@@ -8,22 +8,127 @@
 //!
 //! * [`seamcall`]: the attribute that turns one declaration into one inline
 //!   `asm!` block (re-exported from `seamcall-macros`; depend on this crate only);
+//! * [`leaves`]: every host leaf, declared with it, and the ABI table the
+//!   declarations are checked against;
 //! * [`TdxStatus`], [`SeamcallError`], [`ErrorKind`], [`Trap`]: the status and
-//!   its typed decoding;
-//! * [`IntoReg`] / [`FromReg`]: how values travel in registers;
+//!   its typed decoding; [`RawResult`] turns a leaf's raw form into a `Result`;
+//! * [`IntoReg`] / [`FromReg`]: how values travel in registers, and the typed
+//!   operands ([`FieldId`], [`GpaLevel`], [`Hkid`], …);
 //! * [`extable`]: the exception table that turns #UD/#GP into error values;
 //! * [`guest`], with the attributes [`tdcall`] and [`tdvmcall`]: the same
 //!   language for the TD's side (`TDCALL`, TDG.VP.VMCALL with its exposure
-//!   mask computed from the declaration).
+//!   mask computed from the declaration);
+//! * `emulate` (feature): trap-and-emulate and a software TDX module, to run
+//!   all of it on a machine without TDX.
+//!
+//! # The `#[seamcall]` declaration
+//!
+//! The grammar of the attribute (the same text as the README's "A
+//! declaration"):
+//!
+#![doc = include_str!("../docs/declaration.md")]
+//!
+//! # Calling a leaf
+//!
+//! A leaf returns `Result<T, SeamcallError>`, or the raw form
+//! `(TdxStatus, T)` where its outputs mean something on failure too;
+//! [`RawResult::into_result`] turns the raw form into a `Result`.
+//! [`SeamcallError`] implements [`core::error::Error`], so `?` carries it
+//! into `Box<dyn Error>` or `anyhow::Error`. On a machine without TDX the
+//! instruction faults, so this example is only compiled (the same code runs
+//! under the `emulate` feature, below):
+//!
+//! ```no_run
+//! use seamcall_core::fields;
+//! use seamcall_core::leaves::{tdh_mng_init, tdh_mng_rd};
+//! use seamcall_core::x86_64::PhysAddr;
+//! use seamcall_core::RawResult;
+//!
+//! fn build(tdr: PhysAddr, params: PhysAddr) -> Result<u64, Box<dyn std::error::Error>> {
+//!     // SAFETY (of the example): `tdr` is a TDR page and `params` a TD_PARAMS
+//!     // page this host handed to the module.
+//!     unsafe {
+//!         tdh_mng_init(tdr, params).into_result()?;
+//!         Ok(tdh_mng_rd(tdr, fields::td::MRTD)?)
+//!     }
+//! }
+//! # let _ = build(PhysAddr::new(0x1000), PhysAddr::new(0x2000));
+//! ```
+//!
+//! # Decoding a status
+//!
+//! These run anywhere:
 //!
 //! ```
-//! use seamcall_core::{seamcall, SeamcallError};
-//! use x86_64::PhysAddr;
+//! use seamcall_core::{ErrorKind, OperandId, SeamcallError, TdxStatus, Trap};
 //!
-//! /// Read a TD-scope metadata field.
-//! #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
-//! pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;
+//! // What the module returned in RAX: TDX_OPERAND_BUSY on the S-EPT.
+//! let status = TdxStatus::from_raw(0x8000_0200_0000_0092);
+//! assert_eq!(status.code(), TdxStatus::OPERAND_BUSY);
+//! assert_eq!(status.operand(), Some(OperandId::Sept));
+//! assert_eq!(status.to_string(), "TDX_OPERAND_BUSY (operand SEPT)");
+//!
+//! let e = status.into_result().unwrap_err();
+//! let retry = match e.kind() {
+//!     ErrorKind::Status(s) => s.code() == TdxStatus::OPERAND_BUSY,
+//!     ErrorKind::VmFailInvalid => false, // no TDX module loaded
+//!     ErrorKind::Fault(Trap::InvalidOpcode) => false, // not in VMX operation
+//!     ErrorKind::Fault(_) => false,                   // TDX not enabled
+//!     _ => false, // `ErrorKind` is #[non_exhaustive]
+//! };
+//! assert!(retry);
+//!
+//! // Faults and VMfailInvalid carry Linux's software codes.
+//! let ud = SeamcallError::fault(Trap::InvalidOpcode);
+//! assert_eq!(ud.raw(), 0x8000_FF00_0000_0006);
+//! assert_eq!(ud.status(), TdxStatus::SEAMCALL_UD);
 //! ```
+//!
+//! # Testing without TDX hardware
+//!
+//! With the `emulate` feature the instruction's fault is caught in user mode
+//! and answered by a software module; `emulate::model` is
+//! a model of the TDX module's TD build and teardown flow. This example runs
+//! when the feature is on (`cargo test --all-features`) and is empty
+//! otherwise:
+//!
+//! ```
+//! # #[cfg(feature = "emulate")]
+//! # fn main() {
+//! use seamcall_core::emulate::{self, Outcome, Regs};
+//! use seamcall_core::fields;
+//! use seamcall_core::leaves::tdh_mng_rd;
+//! use seamcall_core::x86_64::PhysAddr;
+//!
+//! // A module that answers every call with R8 = 42.
+//! let mut module = |regs: &mut Regs| {
+//!     regs.r8 = 42;
+//!     regs.rax = 0;
+//!     Outcome::Return
+//! };
+//! // SAFETY (of the example): the emulated module touches no memory.
+//! let v = emulate::with_module(&mut module, || unsafe {
+//!     tdh_mng_rd(PhysAddr::new(0x1000), fields::td::MRTD)
+//! });
+//! assert_eq!(v, Ok(42));
+//! # }
+//! # #[cfg(not(feature = "emulate"))]
+//! # fn main() {}
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `leaves` | yes | the leaf catalog, `leaves::{tdh_*, ALL, find, by_name}` (the ABI table, `leaves::ABI`, and `LeafInfo` are always there) |
+//! | `proposed` | no | the leaves only proposed for Linux (Dynamic PAMT, page demotion, …); implies `leaves` |
+//! | `seamldr` | no | the P-SEAMLDR leaves (RAX bit 63); implies `leaves` |
+//! | `std` | no | links the standard library; nothing else in this crate needs it |
+//! | `emulate` | no | `emulate`: trap-and-emulate and the software TDX module, for tests on Linux x86-64 without TDX; implies `std` and `leaves`, never for a kernel |
+//!
+//! Without `std` the crate is `no_std` and needs no allocator. The
+//! documentation on docs.rs is built with every feature and marks what each
+//! one gates.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
@@ -33,6 +138,7 @@
 compile_error!("seamcall-core supports x86_64 only: SEAMCALL exists only on x86-64.");
 
 #[cfg(feature = "emulate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulate")))]
 pub mod emulate;
 mod error;
 pub mod extable;
@@ -43,14 +149,35 @@ mod reg;
 mod status;
 mod types;
 
-pub use error::{ErrorKind, SeamcallError, Trap};
+pub use error::{ErrorKind, RawResult, SeamcallError, Trap};
 pub use reg::{FromReg, IntoReg};
+/// The grammar of the attribute is in [the crate
+/// documentation](crate#the-seamcall-declaration).
 pub use seamcall_macros::{seamcall, tdcall, tdvmcall};
 pub use status::{OperandId, TdxStatus};
+
 pub use types::{
     ElementSize, FieldContext, FieldId, GpaLevel, Hkid, PageSize, SeptEntry, SeptLevel,
     SeptLevelState,
 };
+/// The [`x86_64`](https://docs.rs/x86_64) crate this crate's API is written
+/// in: [`PhysAddr`](x86_64::PhysAddr), [`VirtAddr`](x86_64::VirtAddr) and
+/// [`PhysFrame`](x86_64::structures::paging::PhysFrame) travel in registers
+/// ([`IntoReg`]), and [`extable::fixup_frame`] takes its
+/// `InterruptStackFrame`.
+///
+/// Name those types through this path, `seamcall_core::x86_64::PhysAddr`,
+/// rather than through a dependency of your own on `x86_64`: a crate that
+/// depends on another version (0.14, say) otherwise has two distinct
+/// `PhysAddr` types, and the one it passes does not implement [`IntoReg`].
+///
+/// ```
+/// use seamcall_core::x86_64::PhysAddr;
+/// use seamcall_core::IntoReg;
+///
+/// assert_eq!(PhysAddr::new(0x1000).into_reg(), 0x1000);
+/// ```
+pub use x86_64;
 
 /// The instruction the expansion emits: `SEAMCALL` (`66 0F 01 CF`).
 ///
@@ -106,11 +233,10 @@ macro_rules! __tdcall_insn {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::SeamcallError;
-    pub use crate::leaves::abi::{find_checked as abi_find_checked, knows as abi_knows};
-    pub use crate::leaves::Reg;
     pub use crate::reg::{FromReg, IntoReg};
     pub use crate::status::TdxStatus;
     pub use core;
+    pub use seamcall_abi as abi;
 
     /// Status loaded by the fixup pad when the instruction raised #UD.
     pub const SEAMCALL_UD: u64 = crate::error::TDX_SEAMCALL_UD;
@@ -126,21 +252,6 @@ pub mod __private {
     /// `TDX_OPERAND_BUSY` (masked), the status `retry_busy` re-issues on.
     pub const OPERAND_BUSY: u64 = TdxStatus::OPERAND_BUSY.raw();
 
-    pub use crate::guest::abi::{find_checked as guest_abi_find_checked, knows as guest_abi_knows};
     pub use crate::guest::{TdcallError, TdvmcallError};
     pub use seamcall_macros::__tdvmcall_block;
-
-    /// The outcome of a TDG.VP.VMCALL from RAX (the module's status, or the
-    /// fault a fixup pad loaded) and R10 (the VMM's status; 0 for a
-    /// vendor-specific call, whose R10 is no status).
-    #[inline(always)]
-    pub const fn tdvmcall_outcome(rax: u64, r10: u64) -> Result<(), TdvmcallError> {
-        if let Some(e) = TdvmcallError::from_module(rax) {
-            return Err(e);
-        }
-        match TdvmcallError::from_vmm(r10) {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
 }

@@ -75,6 +75,7 @@ use core::fmt;
 /// With `std`, `format!("{s}")` gives `TDX_OPERAND_BUSY (operand RCX)`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[repr(transparent)]
+#[must_use = "a TdxStatus says whether the SEAMCALL succeeded: check it, or call `.into_result()`"]
 pub struct TdxStatus(u64);
 
 // Field positions of the layout (see the module documentation).
@@ -295,6 +296,30 @@ impl From<TdxStatus> for u64 {
     #[inline(always)]
     fn from(status: TdxStatus) -> u64 {
         status.0
+    }
+}
+
+impl TdxStatus {
+    /// `Ok(())` for [`SUCCESS`](TdxStatus::SUCCESS) (0), `Err` with this
+    /// status for anything else, informational statuses included (test
+    /// [`is_informational`](TdxStatus::is_informational) on the error where
+    /// one counts as done). For the raw form `(TdxStatus, T)` of a leaf, see
+    /// [`RawResult`](crate::RawResult).
+    ///
+    /// ```
+    /// use seamcall_core::TdxStatus;
+    ///
+    /// assert_eq!(TdxStatus::SUCCESS.into_result(), Ok(()));
+    /// let e = TdxStatus::OPERAND_BUSY.into_result().unwrap_err();
+    /// assert_eq!(e.status(), TdxStatus::OPERAND_BUSY);
+    /// ```
+    #[inline(always)]
+    #[must_use = "the `Result` says whether the SEAMCALL succeeded"]
+    pub const fn into_result(self) -> Result<(), crate::SeamcallError> {
+        match crate::SeamcallError::from_status(self.0) {
+            None => Ok(()),
+            Some(e) => Err(e),
+        }
     }
 }
 
@@ -1501,7 +1526,7 @@ mod tests {
     use std::collections::HashSet;
     use std::format;
 
-    /// Values copied from tdx-abi/status.tsv as written there (no digit
+    /// Values copied from tests/data/tdx-abi/status.tsv as written there (no digit
     /// separators), independently of the table above.
     const FROM_TSV: &[(TdxStatus, u64)] = &[
         (TdxStatus::SEAMCALL_VMFAILINVALID, 0x8000FF00FFFF0000),

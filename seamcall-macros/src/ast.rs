@@ -10,7 +10,7 @@ use syn::{
 };
 
 use crate::ctxt::Ctxt;
-use crate::insn::Insn;
+use crate::family::Family;
 
 /// `fn name(..) -> ..;` or `fn name(..) -> .. {}`: an item without a body of
 /// its own.
@@ -80,8 +80,8 @@ pub struct Func {
 
 /// Read the signature. Problems are reported into `cx`; what could be read is
 /// returned so that the remaining rules still run.
-pub fn read(cx: &Ctxt, insn: Insn, item: Item) -> Func {
-    let n = insn.name();
+pub fn read(cx: &Ctxt, family: Family, item: Item) -> Func {
+    let n = family.insn();
     let mut params = Vec::new();
     for arg in &item.sig.inputs {
         match arg {
@@ -101,18 +101,19 @@ pub fn read(cx: &Ctxt, insn: Insn, item: Item) -> Func {
             },
         }
     }
-    let ret = read_ret(cx, insn, &item.sig);
+    let ret = read_ret(cx, family, &item.sig);
     Func { item, params, ret }
 }
 
-fn ret_help(insn: Insn) -> String {
-    let (n, e) = (insn.name(), insn.error_type());
+/// What a leaf of `family` returns.
+fn ret_help(family: Family) -> String {
+    let (n, e) = (family.insn(), family.error_type());
     format!("a {n} leaf returns `Result<T, {e}>` (T = `()`, one value, or a tuple, one per `out` register) or the raw form `(TdxStatus, T)`")
 }
 
-fn read_ret(cx: &Ctxt, insn: Insn, sig: &Signature) -> Option<Ret> {
-    let help = ret_help(insn);
-    let err_ty = insn.error_type();
+fn read_ret(cx: &Ctxt, family: Family, sig: &Signature) -> Option<Ret> {
+    let help = ret_help(family);
+    let err_ty = family.error_type();
     let ty = match &sig.output {
         ReturnType::Default => {
             cx.error_at(
@@ -192,14 +193,14 @@ pub fn is_tuple(ty: &Type) -> bool {
 }
 
 /// Parse the item, or explain what the attribute applies to.
-pub fn parse_item(cx: &Ctxt, insn: Insn, tokens: TokenStream) -> Option<Item> {
-    let example = match insn {
-        Insn::Seamcall => {
+pub fn parse_item(cx: &Ctxt, family: Family, tokens: TokenStream) -> Option<Item> {
+    let example = match family {
+        Family::Seamcall => {
             "pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;"
         }
         _ => "pub fn tdg_vp_info() -> Result<(u64, u64, u64, u64, u64, u64), TdcallError>;",
     };
-    let attr = insn.attr();
+    let attr = family.attr();
     match syn::parse2::<Item>(tokens) {
         Ok(item) => Some(item),
         Err(e) => {

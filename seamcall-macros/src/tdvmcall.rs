@@ -29,7 +29,11 @@ use syn::{
 
 use crate::ast::Item;
 use crate::ctxt::Ctxt;
-use crate::regs::Reg;
+use seamcall_abi::vmcall::exposure_mask;
+use seamcall_abi::RegSet;
+
+use crate::decl::fallback;
+use crate::regs::{self, Reg};
 
 /// The registers a TDG.VP.VMCALL can expose, in GPR_SELECT order.
 const EXPOSABLE: [Reg; 12] = [
@@ -50,31 +54,6 @@ const EXPOSABLE: [Reg; 12] = [
 const KEYS: &str = "subfn, vendor, in, out, clobber, crate, safe, no_scrub";
 
 const ACCEPTED: &str = "rdx, rbx, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15";
-
-/// GPR_SELECT bit of a register (RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP =
-/// 4, RBP = 5, RSI = 6, RDI = 7, R8-R15 = 8-15), the order of
-/// `gprs_state_t` in the TDX module's `include/tdx_api_defs.h`.
-pub fn gpr_select_bit(r: Reg) -> Option<u32> {
-    Some(match r {
-        Reg::Rax => 0,
-        Reg::Rcx => 1,
-        Reg::Rdx => 2,
-        Reg::Rbx => 3,
-        Reg::Rsp => 4,
-        Reg::Rbp => 5,
-        Reg::Rsi => 6,
-        Reg::Rdi => 7,
-        Reg::R8 => 8,
-        Reg::R9 => 9,
-        Reg::R10 => 10,
-        Reg::R11 => 11,
-        Reg::R12 => 12,
-        Reg::R13 => 13,
-        Reg::R14 => 14,
-        Reg::R15 => 15,
-        Reg::Xmm(_) => return None,
-    })
-}
 
 /// The GHCI sub-functions the TD-side documentation names (GHCI, as read
 /// from Linux, KVM, QEMU, td-shim and tdx-guest; vendored in
@@ -340,7 +319,7 @@ fn parse_regs(cx: &Ctxt, key: &str, v: TokenStream) -> RegList {
     let parser = |input: ParseStream| -> syn::Result<()> {
         while !input.is_empty() {
             let id = Ident::parse_any(input)?;
-            match Reg::parse(&id.to_string()) {
+            match regs::parse(&id.to_string()) {
                 Some(r) => list.regs.push((r, id.span())),
                 None => {
                     list.complete = false;
@@ -433,12 +412,11 @@ impl Decl {
             .collect()
     }
 
-    /// RCX: one GPR_SELECT bit per exposed register.
+    /// RCX: one GPR_SELECT bit per exposed register
+    /// (`seamcall_abi::vmcall::exposure_mask`; `validate` refused every
+    /// register it refuses).
     pub fn mask(&self) -> u64 {
-        self.exposed()
-            .iter()
-            .filter_map(|r| gpr_select_bit(*r))
-            .fold(0, |m, b| m | 1 << b)
+        exposure_mask(RegSet::of(&self.exposed())).unwrap_or(0)
     }
 
     fn is_ghci(&self) -> bool {
@@ -452,7 +430,7 @@ fn why_not(r: Reg) -> Option<String> {
         Reg::Rcx => "`rcx` carries the exposure mask, which the macro computes from the declared registers; remove it (the mask is in the function's docs)".to_string(),
         Reg::Rsp => "`rsp` is never exposed to the VMM: the TDX module refuses GPR_SELECT bit 4 with TDX_OPERAND_INVALID; remove it".to_string(),
         Reg::Rbp => "`rbp` cannot be exposed: TDs run with NO_RBP_MOD (KVM always sets it), and the TDX module then rejects a mask with bit 5 (RBP) with TDX_OPERAND_INVALID; remove it".to_string(),
-        Reg::Xmm(_) => format!("`{r}`: no GHCI sub-function passes vector registers, and an exposed one would hand the TD's vector state to the VMM; TDG.VP.VMCALL declarations take general registers only ({ACCEPTED})"),
+        _ if !r.is_gpr() => format!("`{r}`: no GHCI sub-function passes vector registers, and an exposed one would hand the TD's vector state to the VMM; TDG.VP.VMCALL declarations take general registers only ({ACCEPTED})"),
         _ => return None,
     })
 }
@@ -764,10 +742,10 @@ pub fn declare(args: TokenStream, item: TokenStream) -> Result<Decl, TokenStream
     match (cx.check(), decl) {
         (Ok(()), Some(decl)) => Ok(decl),
         (Err(mut errors), _) => {
-            errors.extend(crate::fallback(item));
+            errors.extend(fallback(item));
             Err(errors)
         }
-        (Ok(()), None) => Err(crate::fallback(item)),
+        (Ok(()), None) => Err(fallback(item)),
     }
 }
 
@@ -775,7 +753,7 @@ pub fn declare(args: TokenStream, item: TokenStream) -> Result<Decl, TokenStream
 pub fn call_info(decl: &Decl) -> TokenStream {
     let krate = &decl.krate;
     let regs = |list: &[Reg]| {
-        let vs = list.iter().map(|r| crate::abi::variant(*r));
+        let vs = list.iter().map(|r| regs::variant(*r));
         quote!(&[#(#krate::leaves::Reg::#vs),*])
     };
     let (inputs, outputs, clobbers) = (

@@ -1,6 +1,6 @@
 //! Host leaves the model implements, declared with `#[seamcall]` for the
 //! emulation tests, with the registers module 1.5.01 may write
-//! (`tdx-abi/writes.tsv`) in `out` or `clobber`.
+//! (`tests/data/tdx-abi/writes.tsv`) in `out` or `clobber`.
 //!
 //! To be replaced by the leaf catalog (`seamcall_core::leaves`) once it
 //! exists.

@@ -2,18 +2,21 @@
 //! the TDX module 1.5.01 dispatcher accepts, the registers the leaf reads and
 //! every register it may write on any path (RAX aside).
 //!
-//! Source: `tests/data/tdx-abi/guest/tdcall-leaves.tsv`, an audit of
-//! intel/tdx-module at tag TDX_1.5.01 (commit 72d8cffb); `tests/guest_abi.rs`
-//! compares this table with that file. Leaves seen only in later module
-//! source or only in peers (TDG.MR.KEY.GET, the TDX Connect leaves,
-//! TDG.MEM.PAGE.RELEASE, TDG.SERVTD.REBIND.APPROVE, TDG.DEBUG) have no
-//! audited register set and no row.
+//! The rows live in the `seamcall-abi` crate (`seamcall_abi::TDCALL`), the
+//! one copy `#[tdcall]` checks literal leaves against and the generated
+//! `const` assertion for a leaf given as a path evaluates. Source:
+//! `tests/data/tdx-abi/guest/tdcall-leaves.tsv`, an audit of intel/tdx-module
+//! at tag TDX_1.5.01 (commit 72d8cffb); `tests/guest_abi.rs` compares the
+//! rows with that file. Leaves seen only in later module source or only in
+//! peers (TDG.MR.KEY.GET, the TDX Connect leaves, TDG.MEM.PAGE.RELEASE,
+//! TDG.SERVTD.REBIND.APPROVE, TDG.DEBUG) have no audited register set and no
+//! row.
 //!
 //! Two rows are special:
 //!
-//! * TDG.VP.VMCALL (leaf 0) writes whatever its RCX mask exposes, so its
-//!   writes are `None` here: `#[tdvmcall]` derives them from the declaration
-//!   instead, and `#[tdcall]` refuses leaf 0.
+//! * TDG.VP.VMCALL (leaf 0) writes whatever its RCX mask exposes, so it has
+//!   no audit (`writes: None`): `#[tdvmcall]` derives its registers from the
+//!   declaration instead ([`super::vmcall`]), and `#[tdcall]` refuses leaf 0.
 //! * TDG.VP.ENTER (leaf 25) returns the L2's registers in every GPR but RSP,
 //!   RBP included, and leaves the L2's vector state in the registers.
 //!
@@ -23,42 +26,16 @@
 //! checked, so the catalog declares XMM0-15 clobbered for them although the
 //! table does not require it.
 
+use seamcall_abi::{lookup, LeafWord, TDCALL};
+
 use crate::leaves::AbiEntry;
 
-/// The table: one row per (leaf, version), in leaf order. The rows are
-/// written once, in `seamcall-macros` (its `guest.rs`, which `#[tdcall]`
-/// checks literal leaves against), and emitted here.
-pub const GUEST_ABI: &[AbiEntry] = seamcall_macros::__guest_abi_table!(crate::leaves);
+/// The table: one row per (leaf, version), in leaf order.
+pub const GUEST_ABI: &[AbiEntry] = TDCALL.rows;
 
 /// The row for a leaf and version.
 pub const fn find(leaf: u16, version: u8) -> Option<&'static AbiEntry> {
-    let mut i = 0;
-    while i < GUEST_ABI.len() {
-        let e = &GUEST_ABI[i];
-        if e.leaf == leaf && e.version == version {
-            return Some(e);
-        }
-        i += 1;
-    }
-    None
-}
-
-/// The row a declaration of `leaf` at `version` is checked against (the
-/// guest table has no row that covers higher versions).
-pub const fn find_checked(leaf: u16, version: u8, _seamldr: bool) -> Option<&'static AbiEntry> {
-    find(leaf, version)
-}
-
-/// Whether the table has a row for the leaf at any version.
-pub const fn knows(leaf: u16, _seamldr: bool) -> bool {
-    let mut i = 0;
-    while i < GUEST_ABI.len() {
-        if GUEST_ABI[i].leaf == leaf {
-            return true;
-        }
-        i += 1;
-    }
-    false
+    seamcall_abi::find(&TDCALL, LeafWord::new(leaf, version))
 }
 
 /// The name of the TDG leaf a RAX value selects (`Some("TDG.VP.INFO")` for
@@ -67,8 +44,23 @@ pub const fn name_of(leaf_word: u64) -> Option<&'static str> {
     if leaf_word >> 24 != 0 {
         return None;
     }
-    match find(leaf_word as u16, (leaf_word >> 16) as u8) {
+    match lookup(&TDCALL, LeafWord::from_rax(leaf_word)).entry() {
         Some(e) => Some(e.name),
         None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_the_table() {
+        assert_eq!(name_of(1), Some("TDG.VP.INFO"));
+        assert_eq!(name_of(7 | 1 << 16), Some("TDG.VM.RD"));
+        assert_eq!(name_of(9 | 1 << 16), None);
+        assert_eq!(name_of(13), None);
+        assert_eq!(name_of(1 | 1 << 24), None);
+        assert_eq!(find(0, 0).map(|e| e.writes), Some(None));
     }
 }

@@ -1,8 +1,8 @@
 //! The declarations. One `__catalog!` invocation expands each of them as
 //! `#[seamcall]` does and emits [`ALL`] from the same validated tree.
 //!
-//! Register facts: `tdx-abi/leaves.tsv` (what Linux passes and reads) and
-//! `tdx-abi/writes.tsv` (what module 1.5.01 may write); the macro checks
+//! Register facts: `tests/data/tdx-abi/leaves.tsv` (what Linux passes and reads) and
+//! `tests/data/tdx-abi/writes.tsv` (what module 1.5.01 may write); the macro checks
 //! each declaration against the ABI table built from them.
 
 #![allow(clippy::too_many_arguments, clippy::type_complexity)]

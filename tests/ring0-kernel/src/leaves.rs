@@ -7,7 +7,7 @@
 //! TDH.VP.ENTER shape, with RBP and XMM0-15 clobbered as the real leaf
 //! needs, and without), and the raw `(TdxStatus, T)` form.
 //!
-//! Real leaves are declared as the ABI table (`tdx-abi/writes.tsv`) says,
+//! Real leaves are declared as the ABI table (`tests/data/tdx-abi/writes.tsv`) says,
 //! so the attribute's cross-check accepts them. The shapes no real leaf has
 //! use private leaf numbers (1000 and up), which the table does not know and
 //! therefore does not check.

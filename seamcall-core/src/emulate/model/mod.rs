@@ -2,7 +2,7 @@
 //!
 //! [`Model`] answers the host leaves a hypervisor uses to bring the TDX
 //! module up and to build, run and tear down a TD, with the state machine
-//! and status codes of the TDX module (1.5.01 source, `tdx-abi/`):
+//! and status codes of the TDX module (1.5.01 source; the facts are vendored in `tests/data/tdx-abi/`):
 //!
 //! | phase | leaves |
 //! |---|---|
@@ -34,7 +34,7 @@
 //!   chosen call.
 //!
 //! The model answers exactly the registers module 1.5.01 writes for each
-//! leaf (`tdx-abi/writes.tsv`), including the ones it zeroes on entry, and
+//! leaf (`tests/data/tdx-abi/writes.tsv`), including the ones it zeroes on entry, and
 //! no others; every other register comes back unchanged.
 //!
 //! Physical memory is the model's own sparse [`HostMemory`]: the pages a
@@ -66,7 +66,7 @@ pub use memory::HostMemory;
 use super::leaf_names::row_of;
 use super::{Module, Outcome, Reg, Regs};
 use crate::error::Trap;
-use crate::leaves::RegSet;
+use crate::leaves::{LeafWord, RegSet};
 use crate::status::{OperandId, TdxStatus};
 use crate::types::{SeptEntry, SeptLevel};
 
@@ -416,7 +416,7 @@ pub struct Model {
     calls: u64,
     leaf_calls: BTreeMap<u16, u64>,
     /// [`allowed_writes`] per leaf word, looked up once.
-    allowed: BTreeMap<u32, RegSet>,
+    allowed: BTreeMap<LeafWord, RegSet>,
 }
 
 impl Default for Model {
@@ -484,9 +484,9 @@ pub(crate) struct Out {
 /// The registers a leaf and version may write (besides RAX), from the ABI
 /// table; empty for leaves it does not know.
 fn allowed_writes(leaf: u16, version: u8) -> RegSet {
-    row_of(u64::from(leaf) | u64::from(version) << 16)
+    row_of(LeafWord::new(leaf, version))
         .and_then(|r| r.writes)
-        .unwrap_or(RegSet::of(&[]))
+        .unwrap_or(RegSet::EMPTY)
 }
 
 impl Out {
@@ -875,7 +875,7 @@ impl Module for Model {
         self.calls += 1;
         let allowed = *self
             .allowed
-            .entry(u32::from(leaf) | u32::from(version) << 16)
+            .entry(LeafWord::new(leaf, version))
             .or_insert_with(|| allowed_writes(leaf, version));
         let mut out = Out::new(leaf, allowed);
         let status = match injected {

@@ -9,7 +9,7 @@ use crate::emulate::{Reg, Regs};
 use crate::status::{OperandId, TdxStatus};
 
 /// Global metadata fields TDH.SYS.RD answers, sorted by id: the module's
-/// features and TDMR/PAMT limits under the ids `tdx-abi/NOTES.md` §4 lists
+/// features and TDMR/PAMT limits under the ids of `tests/data/tdx-abi/fields.tsv`
 /// (Linux's `tdx_global_metadata.c`), and the control-structure sizes (TDR,
 /// TDCS, TDVPS base size) under the ids this model gives them, in the same
 /// class as Linux's TD-control fields.
