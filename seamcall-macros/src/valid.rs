@@ -69,7 +69,7 @@ pub fn validate(cx: &Ctxt, family: Family, mut args: Args, func: Func) -> Option
     let seamldr = args.seamldr.is_some() && family == Family::Seamcall;
     let leaf = leaf.map(|l| l.at(version, seamldr));
     let lists = Lists::take(&mut args);
-    check_lists(cx, &lists);
+    check_lists(cx, family, &lists);
     // TDG.VP.VMCALL is checked by its mask (and refused by `#[tdcall]`).
     let vmcall =
         family != Family::Seamcall && matches!(&leaf, Some(LeafWord::Lit(w)) if w.leaf() == 0);
@@ -151,10 +151,10 @@ impl Lists {
     }
 }
 
-fn check_lists(cx: &Ctxt, lists: &Lists) {
-    check_list(cx, "in", &lists.inputs, false);
-    check_list(cx, "out", &lists.outputs, false);
-    check_list(cx, "clobber", &lists.clobbers, true);
+fn check_lists(cx: &Ctxt, family: Family, lists: &Lists) {
+    check_list(cx, family, "in", &lists.inputs, false);
+    check_list(cx, family, "out", &lists.outputs, false);
+    check_list(cx, family, "clobber", &lists.clobbers, true);
     // A register in `in` and `clobber` is an input the leaf may overwrite
     // (TDH.VP.WR's R8); one in `out` and `clobber` says two things at once.
     for (r, span) in &lists.clobbers.regs {
@@ -249,7 +249,11 @@ fn check_version(cx: &Ctxt, args: &Args) -> u8 {
     }
 }
 
-fn check_list(cx: &Ctxt, key: &str, list: &RegList, clobber: bool) {
+fn check_list(cx: &Ctxt, family: Family, key: &str, list: &RegList, clobber: bool) {
+    let (n, enter) = match family {
+        Family::Seamcall => ("SEAMCALL", "TDH.VP.ENTER on module 1.5.01"),
+        _ => ("TDCALL", "TDG.VP.ENTER, which returns the L2's RBP"),
+    };
     for (i, (r, span)) in list.regs.iter().enumerate() {
         match r {
             Reg::Rax => cx.error_at(
@@ -262,11 +266,11 @@ fn check_list(cx: &Ctxt, key: &str, list: &RegList, clobber: bool) {
             ),
             Reg::Rbp if !clobber => cx.error_at(
                 *span,
-                format!("`rbp` is never a SEAMCALL operand; remove it from `{key}`. If the module may overwrite it (TDH.VP.ENTER on module 1.5.01), write `clobber = [rbp]` and the expansion saves and restores it"),
+                format!("`rbp` is never a {n} operand; remove it from `{key}`. If the module may overwrite it ({enter}), write `clobber = [rbp]` and the expansion saves and restores it"),
             ),
             _ if !r.is_gpr() && !clobber => cx.error_at(
                 *span,
-                format!("vector registers are never SEAMCALL operands; `{r}` can only be listed in `clobber`"),
+                format!("vector registers are never {n} operands; `{r}` can only be listed in `clobber`"),
             ),
             _ => {}
         }
