@@ -69,6 +69,15 @@ impl GpaLevel {
         GpaLevel(raw)
     }
 
+    /// The operand in `raw` as the module decodes it: `None` if a reserved
+    /// bit (11:3 or 63:52) is set or the level is above 4.
+    pub const fn decode(raw: u64) -> Option<GpaLevel> {
+        if raw & !(Self::GPA_MASK | 7) != 0 || raw & 7 > 4 {
+            return None;
+        }
+        Some(GpaLevel(raw))
+    }
+
     /// A 4 KiB-level operand for `gpa`, which must be 4 KiB aligned.
     pub const fn page(gpa: u64) -> Option<GpaLevel> {
         GpaLevel::new(gpa, SeptLevel::L4K)

@@ -21,16 +21,14 @@ const CONFIG_FLAGS_ALLOWED: u64 = 0b111;
 
 impl Model {
     /// TDH.MNG.CREATE: RCX = the new TDR page, RDX = the TD's private key id.
-    pub(super) fn mng_create(&mut self, inp: &Regs) -> u64 {
+    pub(super) fn mng_create(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
         let hkid = inp.rdx as u16;
         if inp.rdx >> 16 != 0 || !PRIVATE_HKIDS.contains(&hkid) {
-            return with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rdx);
+            return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rdx));
         }
-        if let Err(e) = self.check_page(inp.rcx, OperandId::Rcx, PageType::Nda) {
-            return e;
-        }
+        self.check_page(inp.rcx, OperandId::Rcx, PageType::Nda)?;
         if self.kot.contains_key(&hkid) {
-            return codes::HKID_NOT_FREE.raw();
+            return Err(codes::HKID_NOT_FREE);
         }
         self.mem.zero_page(inp.rcx);
         self.assign(inp.rcx, PageType::Tdr, 0);
@@ -51,65 +49,48 @@ impl Model {
                 children: 0,
             },
         );
-        0
+        Ok(())
     }
 
     /// TDH.MNG.KEY.CONFIG: RCX = TDR. Programs the key on the one package.
-    pub(super) fn mng_key_config(&mut self, inp: &Regs) -> u64 {
-        let td = match self.td_mut(inp.rcx, OperandId::Rcx) {
-            Ok(td) => td,
-            Err(e) => return e,
-        };
-        match td.lifecycle {
-            Lifecycle::HkidAssigned => {}
-            _ => return TdxStatus::LIFECYCLE_STATE_INCORRECT.raw(),
+    pub(super) fn mng_key_config(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+        let td = self.td_mut(inp.rcx, OperandId::Rcx)?;
+        if td.lifecycle != Lifecycle::HkidAssigned {
+            return Err(TdxStatus::LIFECYCLE_STATE_INCORRECT);
         }
         td.lifecycle = Lifecycle::KeysConfigured;
         let hkid = td.hkid;
         self.kot.insert(hkid, KeyState::Configured);
-        0
+        Ok(())
     }
 
     /// TDH.MNG.ADDCX: RCX = the new TDCS page, RDX = TDR.
-    pub(super) fn mng_addcx(&mut self, inp: &Regs) -> u64 {
-        let td = match self.td_of(inp.rdx, OperandId::Rdx) {
-            Ok(td) => td,
-            Err(e) => return e,
-        };
+    pub(super) fn mng_addcx(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+        let td = self.td_of(inp.rdx, OperandId::Rdx)?;
         if td.lifecycle != Lifecycle::KeysConfigured {
-            return TdxStatus::TD_KEYS_NOT_CONFIGURED.raw();
+            return Err(TdxStatus::TD_KEYS_NOT_CONFIGURED);
         }
         if td.tdcx.len() >= TDCS_PAGES {
-            return codes::TDCX_NUM_INCORRECT.raw();
+            return Err(codes::TDCX_NUM_INCORRECT);
         }
-        if let Err(e) = self.check_page(inp.rcx, OperandId::Rcx, PageType::Nda) {
-            return e;
-        }
+        self.check_page(inp.rcx, OperandId::Rcx, PageType::Nda)?;
         self.mem.zero_page(inp.rcx);
         self.assign(inp.rcx, PageType::Tdcx, inp.rdx);
         if let Some(td) = self.tds.get_mut(&inp.rdx) {
             td.tdcx.push(inp.rcx);
             td.children += 1;
         }
-        0
+        Ok(())
     }
 
     /// TDH.MNG.INIT: RCX = TDR, RDX = `TD_PARAMS` (1024-byte aligned, shared).
-    pub(super) fn mng_init(&mut self, inp: &Regs) -> u64 {
-        let td = match self.td_of(inp.rcx, OperandId::Rcx) {
-            Ok(td) => td,
-            Err(e) => return e,
-        };
-        if let Err(e) = Model::check_build_state(td) {
-            return e;
-        }
+    pub(super) fn mng_init(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+        let td = self.td_of(inp.rcx, OperandId::Rcx)?;
+        Model::check_build_state(td)?;
         if td.op != OpState::Uninitialized {
-            return TdxStatus::OP_STATE_INCORRECT.raw();
+            return Err(TdxStatus::OP_STATE_INCORRECT);
         }
-        let pa = match Model::check_shared(inp.rdx, TdParams::SIZE as u64, OperandId::Rdx) {
-            Ok(pa) => pa,
-            Err(e) => return e,
-        };
+        let pa = Model::check_shared(inp.rdx, TdParams::SIZE as u64, OperandId::Rdx)?;
         let params = TdParams::read(&self.mem, pa);
         let invalid = |op| Err(with_operand(TdxStatus::OPERAND_INVALID, op));
         let check = if params.attributes & !ATTRIBUTES_ALLOWED != 0 {
@@ -130,35 +111,26 @@ impl Model {
         } else {
             Ok(())
         };
-        if let Err(e) = check {
-            return e;
-        }
+        check?;
         if let Some(td) = self.tds.get_mut(&inp.rcx) {
             td.params = params;
             td.op = OpState::Initialized;
             td.sha = new_measurement();
         }
-        0
+        Ok(())
     }
 
     /// TDH.VP.CREATE: RCX = the new TDVPR page, RDX = TDR.
-    pub(super) fn vp_create(&mut self, inp: &Regs) -> u64 {
-        let td = match self.td_of(inp.rdx, OperandId::Rdx) {
-            Ok(td) => td,
-            Err(e) => return e,
-        };
-        if let Err(e) = Model::check_build_state(td) {
-            return e;
-        }
+    pub(super) fn vp_create(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+        let td = self.td_of(inp.rdx, OperandId::Rdx)?;
+        Model::check_build_state(td)?;
         if td.op == OpState::Uninitialized {
-            return TdxStatus::OP_STATE_INCORRECT.raw();
+            return Err(TdxStatus::OP_STATE_INCORRECT);
         }
         if td.vcpus >= u32::from(td.params.max_vcpus) {
-            return codes::MAX_VCPUS_EXCEEDED.raw();
+            return Err(codes::MAX_VCPUS_EXCEEDED);
         }
-        if let Err(e) = self.check_page(inp.rcx, OperandId::Rcx, PageType::Nda) {
-            return e;
-        }
+        self.check_page(inp.rcx, OperandId::Rcx, PageType::Nda)?;
         self.mem.zero_page(inp.rcx);
         self.assign(inp.rcx, PageType::Tdvpr, inp.rdx);
         if let Some(td) = self.tds.get_mut(&inp.rdx) {
@@ -177,11 +149,11 @@ impl Model {
                 gprs: [0; 16],
             },
         );
-        0
+        Ok(())
     }
 
     /// Checks the TDVPR operand, and its TD's state; returns the TDR.
-    pub(super) fn vcpu_td(&self, tdvpr: u64, op: OperandId) -> Result<u64, u64> {
+    pub(super) fn vcpu_td(&self, tdvpr: u64, op: OperandId) -> Result<u64, TdxStatus> {
         self.check_page(tdvpr, op, PageType::Tdvpr)?;
         let vcpu = self
             .vcpus
@@ -196,23 +168,19 @@ impl Model {
     }
 
     /// TDH.VP.ADDCX: RCX = the new TDVPS page, RDX = TDVPR.
-    pub(super) fn vp_addcx(&mut self, inp: &Regs) -> u64 {
-        let tdr = match self.vcpu_td(inp.rdx, OperandId::Rdx) {
-            Ok(tdr) => tdr,
-            Err(e) => return e,
-        };
-        let Some(vcpu) = self.vcpus.get(&inp.rdx) else {
-            return with_operand(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rdx);
-        };
+    pub(super) fn vp_addcx(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+        let tdr = self.vcpu_td(inp.rdx, OperandId::Rdx)?;
+        let vcpu = self.vcpus.get(&inp.rdx).ok_or(with_operand(
+            TdxStatus::PAGE_METADATA_INCORRECT,
+            OperandId::Rdx,
+        ))?;
         if vcpu.initialized {
-            return TdxStatus::VCPU_STATE_INCORRECT.raw();
+            return Err(TdxStatus::VCPU_STATE_INCORRECT);
         }
         if vcpu.tdcx.len() >= TDVPS_PAGES - 1 {
-            return codes::TDCX_NUM_INCORRECT.raw();
+            return Err(codes::TDCX_NUM_INCORRECT);
         }
-        if let Err(e) = self.check_page(inp.rcx, OperandId::Rcx, PageType::Nda) {
-            return e;
-        }
+        self.check_page(inp.rcx, OperandId::Rcx, PageType::Nda)?;
         self.mem.zero_page(inp.rcx);
         self.assign(inp.rcx, PageType::Tdcx, tdr);
         if let Some(vcpu) = self.vcpus.get_mut(&inp.rdx) {
@@ -221,29 +189,27 @@ impl Model {
         if let Some(td) = self.tds.get_mut(&tdr) {
             td.children += 1;
         }
-        0
+        Ok(())
     }
 
     /// TDH.VP.INIT: RCX = TDVPR, RDX = the guest's initial RCX; version 1
     /// adds R8 = the vCPU's x2APIC id, unique in the TD. Associates the vCPU
     /// with this logical processor.
-    pub(super) fn vp_init(&mut self, inp: &Regs, version: u8) -> u64 {
-        let tdr = match self.vcpu_td(inp.rcx, OperandId::Rcx) {
-            Ok(tdr) => tdr,
-            Err(e) => return e,
-        };
-        let Some(vcpu) = self.vcpus.get(&inp.rcx) else {
-            return with_operand(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx);
-        };
+    pub(super) fn vp_init(&mut self, inp: &Regs, version: u8) -> Result<(), TdxStatus> {
+        let tdr = self.vcpu_td(inp.rcx, OperandId::Rcx)?;
+        let vcpu = self.vcpus.get(&inp.rcx).ok_or(with_operand(
+            TdxStatus::PAGE_METADATA_INCORRECT,
+            OperandId::Rcx,
+        ))?;
         if vcpu.initialized {
-            return TdxStatus::VCPU_STATE_INCORRECT.raw();
+            return Err(TdxStatus::VCPU_STATE_INCORRECT);
         }
         if vcpu.tdcx.len() != TDVPS_PAGES - 1 {
-            return codes::TDCX_NUM_INCORRECT.raw();
+            return Err(codes::TDCX_NUM_INCORRECT);
         }
         let x2apic_id = if version >= 1 {
             if inp.r8 >> 32 != 0 {
-                return with_operand(TdxStatus::OPERAND_INVALID, OperandId::R8);
+                return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R8));
             }
             let id = inp.r8 as u32;
             let taken = self
@@ -251,7 +217,7 @@ impl Model {
                 .values()
                 .any(|v| v.tdr == tdr && v.x2apic_id == Some(id));
             if taken {
-                return TdxStatus::X2APIC_ID_NOT_UNIQUE.raw();
+                return Err(TdxStatus::X2APIC_ID_NOT_UNIQUE);
             }
             Some(id)
         } else {
@@ -263,29 +229,24 @@ impl Model {
             vcpu.x2apic_id = x2apic_id;
             vcpu.gprs[1] = inp.rdx;
         }
-        0
+        Ok(())
     }
 
     /// TDH.MR.FINALIZE: RCX = TDR. Closes MRTD; the TD becomes runnable.
-    pub(super) fn mr_finalize(&mut self, inp: &Regs) -> u64 {
-        let td = match self.td_mut(inp.rcx, OperandId::Rcx) {
-            Ok(td) => td,
-            Err(e) => return e,
-        };
-        if let Err(e) = Model::check_build_state(td) {
-            return e;
-        }
+    pub(super) fn mr_finalize(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+        let td = self.td_mut(inp.rcx, OperandId::Rcx)?;
+        Model::check_build_state(td)?;
         if td.op != OpState::Initialized {
-            return TdxStatus::OP_STATE_INCORRECT.raw();
+            return Err(TdxStatus::OP_STATE_INCORRECT);
         }
         if td.vcpus == 0 {
-            return codes::NO_VCPUS.raw();
+            return Err(codes::NO_VCPUS);
         }
         let digest = td.sha.clone().finalize();
         let mut mrtd = [0u8; 48];
         mrtd.copy_from_slice(&digest);
         td.mrtd = Some(mrtd);
         td.op = OpState::Runnable;
-        0
+        Ok(())
     }
 }

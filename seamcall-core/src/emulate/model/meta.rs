@@ -1,6 +1,6 @@
 //! Metadata: TDH.MNG.RD, TDH.VP.RD, TDH.VP.WR, TDH.PHYMEM.PAGE.RDMD.
 
-use super::{with_operand, Model, Out, Td, TdParams, Vcpu, MAX_PA_BITS, MRTD_FIELD_ID};
+use super::{with_operand, Model, Out, Td, TdParams, Vcpu, MRTD_FIELD_ID};
 use crate::emulate::{Reg, Regs};
 use crate::status::{OperandId, TdxStatus};
 
@@ -87,46 +87,48 @@ fn vp_field(id: u64) -> Option<VpField> {
 impl Model {
     /// TDH.MNG.RD: RCX = TDR, RDX = field id; R8 = value; version 1 also
     /// RDX = the next field id (-1 after the last).
-    pub(super) fn mng_rd(&mut self, inp: &Regs, version: u8, out: &mut Out) -> u64 {
-        let td = match self.td_of(inp.rcx, OperandId::Rcx) {
-            Ok(td) => td,
-            Err(e) => return e,
-        };
-        if let Err(e) = Model::check_build_state(td) {
-            return e;
-        }
+    pub(super) fn mng_rd(
+        &mut self,
+        inp: &Regs,
+        version: u8,
+        out: &mut Out,
+    ) -> Result<(), TdxStatus> {
+        let td = self.td_of(inp.rcx, OperandId::Rcx)?;
+        Model::check_build_state(td)?;
         let Some(i) = TD_FIELDS.iter().position(|f| same_field(*f, inp.rdx)) else {
-            return TdxStatus::METADATA_FIELD_ID_INCORRECT.raw();
+            return Err(TdxStatus::METADATA_FIELD_ID_INCORRECT);
         };
         out.set(Reg::R8, td_field(td, i));
         if version >= 1 {
             out.set(Reg::Rdx, TD_FIELDS.get(i + 1).copied().unwrap_or(u64::MAX));
         }
-        0
+        Ok(())
     }
 
-    fn vp_of(&self, tdvpr: u64) -> Result<(&Vcpu, &Td), u64> {
+    fn vp_of(&self, tdvpr: u64) -> Result<(&Vcpu, &Td), TdxStatus> {
         let tdr = self.vcpu_td(tdvpr, OperandId::Rcx)?;
         let bad = with_operand(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx);
         let vcpu = self.vcpus.get(&tdvpr).ok_or(bad)?;
         let td = self.tds.get(&tdr).ok_or(bad)?;
         if !vcpu.initialized {
-            return Err(TdxStatus::VCPU_STATE_INCORRECT.raw());
+            return Err(TdxStatus::VCPU_STATE_INCORRECT);
         }
         Ok((vcpu, td))
     }
 
     /// TDH.VP.RD: RCX = TDVPR, RDX = field id; R8 = value; version 1 also
     /// RDX = -1 (the model does not enumerate vCPU fields).
-    pub(super) fn vp_rd(&mut self, inp: &Regs, version: u8, out: &mut Out) -> u64 {
-        let (vcpu, td) = match self.vp_of(inp.rcx) {
-            Ok(v) => v,
-            Err(e) => return e,
-        };
+    pub(super) fn vp_rd(
+        &mut self,
+        inp: &Regs,
+        version: u8,
+        out: &mut Out,
+    ) -> Result<(), TdxStatus> {
+        let (vcpu, td) = self.vp_of(inp.rcx)?;
         let value = match vp_field(inp.rdx) {
-            None => return TdxStatus::METADATA_FIELD_ID_INCORRECT.raw(),
+            None => return Err(TdxStatus::METADATA_FIELD_ID_INCORRECT),
             Some(VpField::Gpr(_)) if td.params.attributes & TdParams::ATTR_DEBUG == 0 => {
-                return TdxStatus::METADATA_FIELD_NOT_READABLE.raw();
+                return Err(TdxStatus::METADATA_FIELD_NOT_READABLE);
             }
             Some(VpField::Gpr(n)) => vcpu.gprs[n],
             Some(VpField::StateDetails) => 0,
@@ -136,22 +138,19 @@ impl Model {
         if version >= 1 {
             out.set(Reg::Rdx, u64::MAX);
         }
-        0
+        Ok(())
     }
 
     /// TDH.VP.WR: RCX = TDVPR, RDX = field id, R8 = value, R9 = write mask;
     /// R8 = the previous value.
-    pub(super) fn vp_wr(&mut self, inp: &Regs, out: &mut Out) -> u64 {
-        let (vcpu, td) = match self.vp_of(inp.rcx) {
-            Ok(v) => v,
-            Err(e) => return e,
-        };
+    pub(super) fn vp_wr(&mut self, inp: &Regs, out: &mut Out) -> Result<(), TdxStatus> {
+        let (vcpu, td) = self.vp_of(inp.rcx)?;
         let debug = td.params.attributes & TdParams::ATTR_DEBUG != 0;
         let field = match vp_field(inp.rdx) {
-            None => return TdxStatus::METADATA_FIELD_ID_INCORRECT.raw(),
-            Some(VpField::StateDetails) => return TdxStatus::METADATA_FIELD_NOT_WRITABLE.raw(),
+            None => return Err(TdxStatus::METADATA_FIELD_ID_INCORRECT),
+            Some(VpField::StateDetails) => return Err(TdxStatus::METADATA_FIELD_NOT_WRITABLE),
             Some(VpField::Gpr(_)) if !debug => {
-                return TdxStatus::METADATA_FIELD_NOT_WRITABLE.raw();
+                return Err(TdxStatus::METADATA_FIELD_NOT_WRITABLE);
             }
             Some(f) => f,
         };
@@ -162,7 +161,7 @@ impl Model {
         };
         let new = (old & !inp.r9) | (inp.r8 & inp.r9);
         if field == VpField::PendNmi && new > 1 {
-            return super::codes::METADATA_FIELD_VALUE_NOT_VALID.raw();
+            return Err(super::codes::METADATA_FIELD_VALUE_NOT_VALID);
         }
         if let Some(vcpu) = self.vcpus.get_mut(&inp.rcx) {
             match field {
@@ -172,25 +171,20 @@ impl Model {
             }
         }
         out.set(Reg::R8, old);
-        0
+        Ok(())
     }
 
     /// TDH.PHYMEM.PAGE.RDMD: RCX = a page; RCX = its type, RDX = its owner
     /// TDR, R8 = its size (0: 4 KiB), R9 = its blocking epoch (0).
-    pub(super) fn phymem_page_rdmd(&mut self, inp: &Regs, out: &mut Out) -> u64 {
+    pub(super) fn phymem_page_rdmd(&mut self, inp: &Regs, out: &mut Out) -> Result<(), TdxStatus> {
         let pa = inp.rcx;
-        if pa % 4096 != 0 || pa >> MAX_PA_BITS != 0 {
-            return with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rcx);
-        }
-        if !self.in_initialized_tdmr(pa) {
-            return with_operand(TdxStatus::OPERAND_ADDR_RANGE_ERROR, OperandId::Rcx);
-        }
+        self.check_tdmr_page(pa, OperandId::Rcx)?;
         let meta = self.pamt.get(&pa).copied();
         out.set(
             Reg::Rcx,
             meta.map_or(super::PageType::Nda as u64, |m| m.pt as u64),
         );
         out.set(Reg::Rdx, meta.map_or(0, |m| m.owner));
-        0
+        Ok(())
     }
 }

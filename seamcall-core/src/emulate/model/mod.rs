@@ -68,6 +68,7 @@ use super::{Module, Outcome, Reg, Regs};
 use crate::error::Trap;
 use crate::leaves::RegSet;
 use crate::status::{OperandId, TdxStatus};
+use crate::types::{SeptEntry, SeptLevel};
 
 /// Leaf numbers of the leaves the model implements.
 pub mod leaf {
@@ -341,7 +342,7 @@ pub(crate) struct Td {
     pub(crate) vcpus: u32,
     pub(crate) sha: Sha384,
     pub(crate) mrtd: Option<[u8; 48]>,
-    pub(crate) sept: BTreeMap<(u8, u64), Sept>,
+    pub(crate) sept: BTreeMap<(SeptLevel, u64), Sept>,
     pub(crate) epoch: u64,
     /// Pages other than the TDR that belong to the TD.
     pub(crate) children: u64,
@@ -425,8 +426,50 @@ impl Default for Model {
 }
 
 /// A status with an operand id in its low bits.
-pub(crate) fn with_operand(code: TdxStatus, op: OperandId) -> u64 {
-    code.raw() | u64::from(op.raw())
+pub(crate) fn with_operand(code: TdxStatus, op: OperandId) -> TdxStatus {
+    TdxStatus::from_raw(code.raw() | u64::from(op.raw()))
+}
+
+/// How a leaf handler fails: the status it returns in RAX and, for a failure
+/// on an S-EPT entry, that entry and its level, which the module reports in
+/// RCX and RDX (its `set_arch_septe_details_in_vmm_regs`). Handlers that
+/// never report an entry fail with a bare [`TdxStatus`], which `?` turns into
+/// this.
+///
+/// Besides errors, a status may be informational (bit 63 clear, such as
+/// `KEY_CONFIGURED`): the leaf ends without doing its work.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Fail {
+    status: TdxStatus,
+    septe: Option<(SeptEntry, SeptLevel)>,
+}
+
+impl From<TdxStatus> for Fail {
+    fn from(status: TdxStatus) -> Fail {
+        Fail {
+            status,
+            septe: None,
+        }
+    }
+}
+
+impl Fail {
+    /// `status`, reported with the S-EPT `entry` at `level`.
+    pub(crate) fn on_entry(status: TdxStatus, entry: SeptEntry, level: SeptLevel) -> Fail {
+        Fail {
+            status,
+            septe: Some((entry, level)),
+        }
+    }
+
+    /// Write the registers the failure reports besides RAX; the RAX value.
+    fn report(self, out: &mut Out) -> u64 {
+        if let Some((entry, level)) = self.septe {
+            out.set(Reg::Rcx, entry.0);
+            out.set(Reg::Rdx, u64::from(level.get()));
+        }
+        self.status.raw()
+    }
 }
 
 /// The registers a handler writes, checked against the leaf's declaration
@@ -660,7 +703,7 @@ impl Model {
     /// whether the mapping is usable (mapped, not pending or blocked).
     pub fn mapping(&self, tdr: u64, gpa: u64) -> Option<(u64, bool)> {
         let td = self.tds.get(&tdr)?;
-        match td.sept.get(&(0, gpa & !(PAGE - 1)))? {
+        match td.sept.get(&(SeptLevel::L4K, gpa & !(PAGE - 1)))? {
             Sept::Leaf { hpa, state } => Some((*hpa, *state == LeafState::Mapped)),
             Sept::Table { .. } => None,
         }
@@ -685,40 +728,50 @@ impl Model {
         Some(rule.what)
     }
 
+    /// Run the handler of `leaf`; the status for RAX (0: success).
     fn dispatch(&mut self, leaf: u16, version: u8, inp: &Regs, out: &mut Out) -> u64 {
-        match leaf {
-            leaf::SYS_INIT => self.sys_init(inp),
-            leaf::SYS_LP_INIT => self.sys_lp_init(),
-            leaf::SYS_CONFIG => self.sys_config(inp),
-            leaf::SYS_KEY_CONFIG => self.sys_key_config(),
-            leaf::SYS_TDMR_INIT => self.sys_tdmr_init(inp, out),
-            leaf::SYS_RD => self.sys_rd(inp, out),
-            leaf::MNG_CREATE => self.mng_create(inp),
-            leaf::MNG_KEY_CONFIG => self.mng_key_config(inp),
-            leaf::MNG_ADDCX => self.mng_addcx(inp),
-            leaf::MNG_INIT => self.mng_init(inp),
-            leaf::VP_CREATE => self.vp_create(inp),
-            leaf::VP_ADDCX => self.vp_addcx(inp),
-            leaf::VP_INIT => self.vp_init(inp, version),
-            leaf::MEM_SEPT_ADD => self.mem_sept_add(inp, out),
-            leaf::MEM_PAGE_ADD => self.mem_page_add(inp, out),
-            leaf::MR_EXTEND => self.mr_extend(inp, out),
-            leaf::MR_FINALIZE => self.mr_finalize(inp),
-            leaf::MEM_PAGE_AUG => self.mem_page_aug(inp, out),
-            leaf::MEM_RANGE_BLOCK => self.mem_range_block(inp, out),
-            leaf::MEM_TRACK => self.mem_track(inp),
-            leaf::MEM_PAGE_REMOVE => self.mem_page_remove(inp, out),
-            leaf::MNG_RD => self.mng_rd(inp, version, out),
-            leaf::VP_RD => self.vp_rd(inp, version, out),
-            leaf::VP_WR => self.vp_wr(inp, out),
-            leaf::PHYMEM_PAGE_RDMD => self.phymem_page_rdmd(inp, out),
-            leaf::VP_FLUSH => self.vp_flush(inp),
-            leaf::MNG_VPFLUSHDONE => self.mng_vpflushdone(inp),
-            leaf::PHYMEM_CACHE_WB => self.phymem_cache_wb(inp),
-            leaf::MNG_KEY_FREEID => self.mng_key_freeid(inp),
-            leaf::PHYMEM_PAGE_RECLAIM => self.phymem_page_reclaim(inp, out),
-            _ => with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax),
+        match self.handle(leaf, version, inp, out) {
+            Ok(()) => 0,
+            Err(fail) => fail.report(out),
         }
+    }
+
+    /// The handler of `leaf`.
+    fn handle(&mut self, leaf: u16, version: u8, inp: &Regs, out: &mut Out) -> Result<(), Fail> {
+        match leaf {
+            leaf::SYS_INIT => self.sys_init(inp)?,
+            leaf::SYS_LP_INIT => self.sys_lp_init()?,
+            leaf::SYS_CONFIG => self.sys_config(inp)?,
+            leaf::SYS_KEY_CONFIG => self.sys_key_config()?,
+            leaf::SYS_TDMR_INIT => self.sys_tdmr_init(inp, out)?,
+            leaf::SYS_RD => self.sys_rd(inp, out)?,
+            leaf::MNG_CREATE => self.mng_create(inp)?,
+            leaf::MNG_KEY_CONFIG => self.mng_key_config(inp)?,
+            leaf::MNG_ADDCX => self.mng_addcx(inp)?,
+            leaf::MNG_INIT => self.mng_init(inp)?,
+            leaf::VP_CREATE => self.vp_create(inp)?,
+            leaf::VP_ADDCX => self.vp_addcx(inp)?,
+            leaf::VP_INIT => self.vp_init(inp, version)?,
+            leaf::MEM_SEPT_ADD => self.mem_sept_add(inp)?,
+            leaf::MEM_PAGE_ADD => self.mem_page_add(inp)?,
+            leaf::MR_EXTEND => self.mr_extend(inp)?,
+            leaf::MR_FINALIZE => self.mr_finalize(inp)?,
+            leaf::MEM_PAGE_AUG => self.mem_page_aug(inp)?,
+            leaf::MEM_RANGE_BLOCK => self.mem_range_block(inp)?,
+            leaf::MEM_TRACK => self.mem_track(inp)?,
+            leaf::MEM_PAGE_REMOVE => self.mem_page_remove(inp, out)?,
+            leaf::MNG_RD => self.mng_rd(inp, version, out)?,
+            leaf::VP_RD => self.vp_rd(inp, version, out)?,
+            leaf::VP_WR => self.vp_wr(inp, out)?,
+            leaf::PHYMEM_PAGE_RDMD => self.phymem_page_rdmd(inp, out)?,
+            leaf::VP_FLUSH => self.vp_flush(inp)?,
+            leaf::MNG_VPFLUSHDONE => self.mng_vpflushdone(inp)?,
+            leaf::PHYMEM_CACHE_WB => self.phymem_cache_wb(inp)?,
+            leaf::MNG_KEY_FREEID => self.mng_key_freeid(inp)?,
+            leaf::PHYMEM_PAGE_RECLAIM => self.phymem_page_reclaim(inp, out)?,
+            _ => return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax).into()),
+        }
+        Ok(())
     }
 
     // ---- checks shared by the leaves -----------------------------------
@@ -739,15 +792,27 @@ impl Model {
 
     /// The checks of an explicit private 4 KiB page operand: aligned, no
     /// key id bits, inside an initialized TDMR, of the expected type.
-    pub(crate) fn check_page(&self, pa: u64, op: OperandId, expect: PageType) -> Result<(), u64> {
+    pub(crate) fn check_page(
+        &self,
+        pa: u64,
+        op: OperandId,
+        expect: PageType,
+    ) -> Result<(), TdxStatus> {
+        self.check_tdmr_page(pa, op)?;
+        if self.page_type(pa) != expect {
+            return Err(with_operand(TdxStatus::PAGE_METADATA_INCORRECT, op));
+        }
+        Ok(())
+    }
+
+    /// The address checks of a page operand: aligned, no key id bits, inside
+    /// an initialized TDMR.
+    pub(crate) fn check_tdmr_page(&self, pa: u64, op: OperandId) -> Result<(), TdxStatus> {
         if pa % PAGE != 0 || pa >> MAX_PA_BITS != 0 {
             return Err(with_operand(TdxStatus::OPERAND_INVALID, op));
         }
         if !self.in_initialized_tdmr(pa) {
             return Err(with_operand(TdxStatus::OPERAND_ADDR_RANGE_ERROR, op));
-        }
-        if self.page_type(pa) != expect {
-            return Err(with_operand(TdxStatus::PAGE_METADATA_INCORRECT, op));
         }
         Ok(())
     }
@@ -755,7 +820,7 @@ impl Model {
     /// The checks of a shared (host) page operand read by physical address:
     /// aligned to `align`, below the maximum address, and with a shared key
     /// id. Returns the address without key id bits.
-    pub(crate) fn check_shared(pa: u64, align: u64, op: OperandId) -> Result<u64, u64> {
+    pub(crate) fn check_shared(pa: u64, align: u64, op: OperandId) -> Result<u64, TdxStatus> {
         let hkid = (pa >> MAX_PA_BITS) as u16;
         if pa % align != 0 || pa >> 52 != 0 || hkid >= PRIVATE_HKIDS.start {
             return Err(with_operand(TdxStatus::OPERAND_INVALID, op));
@@ -764,7 +829,7 @@ impl Model {
     }
 
     /// Checks the TDR operand and returns the TD.
-    pub(crate) fn td_of(&self, tdr: u64, op: OperandId) -> Result<&Td, u64> {
+    pub(crate) fn td_of(&self, tdr: u64, op: OperandId) -> Result<&Td, TdxStatus> {
         self.check_page(tdr, op, PageType::Tdr)?;
         self.tds
             .get(&tdr)
@@ -772,7 +837,7 @@ impl Model {
     }
 
     /// Like [`td_of`](Model::td_of), mutably.
-    pub(crate) fn td_mut(&mut self, tdr: u64, op: OperandId) -> Result<&mut Td, u64> {
+    pub(crate) fn td_mut(&mut self, tdr: u64, op: OperandId) -> Result<&mut Td, TdxStatus> {
         self.check_page(tdr, op, PageType::Tdr)?;
         self.tds
             .get_mut(&tdr)
@@ -781,12 +846,12 @@ impl Model {
 
     /// The TD must have its keys configured and all TDCS pages: the state
     /// every build and runtime leaf starts from.
-    pub(crate) fn check_build_state(td: &Td) -> Result<(), u64> {
+    pub(crate) fn check_build_state(td: &Td) -> Result<(), TdxStatus> {
         if td.lifecycle != Lifecycle::KeysConfigured {
-            return Err(TdxStatus::TD_KEYS_NOT_CONFIGURED.raw());
+            return Err(TdxStatus::TD_KEYS_NOT_CONFIGURED);
         }
         if td.tdcx.len() < TDCS_PAGES {
-            return Err(codes::TDCS_NOT_ALLOCATED.raw());
+            return Err(codes::TDCS_NOT_ALLOCATED);
         }
         Ok(())
     }
@@ -826,7 +891,7 @@ impl Module for Model {
             None if regs.rax >> 24 != 0 || !version_supported(leaf, version) => {
                 // The dispatcher rejects the leaf word before any handler
                 // runs: only RAX is written.
-                with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax)
+                with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax).raw()
             }
             None if self.sys != SysState::Ready && !allowed_before_ready(leaf) => {
                 TdxStatus::SYS_NOT_READY.raw()

@@ -34,70 +34,69 @@ const TDMR_INFO_SIZE: u64 = 8;
 /// Alignment of the TDMR list and of each `TDMR_INFO`.
 const TDMR_INFO_ALIGN: u64 = 512;
 
+/// `code` with the index of the offending TDMR in its low bits.
+fn tdmr_error(code: TdxStatus, index: u64) -> TdxStatus {
+    TdxStatus::from_raw(code.raw() | index)
+}
+
 impl Model {
     /// TDH.SYS.INIT: RCX (attributes) must be 0.
-    pub(super) fn sys_init(&mut self, inp: &Regs) -> u64 {
+    pub(super) fn sys_init(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
         if self.sys != SysState::InitPending {
-            return codes::SYS_INIT_NOT_PENDING.raw();
+            return Err(codes::SYS_INIT_NOT_PENDING);
         }
         if inp.rcx != 0 {
-            return with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rcx);
+            return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rcx));
         }
         self.sys = SysState::InitDone;
-        0
+        Ok(())
     }
 
     /// TDH.SYS.LP.INIT on the one logical processor the model has.
-    pub(super) fn sys_lp_init(&mut self) -> u64 {
+    pub(super) fn sys_lp_init(&mut self) -> Result<(), TdxStatus> {
         if self.sys != SysState::InitDone {
-            return codes::SYS_LP_INIT_NOT_PENDING.raw();
+            return Err(codes::SYS_LP_INIT_NOT_PENDING);
         }
         if self.lp_initialized {
-            return codes::SYS_LP_INIT_DONE.raw();
+            return Err(codes::SYS_LP_INIT_DONE);
         }
         self.lp_initialized = true;
-        0
+        Ok(())
     }
 
     /// TDH.SYS.CONFIG: RCX = PA of an array of `TDMR_INFO` PAs, RDX = their
     /// number, R8 = the global private key id.
-    pub(super) fn sys_config(&mut self, inp: &Regs) -> u64 {
+    pub(super) fn sys_config(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
         if self.sys != SysState::InitDone {
-            return codes::SYS_CONFIG_NOT_PENDING.raw();
+            return Err(codes::SYS_CONFIG_NOT_PENDING);
         }
         if !self.lp_initialized {
-            return codes::SYS_LP_INIT_NOT_DONE.raw();
+            return Err(codes::SYS_LP_INIT_NOT_DONE);
         }
         if inp.rdx == 0 || inp.rdx > MAX_TDMRS {
-            return with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rdx);
+            return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rdx));
         }
-        let list = match Model::check_shared(inp.rcx, TDMR_INFO_ALIGN, OperandId::Rcx) {
-            Ok(pa) => pa,
-            Err(e) => return e,
-        };
+        let list = Model::check_shared(inp.rcx, TDMR_INFO_ALIGN, OperandId::Rcx)?;
         let hkid = inp.r8;
         if hkid > u64::from(u16::MAX) || !PRIVATE_HKIDS.contains(&(hkid as u16)) {
-            return with_operand(TdxStatus::OPERAND_INVALID, OperandId::R8);
+            return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R8));
         }
         let mut tdmrs = Vec::new();
         for i in 0..inp.rdx {
             let info = self.mem.read_u64(list + 8 * i);
-            let info = match Model::check_shared(info, TDMR_INFO_ALIGN, OperandId::Rcx) {
-                Ok(pa) => pa,
-                Err(e) => return e,
-            };
+            let info = Model::check_shared(info, TDMR_INFO_ALIGN, OperandId::Rcx)?;
             let base = self.mem.read_u64(info + TDMR_INFO_BASE);
             let size = self.mem.read_u64(info + TDMR_INFO_SIZE);
             if size == 0 || base % TDMR_INIT_CHUNK != 0 || size % TDMR_INIT_CHUNK != 0 {
-                return codes::INVALID_TDMR.raw() | i;
+                return Err(tdmr_error(codes::INVALID_TDMR, i));
             }
             if let Some(prev) = tdmrs.last().map(|t: &Tdmr| t.base + t.size) {
                 if base < prev {
-                    return codes::NON_ORDERED_TDMR.raw() | i;
+                    return Err(tdmr_error(codes::NON_ORDERED_TDMR, i));
                 }
             }
             if !self.in_cmrs(base, size) {
-                return codes::TDMR_OUTSIDE_CMRS.raw() | i;
+                return Err(tdmr_error(codes::TDMR_OUTSIDE_CMRS, i));
             }
             tdmrs.push(Tdmr {
                 base,
@@ -108,47 +107,47 @@ impl Model {
         self.tdmrs = tdmrs;
         self.kot.insert(hkid as u16, KeyState::Global);
         self.sys = SysState::ConfigDone;
-        0
+        Ok(())
     }
 
     /// TDH.SYS.KEY.CONFIG on the one package the model has.
-    pub(super) fn sys_key_config(&mut self) -> u64 {
+    pub(super) fn sys_key_config(&mut self) -> Result<(), TdxStatus> {
         match self.sys {
             SysState::ConfigDone => {
                 self.sys = SysState::Ready;
-                0
+                Ok(())
             }
-            SysState::Ready => TdxStatus::KEY_CONFIGURED.raw(),
-            _ => codes::SYS_KEY_CONFIG_NOT_PENDING.raw(),
+            SysState::Ready => Err(TdxStatus::KEY_CONFIGURED),
+            _ => Err(codes::SYS_KEY_CONFIG_NOT_PENDING),
         }
     }
 
     /// TDH.SYS.TDMR.INIT: RCX = a TDMR's base; initializes up to
     /// [`TDMR_INIT_CHUNK`] bytes and returns the next address to initialize
     /// in RDX.
-    pub(super) fn sys_tdmr_init(&mut self, inp: &Regs, out: &mut Out) -> u64 {
+    pub(super) fn sys_tdmr_init(&mut self, inp: &Regs, out: &mut Out) -> Result<(), TdxStatus> {
         let Some(t) = self.tdmrs.iter_mut().find(|t| t.base == inp.rcx) else {
-            return with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rcx);
+            return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rcx));
         };
         if t.initialized == t.size {
-            return TdxStatus::TDMR_ALREADY_INITIALIZED.raw();
+            return Err(TdxStatus::TDMR_ALREADY_INITIALIZED);
         }
         t.initialized += TDMR_INIT_CHUNK.min(t.size - t.initialized);
         out.set(Reg::Rdx, t.base + t.initialized);
-        0
+        Ok(())
     }
 
     /// TDH.SYS.RD: RDX = field id; R8 = value, RDX = next field id (-1 after
     /// the last).
-    pub(super) fn sys_rd(&mut self, inp: &Regs, out: &mut Out) -> u64 {
+    pub(super) fn sys_rd(&mut self, inp: &Regs, out: &mut Out) -> Result<(), TdxStatus> {
         let Some(i) = SYS_FIELDS.iter().position(|(id, _)| *id == inp.rdx) else {
             if inp.rdx == 0 {
                 out.set(Reg::Rdx, SYS_FIELDS[0].0);
             }
-            return TdxStatus::METADATA_FIELD_ID_INCORRECT.raw();
+            return Err(TdxStatus::METADATA_FIELD_ID_INCORRECT);
         };
         out.set(Reg::R8, SYS_FIELDS[i].1);
         out.set(Reg::Rdx, SYS_FIELDS.get(i + 1).map_or(u64::MAX, |f| f.0));
-        0
+        Ok(())
     }
 }

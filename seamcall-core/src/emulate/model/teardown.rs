@@ -1,56 +1,51 @@
 //! Teardown: TDH.VP.FLUSH, TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB,
 //! TDH.MNG.KEY.FREEID, TDH.PHYMEM.PAGE.RECLAIM.
 
-use super::{codes, with_operand, KeyState, Lifecycle, Model, Out, PageType, MAX_PA_BITS};
+use super::{codes, with_operand, KeyState, Lifecycle, Model, Out, PageType};
 use crate::emulate::{Reg, Regs};
 use crate::status::{OperandId, TdxStatus};
 
 impl Model {
     /// TDH.VP.FLUSH: RCX = TDVPR. Dissociates the vCPU from this logical
     /// processor.
-    pub(super) fn vp_flush(&mut self, inp: &Regs) -> u64 {
-        if let Err(e) = self.vcpu_td(inp.rcx, OperandId::Rcx) {
-            return e;
-        }
+    pub(super) fn vp_flush(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+        self.vcpu_td(inp.rcx, OperandId::Rcx)?;
         match self.vcpus.get_mut(&inp.rcx) {
             Some(v) if v.associated => {
                 v.associated = false;
-                0
+                Ok(())
             }
-            _ => TdxStatus::VCPU_NOT_ASSOCIATED.raw(),
+            _ => Err(TdxStatus::VCPU_NOT_ASSOCIATED),
         }
     }
 
     /// TDH.MNG.VPFLUSHDONE: RCX = TDR. Every vCPU must be flushed; the TD
     /// becomes blocked and its key waits for a cache write-back.
-    pub(super) fn mng_vpflushdone(&mut self, inp: &Regs) -> u64 {
-        let td = match self.td_of(inp.rcx, OperandId::Rcx) {
-            Ok(td) => td,
-            Err(e) => return e,
-        };
+    pub(super) fn mng_vpflushdone(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+        let td = self.td_of(inp.rcx, OperandId::Rcx)?;
         if td.lifecycle != Lifecycle::KeysConfigured {
-            return TdxStatus::LIFECYCLE_STATE_INCORRECT.raw();
+            return Err(TdxStatus::LIFECYCLE_STATE_INCORRECT);
         }
         let tdr = inp.rcx;
         if self.vcpus.values().any(|v| v.tdr == tdr && v.associated) {
-            return TdxStatus::FLUSHVP_NOT_DONE.raw();
+            return Err(TdxStatus::FLUSHVP_NOT_DONE);
         }
         let hkid = td.hkid;
         if let Some(td) = self.tds.get_mut(&tdr) {
             td.lifecycle = Lifecycle::Blocked;
         }
         self.kot.insert(hkid, KeyState::Blocked);
-        0
+        Ok(())
     }
 
     /// TDH.PHYMEM.CACHE.WB: RCX = 0 to start, 1 to resume an interrupted
     /// write-back. Marks every blocked TD's key as written back.
-    pub(super) fn phymem_cache_wb(&mut self, inp: &Regs) -> u64 {
+    pub(super) fn phymem_cache_wb(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
         match inp.rcx {
             0 => {}
             1 if self.wbcache_interrupted => {}
-            1 => return codes::WBCACHE_RESUME_ERROR.raw(),
-            _ => return with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rcx),
+            1 => return Err(codes::WBCACHE_RESUME_ERROR),
+            _ => return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rcx)),
         }
         self.wbcache_interrupted = false;
         let mut any = false;
@@ -61,47 +56,42 @@ impl Model {
             }
         }
         if any {
-            0
+            Ok(())
         } else {
-            TdxStatus::NO_HKID_READY_TO_WBCACHE.raw()
+            Err(TdxStatus::NO_HKID_READY_TO_WBCACHE)
         }
     }
 
     /// TDH.MNG.KEY.FREEID: RCX = TDR. Frees the key id; the TD enters
     /// teardown, and its pages can be reclaimed.
-    pub(super) fn mng_key_freeid(&mut self, inp: &Regs) -> u64 {
-        let td = match self.td_of(inp.rcx, OperandId::Rcx) {
-            Ok(td) => td,
-            Err(e) => return e,
-        };
+    pub(super) fn mng_key_freeid(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+        let td = self.td_of(inp.rcx, OperandId::Rcx)?;
         if td.lifecycle != Lifecycle::Blocked {
-            return TdxStatus::LIFECYCLE_STATE_INCORRECT.raw();
+            return Err(TdxStatus::LIFECYCLE_STATE_INCORRECT);
         }
         let hkid = td.hkid;
         if self.kot.get(&hkid) != Some(&KeyState::Flushed) {
-            return TdxStatus::WBCACHE_NOT_COMPLETE.raw();
+            return Err(TdxStatus::WBCACHE_NOT_COMPLETE);
         }
         self.kot.remove(&hkid);
         if let Some(td) = self.tds.get_mut(&inp.rcx) {
             td.lifecycle = Lifecycle::Teardown;
         }
-        0
+        Ok(())
     }
 
     /// TDH.PHYMEM.PAGE.RECLAIM: RCX = a page of a TD in teardown; RCX = its
     /// type, RDX = its owner TDR, R8 = its size (0: 4 KiB), R9–R11 = 0. The
     /// TDR goes last, once all other pages are back.
-    pub(super) fn phymem_page_reclaim(&mut self, inp: &Regs, out: &mut Out) -> u64 {
+    pub(super) fn phymem_page_reclaim(
+        &mut self,
+        inp: &Regs,
+        out: &mut Out,
+    ) -> Result<(), TdxStatus> {
         let pa = inp.rcx;
-        if pa % 4096 != 0 || pa >> MAX_PA_BITS != 0 {
-            return with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rcx);
-        }
-        if !self.in_initialized_tdmr(pa) {
-            return with_operand(TdxStatus::OPERAND_ADDR_RANGE_ERROR, OperandId::Rcx);
-        }
-        let Some(meta) = self.pamt.get(&pa).copied() else {
-            return with_operand(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx);
-        };
+        self.check_tdmr_page(pa, OperandId::Rcx)?;
+        let bad = with_operand(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx);
+        let meta = self.pamt.get(&pa).copied().ok_or(bad)?;
         out.set(Reg::Rcx, meta.pt as u64);
         out.set(Reg::Rdx, meta.owner);
         let tdr = if meta.pt == PageType::Tdr {
@@ -109,15 +99,13 @@ impl Model {
         } else {
             meta.owner
         };
-        let Some(td) = self.tds.get(&tdr) else {
-            return with_operand(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx);
-        };
+        let td = self.tds.get(&tdr).ok_or(bad)?;
         if td.lifecycle != Lifecycle::Teardown {
-            return TdxStatus::LIFECYCLE_STATE_INCORRECT.raw();
+            return Err(TdxStatus::LIFECYCLE_STATE_INCORRECT);
         }
         if meta.pt == PageType::Tdr {
             if td.children != 0 {
-                return codes::TD_ASSOCIATED_PAGES_EXIST.raw();
+                return Err(codes::TD_ASSOCIATED_PAGES_EXIST);
             }
             self.tds.remove(&pa);
         } else {
@@ -130,6 +118,6 @@ impl Model {
         }
         self.pamt.remove(&pa);
         self.mem.zero_page(pa);
-        0
+        Ok(())
     }
 }
