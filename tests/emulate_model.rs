@@ -871,7 +871,11 @@ fn dispatcher_rejects_bad_leaf_words() {
         let rax = op(TdxStatus::OPERAND_INVALID, OperandId::Rax);
         assert_eq!(status(mng_create_v1(t.tdr, HKID)), rax);
         assert_eq!(status(unknown(0)), rax);
-        assert_eq!(status(vp_enter(t.tdvpr)), rax, "VP.ENTER is not modelled");
+        // VP.ENTER of a page that is no TDVPR: refused by its handler.
+        assert_eq!(
+            status(vp_enter(t.tdvpr)),
+            op(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx)
+        );
     });
     assert_eq!(m.lifecycle(t.tdr), None);
 }
@@ -1075,8 +1079,8 @@ fn random_registers_never_reach_undeclared_outputs() {
 
 #[test]
 fn the_model_leaves_rbp_alone() {
-    // RBP changes only on module 1.5.01's asynchronous exit from
-    // TDH.VP.ENTER (leaf 0), which the model does not implement.
+    // RBP changes only on an asynchronous exit from TDH.VP.ENTER (leaf 0),
+    // and no call was answered yet (tests/emulate_release.rs has the exits).
     let mut m = fresh_model();
     for leaf_word in [0, 11, 0x1_0000] {
         assert_eq!(

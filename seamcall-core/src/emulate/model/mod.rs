@@ -51,17 +51,21 @@
 
 mod build;
 pub mod codes;
+mod enter;
 mod memory;
 mod meta;
+mod pamt;
+mod release;
 mod sept;
 mod sys;
 mod teardown;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha384};
 
 pub use memory::HostMemory;
+pub use release::Release;
 
 use super::leaf_names::row_of;
 use super::{Module, Outcome, Reg, Regs};
@@ -73,6 +77,7 @@ use crate::types::{SeptEntry, SeptLevel};
 /// Leaf numbers of the leaves the model implements.
 pub mod leaf {
     #![allow(missing_docs)]
+    pub const VP_ENTER: u16 = 0;
     pub const MNG_ADDCX: u16 = 1;
     pub const MEM_PAGE_ADD: u16 = 2;
     pub const MEM_SEPT_ADD: u16 = 3;
@@ -103,6 +108,8 @@ pub mod leaf {
     pub const PHYMEM_CACHE_WB: u16 = 40;
     pub const VP_WR: u16 = 43;
     pub const SYS_CONFIG: u16 = 45;
+    pub const PHYMEM_PAMT_ADD: u16 = 58;
+    pub const PHYMEM_PAMT_REMOVE: u16 = 59;
 }
 
 /// Field id of MRTD in TD-scope metadata (TDH.MNG.RD): element 0 of six
@@ -412,6 +419,18 @@ pub struct Model {
     pub(crate) cmrs: Vec<(u64, u64)>,
     /// A CACHE.WB that returned INTERRUPTED_RESUMABLE and may be resumed.
     pub(crate) wbcache_interrupted: bool,
+    /// The release the model behaves as.
+    release: Release,
+    /// Dynamic PAMT, turned on by TDH.SYS.CONFIG (releases 1.5.20 and
+    /// later).
+    pub(crate) dynamic_pamt: bool,
+    /// With Dynamic PAMT: the two PAMT pages of each 2 MiB range that has
+    /// them, by range base.
+    pub(crate) pamt_pairs: BTreeMap<u64, [u64; 2]>,
+    /// With Dynamic PAMT: every page serving as a PAMT page.
+    pub(crate) dpamt_pages: BTreeSet<u64>,
+    /// The call just answered was a TD exit that zeroes RBP.
+    pub(crate) rbp_zeroed: bool,
     rules: Vec<Rule>,
     calls: u64,
     leaf_calls: BTreeMap<u16, u64>,
@@ -571,10 +590,29 @@ fn entry_defaults(leaf: u16, version: u8, out: &mut Out) {
     }
 }
 
-/// Versions above 0 the model accepts: MNG.RD and VP.RD version 1 (next
-/// field id in RDX), VP.INIT version 1 (x2APIC id in R8, as Linux calls it).
-fn version_supported(leaf: u16, version: u8) -> bool {
-    version == 0 || (version == 1 && matches!(leaf, leaf::MNG_RD | leaf::VP_RD | leaf::VP_INIT))
+/// Versions above 0 the model accepts, as the dispatcher of `release` does
+/// for the leaves the model implements: MNG.RD and VP.RD version 1 (next
+/// field id in RDX) on every release; VP.INIT version 1 (x2APIC id in R8, as
+/// Linux calls it) from 1.5.05 on, so not on 1.5.01; SYS.CONFIG version 1
+/// (enabling flags in R9) from 1.5.34 on (the dispatcher rows of
+/// `tests/data/tdx-abi/writes.tsv` and `writes-2.0.tsv`).
+fn version_supported(release: Release, leaf: u16, version: u8) -> bool {
+    match (leaf, version) {
+        (_, 0) => true,
+        (leaf::MNG_RD | leaf::VP_RD, 1) => true,
+        (leaf::VP_INIT, 1) => release >= Release::V1_5_25,
+        (leaf::SYS_CONFIG, 1) => release >= Release::V1_5_34,
+        _ => false,
+    }
+}
+
+/// Whether `release` has the leaf at all (its dispatcher has a case for
+/// it): the Dynamic PAMT leaves from 1.5.20 on.
+fn dispatched(release: Release, leaf: u16) -> bool {
+    match leaf {
+        leaf::PHYMEM_PAMT_ADD | leaf::PHYMEM_PAMT_REMOVE => release >= Release::V1_5_25,
+        _ => true,
+    }
 }
 
 /// Leaves the module runs before it is ready.
@@ -587,7 +625,9 @@ fn allowed_before_ready(leaf: u16) -> bool {
 
 impl Model {
     /// A module just loaded: before TDH.SYS.INIT, no TDMRs, one convertible
-    /// memory range covering the first 64 GiB.
+    /// memory range covering the first 64 GiB. It behaves as the newest
+    /// release the facts cover ([`Release::NEWEST`]); see
+    /// [`Model::with_release`].
     pub fn new() -> Model {
         Model {
             sys: SysState::InitPending,
@@ -600,6 +640,11 @@ impl Model {
             vcpus: BTreeMap::new(),
             cmrs: vec![(0, 64 << 30)],
             wbcache_interrupted: false,
+            release: Release::NEWEST,
+            dynamic_pamt: false,
+            pamt_pairs: BTreeMap::new(),
+            dpamt_pages: BTreeSet::new(),
+            rbp_zeroed: false,
             rules: Vec::new(),
             calls: 0,
             leaf_calls: BTreeMap::new(),
@@ -629,6 +674,24 @@ impl Model {
         });
         m.kot.insert(PRIVATE_HKIDS.start, KeyState::Global);
         m
+    }
+
+    /// The same model, behaving as module `release` where the releases
+    /// differ (see the [module docs](self)).
+    pub fn with_release(mut self, release: Release) -> Model {
+        self.release = release;
+        self.allowed.clear();
+        self
+    }
+
+    /// The release the model behaves as.
+    pub fn release(&self) -> Release {
+        self.release
+    }
+
+    /// Whether TDH.SYS.CONFIG turned Dynamic PAMT on.
+    pub fn dynamic_pamt(&self) -> bool {
+        self.dynamic_pamt
     }
 
     /// The model's physical memory.
@@ -738,10 +801,15 @@ impl Model {
 
     /// The handler of `leaf`.
     fn handle(&mut self, leaf: u16, version: u8, inp: &Regs, out: &mut Out) -> Result<(), Fail> {
+        if !dispatched(self.release, leaf) {
+            // The release's dispatcher has no case for it: its default.
+            return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax).into());
+        }
         match leaf {
+            leaf::VP_ENTER => self.vp_enter(inp, out)?,
             leaf::SYS_INIT => self.sys_init(inp)?,
             leaf::SYS_LP_INIT => self.sys_lp_init()?,
-            leaf::SYS_CONFIG => self.sys_config(inp)?,
+            leaf::SYS_CONFIG => self.sys_config(inp, version)?,
             leaf::SYS_KEY_CONFIG => self.sys_key_config()?,
             leaf::SYS_TDMR_INIT => self.sys_tdmr_init(inp, out)?,
             leaf::SYS_RD => self.sys_rd(inp, out)?,
@@ -769,6 +837,8 @@ impl Model {
             leaf::PHYMEM_CACHE_WB => self.phymem_cache_wb(inp)?,
             leaf::MNG_KEY_FREEID => self.mng_key_freeid(inp)?,
             leaf::PHYMEM_PAGE_RECLAIM => self.phymem_page_reclaim(inp, out)?,
+            leaf::PHYMEM_PAMT_ADD => self.phymem_pamt_add(inp)?,
+            leaf::PHYMEM_PAMT_REMOVE => self.phymem_pamt_remove(inp, out)?,
             _ => return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax).into()),
         }
         Ok(())
@@ -799,6 +869,9 @@ impl Model {
         expect: PageType,
     ) -> Result<(), TdxStatus> {
         self.check_tdmr_page(pa, op)?;
+        if expect == PageType::Nda {
+            self.check_dpamt_free(pa, op)?;
+        }
         if self.page_type(pa) != expect {
             return Err(with_operand(TdxStatus::PAGE_METADATA_INCORRECT, op));
         }
@@ -873,6 +946,7 @@ impl Module for Model {
         };
         let injected = self.take_injection(leaf, nth);
         self.calls += 1;
+        self.rbp_zeroed = false;
         let allowed = *self
             .allowed
             .entry(u32::from(leaf) | u32::from(version) << 16)
@@ -888,7 +962,7 @@ impl Module for Model {
                 }
                 s.raw()
             }
-            None if regs.rax >> 24 != 0 || !version_supported(leaf, version) => {
+            None if regs.rax >> 24 != 0 || !version_supported(self.release, leaf, version) => {
                 // The dispatcher rejects the leaf word before any handler
                 // runs: only RAX is written.
                 with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax).raw()
@@ -905,6 +979,14 @@ impl Module for Model {
         out.apply(regs);
         regs.rax = status;
         Outcome::Return
+    }
+
+    /// RBP after a TD exit from TDH.VP.ENTER: zeroed on module 1.5.01, and
+    /// on later releases unless the TD set `CONFIG_FLAGS.NO_RBP_MOD`; left
+    /// alone by every other call.
+    fn rbp_after(&mut self, leaf_word: u64) -> Option<u64> {
+        let zeroed = core::mem::take(&mut self.rbp_zeroed);
+        (zeroed && leaf_word as u16 == leaf::VP_ENTER).then_some(0)
     }
 }
 

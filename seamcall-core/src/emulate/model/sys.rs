@@ -2,7 +2,7 @@
 //! TDMR.INIT and RD.
 
 use super::{
-    codes, with_operand, KeyState, Model, Out, SysState, Tdmr, MAX_TDMRS, PRIVATE_HKIDS,
+    codes, with_operand, KeyState, Model, Out, Release, SysState, Tdmr, MAX_TDMRS, PRIVATE_HKIDS,
     TDCS_PAGES, TDMR_INIT_CHUNK, TDVPS_PAGES,
 };
 use crate::emulate::{Reg, Regs};
@@ -15,7 +15,7 @@ use crate::status::{OperandId, TdxStatus};
 /// class as Linux's TD-control fields.
 const SYS_FIELDS: [(u64, u64); 9] = [
     // TDX_FEATURES0: bit 18, NO_RBP_MOD, which Linux requires.
-    (0x0A00_0003_0000_0008, 1 << 18),
+    (0x0A00_0003_0000_0008, TDX_FEATURES0),
     // MAX_TDMRS, MAX_RESERVED_PER_TDMR, PAMT_4K/2M/1G_ENTRY_SIZE.
     (0x9100_0001_0000_0008, MAX_TDMRS),
     (0x9100_0001_0000_0009, 16),
@@ -27,6 +27,11 @@ const SYS_FIELDS: [(u64, u64); 9] = [
     (0x9800_0001_0000_0100, TDCS_PAGES as u64 * 4096),
     (0x9800_0001_0000_0200, TDVPS_PAGES as u64 * 4096),
 ];
+
+/// TDX_FEATURES0 as the model reports it (TDH.SYS.RD): bit 18, NO_RBP_MOD.
+const TDX_FEATURES0: u64 = 1 << 18;
+/// Bit 16 of TDH.SYS.CONFIG's option word: Dynamic PAMT.
+const DYNAMIC_PAMT: u64 = 1 << 16;
 
 /// Byte offsets in a `TDMR_INFO` entry.
 const TDMR_INFO_BASE: u64 = 0;
@@ -65,8 +70,14 @@ impl Model {
     }
 
     /// TDH.SYS.CONFIG: RCX = PA of an array of `TDMR_INFO` PAs, RDX = their
-    /// number, R8 = the global private key id.
-    pub(super) fn sys_config(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+    /// number, R8 = the global private key id; from release 1.5.20 on R8 is
+    /// the option word, HKID in bits 15:0 and Dynamic PAMT in bit 16 (bits
+    /// 63:17 reserved; `sys_config_options_t`, intel/tdx-module
+    /// `include/tdx_api_defs.h` at e69a4391), which 1.5.01 refuses as an
+    /// HKID out of range. Version 1 (1.5.34 and later) adds R9, the
+    /// TDX_FEATURES0 bits of optional features to enable, which must be
+    /// features the module reports, and R10, reserved (0).
+    pub(super) fn sys_config(&mut self, inp: &Regs, version: u8) -> Result<(), TdxStatus> {
         if self.sys != SysState::InitDone {
             return Err(codes::SYS_CONFIG_NOT_PENDING);
         }
@@ -77,9 +88,22 @@ impl Model {
             return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rdx));
         }
         let list = Model::check_shared(inp.rcx, TDMR_INFO_ALIGN, OperandId::Rcx)?;
-        let hkid = inp.r8;
-        if hkid > u64::from(u16::MAX) || !PRIVATE_HKIDS.contains(&(hkid as u16)) {
+        let options = if self.release >= Release::V1_5_25 {
+            DYNAMIC_PAMT
+        } else {
+            0
+        };
+        let hkid = inp.r8 & 0xFFFF;
+        if inp.r8 & !(0xFFFF | options) != 0 || !PRIVATE_HKIDS.contains(&(hkid as u16)) {
             return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R8));
+        }
+        if version >= 1 {
+            if inp.r9 & !TDX_FEATURES0 != 0 {
+                return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R9));
+            }
+            if inp.r10 != 0 {
+                return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R10));
+            }
         }
         let mut tdmrs = Vec::new();
         for i in 0..inp.rdx {
@@ -105,6 +129,7 @@ impl Model {
             });
         }
         self.tdmrs = tdmrs;
+        self.dynamic_pamt = inp.r8 & DYNAMIC_PAMT != 0;
         self.kot.insert(hkid as u16, KeyState::Global);
         self.sys = SysState::ConfigDone;
         Ok(())
