@@ -6,6 +6,7 @@
 use std::cell::Cell;
 
 use seamcall_core::emulate::{self, Outcome, Regs};
+use seamcall_core::fields::{self, VcpuField};
 use seamcall_core::leaves::{self, FieldId, GpaLevel, Hkid, PhysAddr, SeptLevel};
 use seamcall_core::{seamcall, SeamcallError, TdxStatus};
 
@@ -205,10 +206,11 @@ fn typed_operands_reach_their_registers() {
         Outcome::Return
     };
     emulate::with_module(&mut module, || unsafe {
-        let field = FieldId::from_raw(0x9000_0003_0000_0100);
+        let field = VcpuField::from_raw(FieldId::from_raw(0x9000_0003_0000_0100));
         let old = leaves::tdh_vp_wr(PhysAddr::new(0x8000), field, 5, u64::MAX);
         assert_eq!(old, Ok(4));
-        let features0 = FieldId::from_raw(0x0A00_0003_0000_0008);
+        let features0 = fields::sys::TDX_FEATURES0;
+        assert_eq!(features0.raw(), 0x0A00_0003_0000_0008);
         assert_eq!(leaves::tdh_sys_rd(features0), Ok((0x40000, FieldId::NONE)));
         let (status, details): (TdxStatus, _) = leaves::tdh_sys_init(0);
         assert!(status.is_error());

@@ -67,9 +67,10 @@ unsafe fn call_wide(v: [u64; 13]) -> Result<[u64; 13], SeamcallError> {
     unsafe { call13!(wide, v).map(tuple13) }
 }
 
-/// With no module on the thread the instruction faults for real (SIGSEGV,
-/// #GP, on x86 hosts; SIGILL, #UD, under QEMU user mode) and resumes at the
-/// fixup pad found through the exception table.
+/// With no module on the thread the instruction faults for real (SIGILL,
+/// #UD, on AMD machines, Intel bare metal outside VMX operation and QEMU
+/// user mode; SIGSEGV, #GP, in Intel VMX guests) and resumes at the fixup
+/// pad found through the exception table.
 #[test]
 fn real_fault_resumes_at_the_fixup_in_every_shape() {
     emulate::install();

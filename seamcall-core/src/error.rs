@@ -12,7 +12,22 @@ pub(crate) const TDX_SEAMCALL_UD: u64 = TdxStatus::SEAMCALL_UD.raw();
 pub(crate) const TDX_SEAMCALL_GP: u64 = TdxStatus::SEAMCALL_GP.raw();
 
 /// The exception `SEAMCALL` raised instead of reaching the TDX module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// `#[non_exhaustive]`: a `match` needs a `_` arm, so that a vector added in
+/// a later release is not a breaking change:
+///
+/// ```compile_fail,E0004
+/// use seamcall_core::Trap;
+///
+/// fn vector(t: Trap) -> u8 {
+///     match t {
+///         Trap::InvalidOpcode => 6,
+///         Trap::GeneralProtection => 13,
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Trap {
     /// #UD (vector 6): the CPU is not in VMX operation.
     InvalidOpcode,
@@ -50,7 +65,44 @@ impl Trap {
 }
 
 /// What went wrong, decoded from a [`SeamcallError`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// `#[non_exhaustive]`: a `match` needs a `_` arm, so that a kind added in a
+/// later release is not a breaking change:
+///
+/// ```compile_fail,E0004
+/// use seamcall_core::ErrorKind;
+///
+/// fn fault(k: ErrorKind) -> bool {
+///     match k {
+///         ErrorKind::Status(_) | ErrorKind::VmFailInvalid => false,
+///         ErrorKind::Fault(_) => true,
+///     }
+/// }
+/// ```
+///
+/// With the `_` arm:
+///
+/// ```
+/// use seamcall_core::{ErrorKind, SeamcallError, TdxStatus, Trap};
+///
+/// fn explain(e: SeamcallError) -> &'static str {
+///     match e.kind() {
+///         ErrorKind::Status(s) if s.code() == TdxStatus::OPERAND_BUSY => "busy: try again",
+///         ErrorKind::Status(_) => "the module refused the call",
+///         ErrorKind::VmFailInvalid => "no TDX module is loaded",
+///         ErrorKind::Fault(Trap::InvalidOpcode) => "not in VMX operation",
+///         ErrorKind::Fault(_) => "TDX is not enabled",
+///         _ => "something this version does not know",
+///     }
+/// }
+///
+/// let busy = SeamcallError::from_status(0x8000_0200_0000_0001).unwrap();
+/// assert_eq!(explain(busy), "busy: try again");
+/// assert_eq!(explain(SeamcallError::VM_FAIL_INVALID), "no TDX module is loaded");
+/// assert_eq!(explain(SeamcallError::fault(Trap::GeneralProtection)), "TDX is not enabled");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The TDX module ran and returned a status other than 0. This includes
     /// informational statuses (bit 63 clear); see [`TdxStatus::is_error`].
@@ -69,8 +121,28 @@ pub enum ErrorKind {
 /// logged value compares directly with a Linux host's. The type is one
 /// register wide on purpose: a wider error makes `Result<u64, _>` return
 /// through memory.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// It implements [`core::error::Error`] (without `std`), so `?` converts it
+/// into `Box<dyn Error>`, `anyhow::Error` and the like:
+///
+/// ```
+/// use seamcall_core::{SeamcallError, TdxStatus};
+///
+/// fn check(raw: u64) -> Result<(), Box<dyn std::error::Error>> {
+///     TdxStatus::from_raw(raw).into_result()?;
+///     Ok(())
+/// }
+///
+/// let e = check(0x8000_0203_0000_0000).unwrap_err();
+/// assert_eq!(e.to_string(), "TDX_RND_NO_ENTROPY");
+/// assert!(e.downcast_ref::<SeamcallError>().is_some());
+/// assert!(check(0).is_ok());
+/// ```
+///
+/// Ordering and hashing are those of the raw status.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(transparent)]
+#[must_use]
 pub struct SeamcallError(NonZeroU64);
 
 const _: () = assert!(core::mem::size_of::<SeamcallError>() == 8);
@@ -153,9 +225,105 @@ impl fmt::Display for SeamcallError {
     }
 }
 
+impl core::error::Error for SeamcallError {}
+
+impl fmt::Display for Trap {
+    /// `#UD` or `#GP`, the mnemonic of the exception.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Trap::InvalidOpcode => "#UD",
+            Trap::GeneralProtection => "#GP",
+        })
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    /// The status's `Display` for [`ErrorKind::Status`]; `VMfailInvalid`,
+    /// or `#UD`/`#GP` otherwise.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::Status(s) => fmt::Display::fmt(s, f),
+            ErrorKind::VmFailInvalid => f.write_str("VMfailInvalid"),
+            ErrorKind::Fault(t) => fmt::Display::fmt(t, f),
+        }
+    }
+}
+
+/// The raw form of a leaf, `(TdxStatus, T)`, as a `Result`.
+///
+/// The catalog declares some leaves in the raw form because their outputs
+/// mean something on failure too (the S-EPT entry an S-EPT leaf objected
+/// to, say). Where only the success value matters, `.into_result()` turns
+/// the pair into `Result<T, SeamcallError>`: `Ok(value)` for status 0 and
+/// `Err` for anything else, informational statuses included, as
+/// [`TdxStatus::into_result`] does.
+///
+/// ```
+/// use seamcall_core::{RawResult, SeamcallError, TdxStatus};
+///
+/// let done: (TdxStatus, u64) = (TdxStatus::SUCCESS, 7);
+/// assert_eq!(done.into_result(), Ok(7));
+///
+/// let busy = (TdxStatus::OPERAND_BUSY, 0u64);
+/// let e: SeamcallError = busy.into_result().unwrap_err();
+/// assert!(e.is(TdxStatus::OPERAND_BUSY));
+/// ```
+///
+/// [`TdxStatus`] is `#[must_use]`, and the lint looks into tuples: a raw
+/// result dropped on the floor warns (`unused_must_use`), here denied:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// use seamcall_core::TdxStatus;
+///
+/// fn tdh_mng_init_raw() -> (TdxStatus, u64) {
+///     (TdxStatus::OPERAND_BUSY, 0)
+/// }
+/// tdh_mng_init_raw();
+/// ```
+///
+/// while using it (or `let _ =`) compiles:
+///
+/// ```
+/// #![deny(unused_must_use)]
+/// use seamcall_core::{RawResult, TdxStatus};
+///
+/// fn tdh_mng_init_raw() -> (TdxStatus, u64) {
+///     (TdxStatus::OPERAND_BUSY, 0)
+/// }
+/// assert!(tdh_mng_init_raw().into_result().is_err());
+/// let _ = tdh_mng_init_raw();
+/// ```
+///
+/// The trait is sealed: it is implemented for `(TdxStatus, T)` only.
+pub trait RawResult<T>: sealed::Sealed {
+    /// `Ok(value)` when the status is 0, `Err` with the status otherwise.
+    #[must_use = "the `Result` says whether the SEAMCALL succeeded"]
+    fn into_result(self) -> Result<T, SeamcallError>;
+}
+
+impl<T> RawResult<T> for (TdxStatus, T) {
+    #[inline(always)]
+    fn into_result(self) -> Result<T, SeamcallError> {
+        let (status, value) = self;
+        status.into_result().map(|()| value)
+    }
+}
+
+mod sealed {
+    /// Keeps [`RawResult`](super::RawResult) implemented only here.
+    pub trait Sealed {}
+    impl<T> Sealed for (crate::status::TdxStatus, T) {}
+}
+
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
+    use std::boxed::Box;
+    use std::collections::BTreeSet;
+    use std::string::ToString;
 
     #[test]
     fn software_codes_decode() {
@@ -188,5 +356,68 @@ mod tests {
             assert_eq!(Trap::from_vector(t.vector()), Some(t));
         }
         assert_eq!(Trap::from_vector(14), None);
+    }
+
+    #[test]
+    fn is_a_core_error_with_the_same_display() {
+        fn as_error(e: &dyn core::error::Error) -> std::string::String {
+            assert!(e.source().is_none());
+            e.to_string()
+        }
+        let e = SeamcallError::from_status(0x8000_0200_0000_0001).unwrap();
+        assert_eq!(as_error(&e), "TDX_OPERAND_BUSY (operand RCX)");
+        assert_eq!(as_error(&e), e.to_string());
+        // `?` into a boxed error keeps the value.
+        fn boxed(raw: u64) -> Result<(), Box<dyn core::error::Error>> {
+            TdxStatus::from_raw(raw).into_result()?;
+            Ok(())
+        }
+        let b = boxed(e.raw()).unwrap_err();
+        assert_eq!(b.downcast_ref::<SeamcallError>(), Some(&e));
+        assert!(boxed(0).is_ok());
+    }
+
+    #[test]
+    fn status_and_raw_form_into_result() {
+        assert_eq!(TdxStatus::SUCCESS.into_result(), Ok(()));
+        let busy = TdxStatus::from_raw(0x8000_0200_0000_0080);
+        assert_eq!(busy.into_result().map_err(|e| e.raw()), Err(busy.raw()));
+        // Informational statuses are not success.
+        assert!(TdxStatus::KEY_CONFIGURED.into_result().is_err());
+        assert_eq!((TdxStatus::SUCCESS, 42u8).into_result(), Ok(42));
+        let e = (busy, 42u8).into_result().unwrap_err();
+        assert_eq!(e.status(), busy);
+        assert_eq!(
+            (TdxStatus::SEAMCALL_UD, ())
+                .into_result()
+                .map_err(|e| e.kind()),
+            Err(ErrorKind::Fault(Trap::InvalidOpcode))
+        );
+        const OK: bool = TdxStatus::SUCCESS.into_result().is_ok();
+        const { assert!(OK) };
+    }
+
+    #[test]
+    fn display_of_kinds_and_traps() {
+        assert_eq!(Trap::InvalidOpcode.to_string(), "#UD");
+        assert_eq!(Trap::GeneralProtection.to_string(), "#GP");
+        assert_eq!(ErrorKind::VmFailInvalid.to_string(), "VMfailInvalid");
+        assert_eq!(ErrorKind::Fault(Trap::GeneralProtection).to_string(), "#GP");
+        assert_eq!(
+            ErrorKind::Status(TdxStatus::from_raw(0xC000_0100_0000_0001)).to_string(),
+            "TDX_OPERAND_INVALID (operand RCX)"
+        );
+    }
+
+    #[test]
+    fn errors_order_and_hash_by_raw_status() {
+        let a = SeamcallError::from_status(1).unwrap();
+        let b = SeamcallError::VM_FAIL_INVALID;
+        assert!(a < b);
+        let set: BTreeSet<SeamcallError> = [b, a, b].into_iter().collect();
+        assert_eq!(set.into_iter().collect::<std::vec::Vec<_>>(), [a, b]);
+        let set: std::collections::HashSet<SeamcallError> = [a, b, a].into_iter().collect();
+        assert_eq!(set.len(), 2);
+        assert!(Trap::InvalidOpcode < Trap::GeneralProtection);
     }
 }

@@ -8,19 +8,122 @@
 //!
 //! * [`seamcall`]: the attribute that turns one declaration into one inline
 //!   `asm!` block (re-exported from `seamcall-macros`; depend on this crate only);
+//! * [`leaves`]: every host leaf, declared with it, and the ABI table the
+//!   declarations are checked against;
 //! * [`TdxStatus`], [`SeamcallError`], [`ErrorKind`], [`Trap`]: the status and
-//!   its typed decoding;
-//! * [`IntoReg`] / [`FromReg`]: how values travel in registers;
-//! * [`extable`]: the exception table that turns #UD/#GP into error values.
+//!   its typed decoding; [`RawResult`] turns a leaf's raw form into a `Result`;
+//! * [`IntoReg`] / [`FromReg`]: how values travel in registers, and the typed
+//!   operands ([`FieldId`], [`GpaLevel`], [`Hkid`], …);
+//! * [`extable`]: the exception table that turns #UD/#GP into error values;
+//! * `emulate` (feature): trap-and-emulate and a software TDX module, to run
+//!   all of it on a machine without TDX.
+//!
+//! # The `#[seamcall]` declaration
+//!
+//! The grammar of the attribute (the same text as the README's "A
+//! declaration"):
+//!
+#![doc = include_str!("../docs/declaration.md")]
+//!
+//! # Calling a leaf
+//!
+//! A leaf returns `Result<T, SeamcallError>`, or the raw form
+//! `(TdxStatus, T)` where its outputs mean something on failure too;
+//! [`RawResult::into_result`] turns the raw form into a `Result`.
+//! [`SeamcallError`] implements [`core::error::Error`], so `?` carries it
+//! into `Box<dyn Error>` or `anyhow::Error`. On a machine without TDX the
+//! instruction faults, so this example is only compiled (the same code runs
+//! under the `emulate` feature, below):
+//!
+//! ```no_run
+//! use seamcall_core::leaves::{tdh_mng_init, tdh_mng_rd, FieldId};
+//! use seamcall_core::x86_64::PhysAddr;
+//! use seamcall_core::RawResult;
+//!
+//! fn build(tdr: PhysAddr, params: PhysAddr) -> Result<u64, Box<dyn std::error::Error>> {
+//!     // SAFETY (of the example): `tdr` is a TDR page and `params` a TD_PARAMS
+//!     // page this host handed to the module.
+//!     unsafe {
+//!         tdh_mng_init(tdr, params).into_result()?;
+//!         Ok(tdh_mng_rd(tdr, FieldId::from_raw(0x9010_0003_0000_0000))?)
+//!     }
+//! }
+//! # let _ = build(PhysAddr::new(0x1000), PhysAddr::new(0x2000));
+//! ```
+//!
+//! # Decoding a status
+//!
+//! These run anywhere:
 //!
 //! ```
-//! use seamcall_core::{seamcall, SeamcallError};
-//! use x86_64::PhysAddr;
+//! use seamcall_core::{ErrorKind, OperandId, SeamcallError, TdxStatus, Trap};
 //!
-//! /// Read a TD-scope metadata field.
-//! #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
-//! pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;
+//! // What the module returned in RAX: TDX_OPERAND_BUSY on the S-EPT.
+//! let status = TdxStatus::from_raw(0x8000_0200_0000_0092);
+//! assert_eq!(status.code(), TdxStatus::OPERAND_BUSY);
+//! assert_eq!(status.operand(), Some(OperandId::Sept));
+//! assert_eq!(status.to_string(), "TDX_OPERAND_BUSY (operand SEPT)");
+//!
+//! let e = status.into_result().unwrap_err();
+//! let retry = match e.kind() {
+//!     ErrorKind::Status(s) => s.code() == TdxStatus::OPERAND_BUSY,
+//!     ErrorKind::VmFailInvalid => false, // no TDX module loaded
+//!     ErrorKind::Fault(Trap::InvalidOpcode) => false, // not in VMX operation
+//!     ErrorKind::Fault(_) => false,                   // TDX not enabled
+//!     _ => false, // `ErrorKind` is #[non_exhaustive]
+//! };
+//! assert!(retry);
+//!
+//! // Faults and VMfailInvalid carry Linux's software codes.
+//! let ud = SeamcallError::fault(Trap::InvalidOpcode);
+//! assert_eq!(ud.raw(), 0x8000_FF00_0000_0006);
+//! assert_eq!(ud.status(), TdxStatus::SEAMCALL_UD);
 //! ```
+//!
+//! # Testing without TDX hardware
+//!
+//! With the `emulate` feature the instruction's fault is caught in user mode
+//! and answered by a software module; `emulate::model` is
+//! a model of the TDX module's TD build and teardown flow. This example runs
+//! when the feature is on (`cargo test --all-features`) and is empty
+//! otherwise:
+//!
+//! ```
+//! # #[cfg(feature = "emulate")]
+//! # fn main() {
+//! use seamcall_core::emulate::{self, Outcome, Regs};
+//! use seamcall_core::leaves::{tdh_mng_rd, FieldId};
+//! use seamcall_core::x86_64::PhysAddr;
+//!
+//! // A module that answers every call with R8 = 42.
+//! let mut module = |regs: &mut Regs| {
+//!     regs.r8 = 42;
+//!     regs.rax = 0;
+//!     Outcome::Return
+//! };
+//! // SAFETY (of the example): the emulated module touches no memory.
+//! let v = emulate::with_module(&mut module, || unsafe {
+//!     tdh_mng_rd(PhysAddr::new(0x1000), FieldId::from_raw(0))
+//! });
+//! assert_eq!(v, Ok(42));
+//! # }
+//! # #[cfg(not(feature = "emulate"))]
+//! # fn main() {}
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `leaves` | yes | the leaf catalog, `leaves::{tdh_*, ALL, find, by_name}` (the ABI table, `leaves::ABI`, and `LeafInfo` are always there) |
+//! | `proposed` | no | the leaves only proposed for Linux (Dynamic PAMT, page demotion, …); implies `leaves` |
+//! | `seamldr` | no | the P-SEAMLDR leaves (RAX bit 63); implies `leaves` |
+//! | `std` | no | links the standard library; nothing else in this crate needs it |
+//! | `emulate` | no | `emulate`: trap-and-emulate and the software TDX module, for tests on Linux x86-64 without TDX; implies `std` and `leaves`, never for a kernel |
+//!
+//! Without `std` the crate is `no_std` and needs no allocator. The
+//! documentation on docs.rs is built with every feature and marks what each
+//! one gates.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
@@ -30,22 +133,45 @@
 compile_error!("seamcall-core supports x86_64 only: SEAMCALL exists only on x86-64.");
 
 #[cfg(feature = "emulate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulate")))]
 pub mod emulate;
 mod error;
 pub mod extable;
+pub mod fields;
 pub mod leaves;
 mod reg;
 mod status;
 mod types;
 
-pub use error::{ErrorKind, SeamcallError, Trap};
+pub use error::{ErrorKind, RawResult, SeamcallError, Trap};
 pub use reg::{FromReg, IntoReg};
+/// The grammar of the attribute is in [the crate
+/// documentation](crate#the-seamcall-declaration).
 pub use seamcall_macros::seamcall;
 pub use status::{OperandId, TdxStatus};
+
 pub use types::{
     ElementSize, FieldContext, FieldId, GpaLevel, Hkid, PageSize, SeptEntry, SeptLevel,
     SeptLevelState,
 };
+/// The [`x86_64`](https://docs.rs/x86_64) crate this crate's API is written
+/// in: [`PhysAddr`](x86_64::PhysAddr), [`VirtAddr`](x86_64::VirtAddr) and
+/// [`PhysFrame`](x86_64::structures::paging::PhysFrame) travel in registers
+/// ([`IntoReg`]), and [`extable::fixup_frame`] takes its
+/// `InterruptStackFrame`.
+///
+/// Name those types through this path, `seamcall_core::x86_64::PhysAddr`,
+/// rather than through a dependency of your own on `x86_64`: a crate that
+/// depends on another version (0.14, say) otherwise has two distinct
+/// `PhysAddr` types, and the one it passes does not implement [`IntoReg`].
+///
+/// ```
+/// use seamcall_core::x86_64::PhysAddr;
+/// use seamcall_core::IntoReg;
+///
+/// assert_eq!(PhysAddr::new(0x1000).into_reg(), 0x1000);
+/// ```
+pub use x86_64;
 
 /// The instruction the expansion emits: `SEAMCALL` (`66 0F 01 CF`).
 ///

@@ -5,6 +5,7 @@
 //! value; implement them for your own newtypes (a TDR handle, a field id) so
 //! that the wrong kind of value cannot be passed.
 
+use x86_64::structures::paging::{PhysFrame, Size4KiB};
 use x86_64::{PhysAddr, VirtAddr};
 
 /// A value that can be passed to the TDX module in a 64-bit register.
@@ -72,6 +73,33 @@ impl FromReg for PhysAddr {
     }
 }
 
+/// A 4 KiB frame travels as its start address, so a leaf that takes a page
+/// (a TDR, a TDCS page, a page to reclaim) can be declared with the type that
+/// says it is page-aligned:
+///
+/// ```
+/// use seamcall_core::x86_64::structures::paging::PhysFrame;
+/// use seamcall_core::x86_64::PhysAddr;
+/// use seamcall_core::{seamcall, IntoReg, SeamcallError};
+///
+/// /// TDH.MEM.TRACK: RCX = the TD's TDR page.
+/// #[seamcall(leaf = 38, in = [rcx])]
+/// pub unsafe fn tdh_mem_track(tdr: PhysFrame) -> Result<(), SeamcallError>;
+///
+/// let tdr: PhysFrame = PhysFrame::containing_address(PhysAddr::new(0x4000_0000));
+/// assert_eq!(tdr.into_reg(), 0x4000_0000);
+/// ```
+///
+/// Only 4 KiB frames: where a leaf works on a larger page it takes the level
+/// or size as an operand of its own ([`GpaLevel`](crate::GpaLevel),
+/// [`PageSize`](crate::PageSize)) beside a [`PhysAddr`].
+impl IntoReg for PhysFrame<Size4KiB> {
+    #[inline(always)]
+    fn into_reg(self) -> u64 {
+        self.start_address().as_u64()
+    }
+}
+
 impl IntoReg for VirtAddr {
     #[inline(always)]
     fn into_reg(self) -> u64 {
@@ -110,5 +138,13 @@ mod tests {
             0xffff_8000_0000_0000
         );
         assert_eq!(PhysAddr::new(0x1000).into_reg(), 0x1000);
+    }
+
+    #[test]
+    fn a_4k_frame_is_its_start_address() {
+        let frame: PhysFrame<Size4KiB> = PhysFrame::containing_address(PhysAddr::new(0x5fff));
+        assert_eq!(frame.into_reg(), 0x5000);
+        let top = PhysFrame::<Size4KiB>::containing_address(PhysAddr::new((1 << 52) - 1));
+        assert_eq!(top.into_reg(), (1 << 52) - 0x1000);
     }
 }

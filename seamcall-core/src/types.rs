@@ -5,6 +5,10 @@
 //!
 //! Every type is a thin wrapper over the 64-bit register value, converts
 //! with [`IntoReg`]/[`FromReg`] at no cost, and keeps the raw value reachable.
+//! Each one is `Copy`, `Eq` and `Hash`, and prints with `Display` in the
+//! terms the TDX documentation uses (`GPA 0x2000 at level 0 (4 KiB)`); the
+//! ones with a natural order (levels, sizes, HKIDs, and the raw values of
+//! field IDs and S-EPT operands, for sorted maps) are `Ord` too.
 
 use core::fmt;
 
@@ -44,11 +48,35 @@ impl SeptLevel {
     }
 }
 
+/// `4 KiB`, `2 MiB`, `1 GiB`, … : a byte count that is a power of two of at
+/// least 1 KiB.
+fn write_size(f: &mut fmt::Formatter<'_>, bytes: u64) -> fmt::Result {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes >> 10;
+    let mut unit = 0;
+    while value >= 1024 && value % 1024 == 0 && unit + 1 < UNITS.len() {
+        value >>= 10;
+        unit += 1;
+    }
+    write!(f, "{value} {}", UNITS[unit])
+}
+
+impl fmt::Display for SeptLevel {
+    /// `level 1 (2 MiB)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "level {} (", self.0)?;
+        write_size(f, self.page_size())?;
+        f.write_str(")")
+    }
+}
+
 /// A guest physical address with a secure-EPT level, the operand of the
 /// S-EPT leaves (TDH.MEM.PAGE.AUG, TDH.MEM.SEPT.ADD, TDH.MEM.RANGE.BLOCK …):
 /// RCX = GPA (bits 51:12) | level (bits 2:0), as Linux builds it with
 /// `gpa | level`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// Ordered by register value, so by GPA first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct GpaLevel(u64);
 
 impl GpaLevel {
@@ -106,10 +134,30 @@ impl IntoReg for GpaLevel {
     }
 }
 
+impl fmt::Display for GpaLevel {
+    /// `GPA 0x12345000 at level 1 (2 MiB)`, then the register value if a
+    /// reserved bit (11:3) is set: `(raw 0x12345009)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GPA {:#x} at {}", self.gpa(), self.level())?;
+        if self.0 & !(Self::GPA_MASK | 7) != 0 {
+            write!(f, " (raw {:#x})", self.0)?;
+        }
+        Ok(())
+    }
+}
+
 /// The S-EPT entry an S-EPT leaf reports in RCX when it fails on an entry
 /// (Linux's `ext_err1`). Kept raw: its layout is the architectural EPT entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// `Display` prints it in hex, all 16 digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SeptEntry(pub u64);
+
+impl fmt::Display for SeptEntry {
+    /// `0x0000000040001007`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#018x}", self.0)
+    }
+}
 
 impl FromReg for SeptEntry {
     #[inline(always)]
@@ -121,7 +169,7 @@ impl FromReg for SeptEntry {
 /// The level and state of that S-EPT entry, in RDX (Linux's `ext_err2`,
 /// KVM's `union tdx_sept_level_state`): level in bits 2:0, state in bits
 /// 15:8.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SeptLevelState(pub u64);
 
 impl SeptLevelState {
@@ -144,6 +192,26 @@ impl FromReg for SeptLevelState {
     }
 }
 
+impl fmt::Display for SeptLevelState {
+    /// `level 1 (2 MiB), state 4 (present)`, with KVM's names for the
+    /// states it knows and the number alone for others.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self.state() {
+            0 => Some("free"),
+            1 => Some("blocked"),
+            2 => Some("pending"),
+            3 => Some("pending-blocked"),
+            4 => Some("present"),
+            _ => None,
+        };
+        write!(f, "{}, state {}", self.level(), self.state())?;
+        match name {
+            Some(name) => write!(f, " ({name})"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A host key ID (HKID): the memory-encryption key a TD, or the module's
 /// global data, is bound to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -156,9 +224,16 @@ impl IntoReg for Hkid {
     }
 }
 
+impl fmt::Display for Hkid {
+    /// `HKID 40`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HKID {}", self.0)
+    }
+}
+
 /// A page size as TDX reports it (`TDX_PS_*`): 0 for 4 KiB, 1 for 2 MiB, 2
 /// for 1 GiB. Any other value is kept as read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PageSize(pub u64);
 
 impl PageSize {
@@ -192,8 +267,36 @@ impl IntoReg for PageSize {
     }
 }
 
+impl fmt::Display for PageSize {
+    /// `2 MiB`, or `page size code 7` for a code TDX does not define.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.bytes() {
+            Some(bytes) => write_size(f, bytes),
+            None => write!(f, "page size code {}", self.0),
+        }
+    }
+}
+
 /// The context a metadata field belongs to (bits 54:52 of a [`FieldId`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// `#[non_exhaustive]`: a code that gets a name in a later release becomes
+/// its own variant instead of [`Other`](FieldContext::Other), so a `match`
+/// needs a `_` arm:
+///
+/// ```compile_fail,E0004
+/// use seamcall_core::FieldContext;
+///
+/// fn code(c: FieldContext) -> u8 {
+///     match c {
+///         FieldContext::Global => 0,
+///         FieldContext::Td => 1,
+///         FieldContext::Vcpu => 2,
+///         FieldContext::Other(n) => n,
+///     }
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum FieldContext {
     /// 0: the module itself (TDH.SYS.RD).
     Global,
@@ -207,7 +310,10 @@ pub enum FieldContext {
 
 /// The size of each element of a metadata field (bits 33:32 of a
 /// [`FieldId`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// Exhaustive on purpose: the field is two bits wide and all four codes are
+/// here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ElementSize {
     /// Code 0: 8 bits.
     Bits8,
@@ -217,6 +323,37 @@ pub enum ElementSize {
     Bits32,
     /// Code 3: 64 bits.
     Bits64,
+}
+
+impl ElementSize {
+    /// The element size in bits: 8, 16, 32 or 64.
+    pub const fn bits(self) -> u32 {
+        match self {
+            ElementSize::Bits8 => 8,
+            ElementSize::Bits16 => 16,
+            ElementSize::Bits32 => 32,
+            ElementSize::Bits64 => 64,
+        }
+    }
+}
+
+impl fmt::Display for ElementSize {
+    /// `64-bit`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-bit", self.bits())
+    }
+}
+
+impl fmt::Display for FieldContext {
+    /// `global`, `TD`, `vCPU`, or `context 5`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldContext::Global => f.write_str("global"),
+            FieldContext::Td => f.write_str("TD"),
+            FieldContext::Vcpu => f.write_str("vCPU"),
+            FieldContext::Other(code) => write!(f, "context {code}"),
+        }
+    }
 }
 
 /// A metadata field identifier, the operand of TDH.SYS.RD, TDH.MNG.RD/WR and
@@ -236,7 +373,11 @@ pub enum ElementSize {
 ///
 /// Reserved bits are kept as given. `FieldId::NONE` (all ones) is what the
 /// module returns as "next field" after the last one, or on error.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// `Display` gives the register value in hex, the form field IDs have in
+/// the TDX documentation and in Linux (`0x9010000300000000`); `Debug`
+/// decodes it. Ordered by register value.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FieldId(u64);
 
 impl FieldId {
@@ -348,6 +489,21 @@ impl fmt::Debug for FieldId {
     }
 }
 
+impl fmt::Display for FieldId {
+    /// `0x0a00000300000008`; `NONE (0xffffffffffffffff)` for
+    /// [`FieldId::NONE`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_none() {
+            f.write_str("NONE (")?;
+        }
+        write!(f, "{:#018x}", self.0)?;
+        if self.is_none() {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
 impl IntoReg for FieldId {
     #[inline(always)]
     fn into_reg(self) -> u64 {
@@ -408,5 +564,54 @@ mod tests {
         assert_eq!(PageSize(7).bytes(), None);
         let s = SeptLevelState::from_reg(0x0402);
         assert_eq!((s.level(), s.state()), (SeptLevel::L1G, 4));
+    }
+
+    #[test]
+    fn operands_display() {
+        extern crate std;
+        use std::string::ToString;
+
+        assert_eq!(SeptLevel::L4K.to_string(), "level 0 (4 KiB)");
+        assert_eq!(SeptLevel::L2M.to_string(), "level 1 (2 MiB)");
+        assert_eq!(SeptLevel::L1G.to_string(), "level 2 (1 GiB)");
+        assert_eq!(SeptLevel::new(3).unwrap().to_string(), "level 3 (512 GiB)");
+        assert_eq!(SeptLevel::new(4).unwrap().to_string(), "level 4 (256 TiB)");
+        let g = GpaLevel::new(0x1234_5000, SeptLevel::L2M).unwrap();
+        assert_eq!(g.to_string(), "GPA 0x12345000 at level 1 (2 MiB)");
+        assert_eq!(
+            GpaLevel::from_raw(0x2008).to_string(),
+            "GPA 0x2000 at level 0 (4 KiB) (raw 0x2008)"
+        );
+        assert_eq!(Hkid(40).to_string(), "HKID 40");
+        assert_eq!(PageSize::K4.to_string(), "4 KiB");
+        assert_eq!(PageSize::G1.to_string(), "1 GiB");
+        assert_eq!(PageSize(7).to_string(), "page size code 7");
+        assert_eq!(SeptEntry(0x4000_1007).to_string(), "0x0000000040001007");
+        assert_eq!(
+            SeptLevelState(0x0401).to_string(),
+            "level 1 (2 MiB), state 4 (present)"
+        );
+        assert_eq!(
+            SeptLevelState(0x0900).to_string(),
+            "level 0 (4 KiB), state 9"
+        );
+        assert_eq!(
+            FieldId::from_raw(0x9010_0003_0000_0000).to_string(),
+            "0x9010000300000000"
+        );
+        assert_eq!(FieldId::NONE.to_string(), "NONE (0xffffffffffffffff)");
+        assert_eq!(ElementSize::Bits16.to_string(), "16-bit");
+        assert_eq!(FieldContext::Vcpu.to_string(), "vCPU");
+        assert_eq!(FieldContext::Other(5).to_string(), "context 5");
+    }
+
+    #[test]
+    fn operands_order() {
+        assert!(SeptLevel::L4K < SeptLevel::L2M);
+        assert!(GpaLevel::page(0x1000).unwrap() < GpaLevel::page(0x2000).unwrap());
+        assert!(FieldId::from_raw(1) < FieldId::NONE);
+        assert!(Hkid(1) < Hkid(2));
+        assert!(PageSize::K4 < PageSize::M2);
+        assert!(ElementSize::Bits8 < ElementSize::Bits64);
     }
 }

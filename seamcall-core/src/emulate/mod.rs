@@ -1,11 +1,13 @@
 //! Run declared leaves without TDX hardware: trap the instruction and answer
 //! it in software.
 //!
-//! In user mode `SEAMCALL` raises a signal at the instruction itself:
-//! SIGSEGV (#GP) on the x86 machines this project runs on, SIGILL (#UD)
-//! under QEMU's user-mode emulator. A signal handler sees every general
-//! register and RFLAGS through the `ucontext` and may change them and RIP,
-//! so the *same machine code* a kernel would run can be tested here:
+//! In user mode `SEAMCALL` raises a signal at the instruction itself, and
+//! which one depends on the machine: SIGILL (#UD) on AMD machines, on Intel
+//! bare metal outside VMX operation and under QEMU's user-mode emulator;
+//! SIGSEGV (#GP) in Intel VMX guests. The emulator takes both, and so do the
+//! tests. A signal handler sees every general register and RFLAGS through
+//! the `ucontext` and may change them and RIP, so the *same machine code* a
+//! kernel would run can be tested here:
 //!
 //! 1. the handler checks that the faulting RIP is a `SEAMCALL` instruction
 //!    recorded in `seamcall_extable` (never trusting the bytes alone);
@@ -13,10 +15,10 @@
 //!    the registers to the module, writes back what the module answered,
 //!    sets or clears CF and steps over the 4-byte instruction, or resumes at
 //!    the #UD/#GP fixup when the module says the instruction faults;
-//! 3. with no module on the thread it does what the hardware here does: the
-//!    fault goes to the fixup, so the leaf returns
-//!    [`ErrorKind::Fault`](crate::ErrorKind::Fault) (#GP for SIGSEGV, #UD for
-//!    SIGILL), once the handlers are installed (below);
+//! 3. with no module on the thread it does what the machine's hardware did:
+//!    the fault goes to the fixup, so the leaf returns
+//!    [`ErrorKind::Fault`](crate::ErrorKind::Fault) (#UD for SIGILL, #GP for
+//!    SIGSEGV), once the handlers are installed (below);
 //! 4. any other fault goes to the handler that was installed before this
 //!    one, or to the default action: a real null-pointer dereference still
 //!    kills the process with SIGSEGV.
@@ -244,7 +246,23 @@ impl fmt::Debug for Regs {
 }
 
 /// What the instruction did, as the module decides.
+///
+/// `#[non_exhaustive]`: a `match` on an outcome needs a `_` arm, so that an
+/// outcome added later (another way the instruction can end) is not a
+/// breaking change. Modules construct the variants as usual.
+///
+/// ```compile_fail,E0004
+/// use seamcall_core::emulate::Outcome;
+///
+/// fn returned(o: Outcome) -> bool {
+///     match o {
+///         Outcome::Return => true,
+///         Outcome::VmFailInvalid | Outcome::Fault(_) => false,
+///     }
+/// }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The module ran and returned (SEAMRET): the registers the module left
     /// in [`Regs`] are written back, RAX holds the status, and CF is clear.

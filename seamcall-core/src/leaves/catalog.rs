@@ -9,6 +9,7 @@
 
 use x86_64::PhysAddr;
 
+use crate::fields::{GlobalField, TdField, VcpuField};
 use crate::types::{FieldId, GpaLevel, Hkid, PageSize, SeptEntry, SeptLevelState};
 use crate::{SeamcallError, TdxStatus};
 
@@ -125,12 +126,15 @@ seamcall_macros::__catalog! {
     #[seamcall(leaf = 10, in = [rcx, rdx], retry = 10, crate = crate)]
     pub unsafe fn tdh_vp_create(tdvpr: PhysAddr, tdr: PhysAddr) -> Result<(), SeamcallError>;
 
-    /// Read the TD-scope metadata field `field` of the TD `tdr`.
+    /// Read the TD-scope metadata field `field` of the TD `tdr`: one
+    /// element, such as `fields::td::MRTD.element(i)?` (a
+    /// [`TdField`](crate::fields::TdField); fields of other scopes do not
+    /// type-check).
     ///
     /// # Safety
     /// `tdr` is the TD's TDR page.
     #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8], retry = 10, crate = crate)]
-    pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: FieldId) -> Result<u64, SeamcallError>;
+    pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: TdField) -> Result<u64, SeamcallError>;
 
     /// Extend the TD's build-time measurement (MRTD) with the 256 bytes at
     /// `gpa`.
@@ -202,12 +206,13 @@ seamcall_macros::__catalog! {
     #[seamcall(leaf = 24, in = [rcx], out = [rcx, rdx, r8, r9], clobber = [r10, r11], crate = crate)]
     pub unsafe fn tdh_phymem_page_rdmd(page: PhysAddr) -> Result<(u64, PhysAddr, PageSize, u64), SeamcallError>;
 
-    /// Read the vCPU-scope metadata field `field` of the vCPU `tdvpr`.
+    /// Read the vCPU-scope metadata field `field` of the vCPU `tdvpr` (a
+    /// [`VcpuField`](crate::fields::VcpuField): TDVPS, TD VMCS or L2 VMCS).
     ///
     /// # Safety
     /// `tdvpr` is a vCPU's TDVPR page.
     #[seamcall(leaf = 26, in = [rcx, rdx], out = [r8], retry = 10, crate = crate)]
-    pub unsafe fn tdh_vp_rd(tdvpr: PhysAddr, field: FieldId) -> Result<u64, SeamcallError>;
+    pub unsafe fn tdh_vp_rd(tdvpr: PhysAddr, field: VcpuField) -> Result<u64, SeamcallError>;
 
     /// Reclaim `page` from a torn-down TD. The values are its page type,
     /// owner and size, also on failure.
@@ -242,14 +247,16 @@ seamcall_macros::__catalog! {
     #[seamcall(leaf = 33, in = [rcx], out = [rcx, rdx, r8, r9, r10], retry = 10, crate = crate)]
     pub unsafe fn tdh_sys_init(attributes: u64) -> (TdxStatus, (u64, u64, u64, u64, u64));
 
-    /// Read the module-global metadata field `field`. The values are the
-    /// field's value and the ID of the next field ([`FieldId::NONE`] after
-    /// the last).
+    /// Read the module-global metadata field `field` (a
+    /// [`GlobalField`](crate::fields::GlobalField), such as
+    /// `fields::sys::MAX_TDMRS`). The values are the field's value and the
+    /// ID of the next field ([`FieldId::NONE`] after the last; read it with
+    /// `GlobalField::from_raw`).
     ///
     /// # Safety
     /// None beyond what any leaf needs; declared `unsafe` like the others.
     #[seamcall(leaf = 34, in = [rdx], out = [r8, rdx], retry = 10, crate = crate)]
-    pub unsafe fn tdh_sys_rd(field: FieldId) -> Result<(u64, FieldId), SeamcallError>;
+    pub unsafe fn tdh_sys_rd(field: GlobalField) -> Result<(u64, FieldId), SeamcallError>;
 
     /// Initialize the module on the current logical CPU. If the CPU's CPUID
     /// differs from the one TDH.SYS.INIT saw, the values say where.
@@ -293,14 +300,15 @@ seamcall_macros::__catalog! {
     #[seamcall(leaf = 41, in = [rcx], retry = 10, crate = crate)]
     pub unsafe fn tdh_phymem_page_wbinvd(page: PhysAddr) -> Result<(), SeamcallError>;
 
-    /// Write the vCPU-scope metadata field `field` of the vCPU `tdvpr`: the
+    /// Write the vCPU-scope metadata field `field` (a
+    /// [`VcpuField`](crate::fields::VcpuField)) of the vCPU `tdvpr`: the
     /// bits of `value` selected by `mask`. The value returned is the field's
     /// previous value (module 1.5.01 writes it to R8; Linux ignores it).
     ///
     /// # Safety
     /// `tdvpr` is a vCPU's TDVPR page; the field's new value is valid.
     #[seamcall(leaf = 43, in = [rcx, rdx, r8, r9], out = [r8], retry = 10, crate = crate)]
-    pub unsafe fn tdh_vp_wr(tdvpr: PhysAddr, field: FieldId, value: u64, mask: u64) -> Result<u64, SeamcallError>;
+    pub unsafe fn tdh_vp_wr(tdvpr: PhysAddr, field: VcpuField, value: u64, mask: u64) -> Result<u64, SeamcallError>;
 
     /// Configure the module with the TDMRs listed at `tdmr_array`
     /// (`tdmr_count` physical addresses) and the global key `global_keyid`.
@@ -363,13 +371,14 @@ seamcall_macros::__catalog! {
     #[seamcall(leaf = 12, in = [rcx, rdx], out = [r8, rcx, rdx], crate = crate)]
     pub unsafe fn tdh_mem_rd(gpa: u64, tdr: PhysAddr) -> (TdxStatus, (u64, SeptEntry, SeptLevelState));
 
-    /// Write the TD-scope metadata field `field`: the bits of `value`
-    /// selected by `mask`. The value is the field's previous value.
+    /// Write the TD-scope metadata field `field` (a
+    /// [`TdField`](crate::fields::TdField)): the bits of `value` selected
+    /// by `mask`. The value is the field's previous value.
     ///
     /// # Safety
     /// `tdr` is the TD's TDR page; the field's new value is valid.
     #[seamcall(leaf = 13, in = [rcx, rdx, r8, r9], out = [r8], crate = crate)]
-    pub unsafe fn tdh_mng_wr(tdr: PhysAddr, field: FieldId, value: u64, mask: u64) -> Result<u64, SeamcallError>;
+    pub unsafe fn tdh_mng_wr(tdr: PhysAddr, field: TdField, value: u64, mask: u64) -> Result<u64, SeamcallError>;
 
     /// Write 8 bytes of a debug TD's private memory at `gpa`. The values are
     /// the previous 8 bytes, then the S-EPT entry and level on failure.
@@ -421,13 +430,17 @@ seamcall_macros::__catalog! {
         sysinfo: PhysAddr, size: u64, cmr_array: PhysAddr, cmr_entries: u64,
     ) -> Result<(u64, u64), SeamcallError>;
 
-    /// Dump module-global metadata fields into a buffer; the value is the
-    /// next field ID.
+    /// Dump module-global metadata fields into the 4 KiB list buffer at
+    /// physical address `rdx`, starting at the field `r8` (a
+    /// [`GlobalField`](crate::fields::GlobalField);
+    /// [`GlobalField::NONE`](crate::fields::Field::NONE) starts at the first
+    /// field); the value is the next field ID to resume from
+    /// ([`FieldId::NONE`] when done).
     ///
     /// # Safety
     /// The operands are valid for this leaf per the TDX module ABI.
     #[seamcall(leaf = 37, in = [rdx, r8], out = [r8], crate = crate)]
-    pub unsafe fn tdh_sys_rdall(rdx: u64, r8: u64) -> Result<FieldId, SeamcallError>;
+    pub unsafe fn tdh_sys_rdall(rdx: u64, r8: GlobalField) -> Result<FieldId, SeamcallError>;
 
     /// Unblock the S-EPT entry mapping `gpa`.
     ///

@@ -103,6 +103,7 @@ pub use abi::{AbiEntry, ABI};
 pub use catalog::*;
 pub use x86_64::PhysAddr;
 
+pub use crate::fields::{GlobalField, TdField, VcpuField};
 pub use crate::types::{
     ElementSize, FieldContext, FieldId, GpaLevel, Hkid, PageSize, SeptEntry, SeptLevel,
     SeptLevelState,

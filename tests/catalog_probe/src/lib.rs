@@ -5,6 +5,7 @@
 #![no_std]
 #![allow(clippy::missing_safety_doc)]
 
+use seamcall_core::fields::{GlobalField, TdField, VcpuField};
 use seamcall_core::leaves::{self, FieldId, GpaLevel, Hkid};
 use seamcall_core::{seamcall, SeamcallError, TdxStatus};
 use x86_64::PhysAddr;
@@ -83,7 +84,7 @@ pub unsafe fn probe_sse_caller(v: *mut core::arch::x86_64::__m128i, a: u64, b: u
 unsafe fn mng_create_once(tdr: PhysAddr, hkid: Hkid) -> Result<(), SeamcallError>;
 
 #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
-unsafe fn mng_rd_once(tdr: PhysAddr, field: FieldId) -> Result<u64, SeamcallError>;
+unsafe fn mng_rd_once(tdr: PhysAddr, field: TdField) -> Result<u64, SeamcallError>;
 
 #[seamcall(leaf = 6, in = [rcx, rdx, r8], out = [rcx, rdx])]
 unsafe fn mem_page_aug_once(
@@ -93,12 +94,12 @@ unsafe fn mem_page_aug_once(
 ) -> (TdxStatus, (leaves::SeptEntry, leaves::SeptLevelState));
 
 #[seamcall(leaf = 34, in = [rdx], out = [r8, rdx])]
-unsafe fn sys_rd_once(field: FieldId) -> Result<(u64, FieldId), SeamcallError>;
+unsafe fn sys_rd_once(field: GlobalField) -> Result<(u64, FieldId), SeamcallError>;
 
 #[seamcall(leaf = 43, in = [rcx, rdx, r8, r9], out = [r8])]
 unsafe fn vp_wr_once(
     tdvpr: PhysAddr,
-    field: FieldId,
+    field: VcpuField,
     value: u64,
     mask: u64,
 ) -> Result<u64, SeamcallError>;
@@ -130,7 +131,7 @@ probes! {
     probe_mng_create_once, probe_mng_create_retry: |tdr: PhysAddr, hkid: Hkid|
         fold(mng_create_once(tdr, hkid), |_| 0),
         fold(leaves::tdh_mng_create(tdr, hkid), |_| 0);
-    probe_mng_rd_once, probe_mng_rd_retry: |tdr: PhysAddr, field: FieldId|
+    probe_mng_rd_once, probe_mng_rd_retry: |tdr: PhysAddr, field: TdField|
         fold(mng_rd_once(tdr, field), |v| v),
         fold(leaves::tdh_mng_rd(tdr, field), |v| v);
     probe_mem_page_aug_once, probe_mem_page_aug_retry: |gpa: GpaLevel, tdr: PhysAddr, page: PhysAddr| {
@@ -140,10 +141,10 @@ probes! {
         let (s, (e, l)) = leaves::tdh_mem_page_aug(gpa, tdr, page);
         s.raw() ^ e.0 ^ l.0
     };
-    probe_sys_rd_once, probe_sys_rd_retry: |field: FieldId|
+    probe_sys_rd_once, probe_sys_rd_retry: |field: GlobalField|
         fold(sys_rd_once(field), |(v, n)| v ^ n.raw()),
         fold(leaves::tdh_sys_rd(field), |(v, n)| v ^ n.raw());
-    probe_vp_wr_once, probe_vp_wr_retry: |tdvpr: PhysAddr, field: FieldId, value: u64, mask: u64|
+    probe_vp_wr_once, probe_vp_wr_retry: |tdvpr: PhysAddr, field: VcpuField, value: u64, mask: u64|
         fold(vp_wr_once(tdvpr, field, value, mask), |v| v),
         fold(leaves::tdh_vp_wr(tdvpr, field, value, mask), |v| v);
     probe_mng_init_once, probe_mng_init_retry: |tdr: PhysAddr, params: PhysAddr| {
