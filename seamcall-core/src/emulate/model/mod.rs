@@ -28,7 +28,8 @@
 //! * **MRTD**: SHA-384 extended, as the module does, by MEM.PAGE.ADD with a
 //!   128-byte block holding `"MEM.PAGE.ADD"` and the GPA, and by MR.EXTEND
 //!   with a block holding `"MR.EXTEND"` and the GPA followed by the 256-byte
-//!   chunk; MR.FINALIZE closes it, MNG.RD reads it ([`MRTD_FIELD_ID`]).
+//!   chunk; MR.FINALIZE closes it, MNG.RD reads it at its architectural ID
+//!   ([`fields::td::MRTD`](crate::fields::td::MRTD)).
 //! * **Fault injection**: [`Model::inject`] scripts a status
 //!   (`RND_NO_ENTROPY`, `OPERAND_BUSY`, …), VMfailInvalid, #UD or #GP on a
 //!   chosen call.
@@ -52,6 +53,7 @@
 mod build;
 pub mod codes;
 mod enter;
+mod lookup;
 mod memory;
 mod meta;
 mod pamt;
@@ -111,14 +113,6 @@ pub mod leaf {
     pub const PHYMEM_PAMT_ADD: u16 = 58;
     pub const PHYMEM_PAMT_REMOVE: u16 = 59;
 }
-
-/// Field id of MRTD in TD-scope metadata (TDH.MNG.RD): element 0 of six
-/// 64-bit elements, little-endian, so element `i` is `MRTD_FIELD_ID + i`.
-///
-/// A non-architectural id of this model (bit 63 set; class 0x10, context TD,
-/// 64-bit elements in the `md_field_id_t` layout): read MRTD through this
-/// constant, not a literal.
-pub const MRTD_FIELD_ID: u64 = 0x9010_0003_0000_0000;
 
 /// Width of a physical address without key id bits.
 pub const MAX_PA_BITS: u32 = 46;
