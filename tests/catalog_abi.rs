@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use seamcall_core::leaves::{self, LeafInfo, Reg, RegSet, ABI};
+use seamcall_core::leaves::{self, LeafInfo, LeafWord, Reg, RegSet, ABI};
 
 /// A row of a TSV file, by column name.
 type Row = BTreeMap<String, String>;
@@ -103,9 +103,10 @@ fn leaf_number(cell: &str) -> (u16, bool) {
         None => cell.parse(),
     }
     .unwrap_or_else(|e| panic!("bad leaf {cell:?}: {e}"));
-    let seamldr = value >> 63 != 0;
-    let leaf = value & !(1 << 63);
-    (u16::try_from(leaf).expect("leaf fits in 16 bits"), seamldr)
+    let word = LeafWord::from_raw(value)
+        .filter(|w| w.version() == 0)
+        .expect("leaf fits in 16 bits");
+    (word.leaf(), word.seamldr())
 }
 
 /// Registers module 1.5.01 writes only at version 1 and above (NOTES.md §6),

@@ -276,8 +276,8 @@ fn floor_fn(d: &Decl) -> String {
     )
     .unwrap();
     let word = format!(
-        "({} as u64) | ({}u64 << 16) | ({}u64 << 63)",
-        d.leaf, d.version, d.seamldr as u64
+        "LeafWord::from_parts({} as u16, {}, {}).raw()",
+        d.leaf, d.version, d.seamldr
     );
     writeln!(s, "    const W: u64 = {word};").unwrap();
     for (r, (n, t)) in d.inputs.iter().zip(&d.params) {

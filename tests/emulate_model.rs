@@ -10,6 +10,7 @@ use seamcall_core::emulate::model::{
 };
 use seamcall_core::emulate::{with_module, Recorder};
 use seamcall_core::fields::{sys, td};
+use seamcall_core::leaves::LeafWord;
 use seamcall_core::{ErrorKind, OperandId, SeamcallError, TdxStatus, Trap};
 
 /// Base and size of the one TDMR (1 GiB at 1 GiB).
@@ -520,7 +521,7 @@ fn bad_operands() {
             "a shared key id"
         );
         assert_eq!(
-            status(mng_create(t.tdr, 1 << 16 | HKID)),
+            status(mng_create(t.tdr, 0x1_0000 | HKID)),
             op(TdxStatus::OPERAND_INVALID, OperandId::Rdx),
             "reserved bits"
         );
@@ -1078,8 +1079,8 @@ fn random_registers_never_reach_undeclared_outputs() {
             assert!(regs.set(g, v));
         }
         // Now and then version 1, which most leaves reject.
-        let version = (rnd() % 2) * u64::from(round % 7 == 0);
-        regs.rax = u64::from(leaf) | (version << 16);
+        let version = u8::from(rnd() % 2 == 1 && round % 7 == 0);
+        regs.rax = LeafWord::new(leaf, version).raw();
         rec.seamcall(&mut regs);
     }
     assert_writes_allowed(rec.calls());

@@ -36,7 +36,8 @@
 //! under the `emulate` feature, below):
 //!
 //! ```no_run
-//! use seamcall_core::leaves::{tdh_mng_init, tdh_mng_rd, FieldId};
+//! use seamcall_core::fields;
+//! use seamcall_core::leaves::{tdh_mng_init, tdh_mng_rd};
 //! use seamcall_core::x86_64::PhysAddr;
 //! use seamcall_core::RawResult;
 //!
@@ -45,7 +46,7 @@
 //!     // page this host handed to the module.
 //!     unsafe {
 //!         tdh_mng_init(tdr, params).into_result()?;
-//!         Ok(tdh_mng_rd(tdr, FieldId::from_raw(0x9010_0003_0000_0000))?)
+//!         Ok(tdh_mng_rd(tdr, fields::td::MRTD)?)
 //!     }
 //! }
 //! # let _ = build(PhysAddr::new(0x1000), PhysAddr::new(0x2000));
@@ -92,7 +93,8 @@
 //! # #[cfg(feature = "emulate")]
 //! # fn main() {
 //! use seamcall_core::emulate::{self, Outcome, Regs};
-//! use seamcall_core::leaves::{tdh_mng_rd, FieldId};
+//! use seamcall_core::fields;
+//! use seamcall_core::leaves::tdh_mng_rd;
 //! use seamcall_core::x86_64::PhysAddr;
 //!
 //! // A module that answers every call with R8 = 42.
@@ -103,7 +105,7 @@
 //! };
 //! // SAFETY (of the example): the emulated module touches no memory.
 //! let v = emulate::with_module(&mut module, || unsafe {
-//!     tdh_mng_rd(PhysAddr::new(0x1000), FieldId::from_raw(0))
+//!     tdh_mng_rd(PhysAddr::new(0x1000), fields::td::MRTD)
 //! });
 //! assert_eq!(v, Ok(42));
 //! # }
@@ -203,11 +205,10 @@ macro_rules! __seamcall_insn {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::SeamcallError;
-    pub use crate::leaves::abi::{find_checked as abi_find_checked, knows as abi_knows};
-    pub use crate::leaves::Reg;
     pub use crate::reg::{FromReg, IntoReg};
     pub use crate::status::TdxStatus;
     pub use core;
+    pub use seamcall_abi as abi;
 
     /// Status loaded by the fixup pad when the instruction raised #UD.
     pub const SEAMCALL_UD: u64 = crate::error::TDX_SEAMCALL_UD;

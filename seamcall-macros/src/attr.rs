@@ -8,7 +8,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Ident, LitInt, Path, Token};
 
 use crate::ctxt::Ctxt;
-use crate::regs::{Reg, ACCEPTED};
+use crate::regs::{self, Reg, ACCEPTED};
 
 /// The leaf number: a literal, checked in the macro, or a path to a constant,
 /// checked by a generated `const` assertion.
@@ -119,7 +119,27 @@ fn parse_args(cx: &Ctxt, input: ParseStream, args: &mut Args) {
 }
 
 fn parse_one(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
-    let mut iter = tokens.clone().into_iter();
+    let Some((key, value)) = split_key(cx, tokens) else {
+        return;
+    };
+    let name = key.unraw().to_string();
+    match name.as_str() {
+        "leaf" | "version" | "retry" | "in" | "out" | "clobber" | "crate" => {
+            set_value(cx, args, &key, &name, value)
+        }
+        "safe" | "seamldr" | "unchecked" | "retry_busy" | "scrub" => {
+            set_flag(cx, args, &key, &name, value)
+        }
+        _ => cx.error_at(
+            key.span(),
+            format!("unknown key `{name}`; the keys are: {KEYS}"),
+        ),
+    }
+}
+
+/// `key`, `key = value`: the key and the value's tokens.
+fn split_key(cx: &Ctxt, tokens: TokenStream) -> Option<(Ident, Option<TokenStream>)> {
+    let mut iter = tokens.into_iter();
     let key = match iter.next() {
         Some(TokenTree::Ident(id)) => id,
         Some(other) => {
@@ -127,9 +147,9 @@ fn parse_one(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
                 other.span(),
                 format!("expected a key such as `leaf = 11`; the keys are: {KEYS}"),
             );
-            return;
+            return None;
         }
-        None => return,
+        None => return None,
     };
     let rest: Vec<TokenTree> = iter.collect();
     let value = match rest.first() {
@@ -138,7 +158,7 @@ fn parse_one(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
             let v: TokenStream = rest[1..].iter().cloned().collect();
             if v.is_empty() {
                 cx.error_at(p.span(), format!("`{key} =` needs a value after `=`"));
-                return;
+                return None;
             }
             Some(v)
         }
@@ -147,82 +167,76 @@ fn parse_one(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
                 other.span(),
                 format!("expected `=` or `,` after `{key}`; write `{key} = value`"),
             );
-            return;
+            return None;
         }
     };
-    let name = key.unraw().to_string();
-    macro_rules! dup {
-        ($field:expr) => {
-            if $field.is_some() {
-                cx.error_at(key.span(), format!("`{name}` is given twice; keep one"));
-                return;
-            }
-        };
+    Some((key, value))
+}
+
+/// A key that takes a value: `leaf`, `version`, `retry`, the register
+/// lists, `crate`.
+fn set_value(cx: &Ctxt, args: &mut Args, key: &Ident, name: &str, value: Option<TokenStream>) {
+    let given = match name {
+        "leaf" => args.leaf.is_some(),
+        "version" => args.version.is_some(),
+        "retry" => args.retry.is_some(),
+        "in" => args.inputs.is_some(),
+        "out" => args.outputs.is_some(),
+        "clobber" => args.clobbers.is_some(),
+        _ => args.krate.is_some(),
+    };
+    if given {
+        cx.error_at(key.span(), format!("`{name}` is given twice; keep one"));
+        return;
     }
-    match name.as_str() {
-        "leaf" => {
-            dup!(args.leaf);
-            args.leaf = need_value(cx, &key, value).and_then(|v| parse_leaf(cx, v));
-        }
-        "version" => {
-            dup!(args.version);
-            args.version = need_value(cx, &key, value).and_then(|v| parse_num(cx, &key, v));
-        }
-        "retry" => {
-            dup!(args.retry);
-            args.retry = need_value(cx, &key, value).and_then(|v| parse_num(cx, &key, v));
-        }
-        "in" => {
-            dup!(args.inputs);
-            args.inputs = need_value(cx, &key, value).and_then(|v| parse_regs(cx, &key, v));
-        }
-        "out" => {
-            dup!(args.outputs);
-            args.outputs = need_value(cx, &key, value).and_then(|v| parse_regs(cx, &key, v));
-        }
-        "clobber" => {
-            dup!(args.clobbers);
-            args.clobbers = need_value(cx, &key, value).and_then(|v| parse_regs(cx, &key, v));
-        }
-        "crate" => {
-            dup!(args.krate);
-            args.krate = need_value(cx, &key, value).and_then(|v| match syn::parse2::<Path>(v) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    cx.error_at(
-                        e.span(),
-                        "`crate` takes a path, like `crate = my_hv::seamcall_core`",
-                    );
-                    None
-                }
-            });
-        }
-        "safe" | "seamldr" | "unchecked" | "retry_busy" | "scrub" => {
-            let slot = match name.as_str() {
-                "safe" => &mut args.safe,
-                "seamldr" => &mut args.seamldr,
-                "unchecked" => &mut args.unchecked,
-                "retry_busy" => &mut args.retry_busy,
-                _ => &mut args.scrub,
-            };
-            if slot.is_some() {
-                cx.error_at(key.span(), format!("`{name}` is given twice; keep one"));
-                return;
-            }
-            if let Some(v) = value {
-                cx.error_spanned_by(
-                    v,
-                    format!("`{name}` is a flag and takes no value; write just `{name}`"),
-                );
-                return;
-            }
-            *slot = Some(key.span());
-        }
-        _ => cx.error_at(
-            key.span(),
-            format!("unknown key `{name}`; the keys are: {KEYS}"),
-        ),
+    let Some(v) = need_value(cx, key, value) else {
+        return;
+    };
+    match name {
+        "leaf" => args.leaf = parse_leaf(cx, v),
+        "version" => args.version = parse_num(cx, key, v),
+        "retry" => args.retry = parse_num(cx, key, v),
+        "in" => args.inputs = parse_regs(cx, key, v),
+        "out" => args.outputs = parse_regs(cx, key, v),
+        "clobber" => args.clobbers = parse_regs(cx, key, v),
+        _ => args.krate = parse_crate(cx, v),
     }
+}
+
+fn parse_crate(cx: &Ctxt, v: TokenStream) -> Option<Path> {
+    match syn::parse2::<Path>(v) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            cx.error_at(
+                e.span(),
+                "`crate` takes a path, like `crate = my_hv::seamcall_core`",
+            );
+            None
+        }
+    }
+}
+
+/// A flag: `safe`, `seamldr`, `unchecked`, `retry_busy`, `scrub`.
+fn set_flag(cx: &Ctxt, args: &mut Args, key: &Ident, name: &str, value: Option<TokenStream>) {
+    let slot = match name {
+        "safe" => &mut args.safe,
+        "seamldr" => &mut args.seamldr,
+        "unchecked" => &mut args.unchecked,
+        "retry_busy" => &mut args.retry_busy,
+        _ => &mut args.scrub,
+    };
+    if slot.is_some() {
+        cx.error_at(key.span(), format!("`{name}` is given twice; keep one"));
+        return;
+    }
+    if let Some(v) = value {
+        cx.error_spanned_by(
+            v,
+            format!("`{name}` is a flag and takes no value; write just `{name}`"),
+        );
+        return;
+    }
+    *slot = Some(key.span());
 }
 
 fn need_value(cx: &Ctxt, key: &Ident, value: Option<TokenStream>) -> Option<TokenStream> {
@@ -318,7 +332,7 @@ fn parse_regs(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<RegList> {
     let parser = |input: ParseStream| -> syn::Result<()> {
         while !input.is_empty() {
             let id = Ident::parse_any(input)?;
-            match Reg::parse(&id.to_string()) {
+            match regs::parse(&id.to_string()) {
                 Some(r) => list.regs.push((r, id.span())),
                 None => {
                     list.complete = false;

@@ -8,24 +8,52 @@
 //! pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;
 //! ```
 //!
-//! The crate is three stages with a typed tree between them: `attr.rs` and
-//! `ast.rs` parse, `valid.rs` holds every rule, `expand.rs` emits the tokens.
+//! The crate is three stages with a typed tree between them, each module
+//! importing only earlier ones:
+//!
+//! ```text
+//! lib ─┬─ decl ─┬─ attr, ast     parse (into ctxt; registers spelled by regs)
+//!      │        └─ valid         every rule, the ABI cross-check included
+//!      ├─ expand                 tokens from the validated tree:
+//!      │    insn ← block ← call ← docs; leaf     (one function per job)
+//!      └─ catalog                `__catalog!`: decl + expand per item, then ALL
+//! ```
+//!
+//! The ABI facts (registers, the leaf word, the table, the cross-check)
+//! are not here: they are the `seamcall-abi` crate, which `seamcall-core`
+//! re-exports for the expansion's `const` assertions.
 
 use proc_macro::TokenStream;
 
-mod abi;
 mod ast;
 mod attr;
+mod catalog;
 mod ctxt;
+mod decl;
 mod expand;
 mod regs;
 mod valid;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_docs;
+#[cfg(test)]
+mod tests_rules;
 
-/// Declare a SEAMCALL leaf. See the `seamcall-core` crate documentation for
-/// the grammar.
+/// Declare a SEAMCALL leaf: one declaration becomes one inline `asm!` block
+/// that binds exactly the registers it lists.
+///
+/// ```ignore
+/// #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
+/// pub unsafe fn tdh_mng_rd(tdr: PhysAddr, field: u64) -> Result<u64, SeamcallError>;
+/// ```
+///
+/// The grammar (every key, the return forms, what `unchecked`, `retry` and
+/// `scrub` do) is in the `seamcall-core` crate documentation, section
+/// ["The `#[seamcall]` declaration"](https://docs.rs/seamcall-core/0.1/seamcall_core/#the-seamcall-declaration).
+/// Use the attribute through `seamcall_core::seamcall`: the expansion refers
+/// to `seamcall_core`'s runtime (or to the path given with `crate = ..`).
 #[proc_macro_attribute]
 pub fn seamcall(args: TokenStream, item: TokenStream) -> TokenStream {
     seamcall_impl(args.into(), item.into()).into()
@@ -36,43 +64,10 @@ fn seamcall_impl(
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
-    match declare(args, item) {
+    match decl::declare(args, item) {
         Ok(decl) => expand::expand(&decl),
         Err(tokens) => tokens,
     }
-}
-
-/// Parse and validate one declaration: the checked tree, or the errors and
-/// a stand-in function.
-fn declare(
-    args: proc_macro2::TokenStream,
-    item: proc_macro2::TokenStream,
-) -> Result<valid::Decl, proc_macro2::TokenStream> {
-    let cx = ctxt::Ctxt::new();
-    let args = attr::parse(&cx, args);
-    let decl = ast::parse_item(&cx, item.clone())
-        .map(|item| ast::read(&cx, item))
-        .and_then(|func| valid::validate(&cx, args, func));
-    match (cx.check(), decl) {
-        (Ok(()), Some(decl)) => Ok(decl),
-        (Err(errors), _) => {
-            // Keep the function visible to the rest of the crate so one
-            // mistake does not cascade into "cannot find function" errors.
-            let mut out = errors;
-            out.extend(fallback(item));
-            Err(out)
-        }
-        (Ok(()), None) => Err(fallback(item)),
-    }
-}
-
-/// The ABI table as a `&'static [AbiEntry]` expression, for
-/// `seamcall_core::leaves::ABI`; the argument is the path of the module that
-/// defines `AbiEntry`, `RegSet` and `Reg`. Not a public API.
-#[doc(hidden)]
-#[proc_macro]
-pub fn __abi_table(path: TokenStream) -> TokenStream {
-    abi::emit_table(path.into()).into()
 }
 
 /// The leaf catalog: a list of `#[seamcall]` declarations, each expanded as
@@ -82,18 +77,5 @@ pub fn __abi_table(path: TokenStream) -> TokenStream {
 #[doc(hidden)]
 #[proc_macro]
 pub fn __catalog(items: TokenStream) -> TokenStream {
-    abi::catalog(items.into()).into()
-}
-
-/// The function with a body that never runs, emitted next to the errors.
-fn fallback(item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
-    match syn::parse2::<ast::Item>(item) {
-        Ok(item) => {
-            let attrs = item.attrs;
-            let vis = item.vis;
-            let sig = item.sig;
-            quote::quote!(#(#attrs)* #[allow(unused_variables)] #vis #sig { ::core::unimplemented!() })
-        }
-        Err(_) => proc_macro2::TokenStream::new(),
-    }
+    catalog::catalog(items.into()).into()
 }

@@ -1,21 +1,27 @@
-//! Every rule a declaration must satisfy, in one list. Each failure points at
-//! the tokens at fault and says what to write instead. All rules run, so one
-//! build reports every mistake of a declaration.
+//! Every rule a declaration must satisfy, in one list, the ABI cross-check
+//! included. Each failure points at the tokens at fault and says what to
+//! write instead. All rules run, so one build reports every mistake of a
+//! declaration.
+//!
+//! The cross-check itself is `seamcall_abi::cross_check`, the same `const fn`
+//! the expansion's assertion for a leaf given as a path evaluates; here each
+//! bit of its `Mismatches` becomes an error at the register's span.
 
 use proc_macro2::Span;
+use seamcall_abi::{cross_check, lookup, Entry, Lookup, RegSet, SEAMCALL};
 use syn::spanned::Spanned;
 use syn::Path;
 
-use crate::abi;
 use crate::ast::{self, Func, Param, Ret};
 use crate::attr::{Args, Leaf, RegList};
 use crate::ctxt::Ctxt;
-use crate::regs::Reg;
+use crate::regs::{upper, Reg};
 
 /// The leaf word's source, once validated.
 pub enum LeafWord {
-    /// Leaf number from a literal, range-checked here.
-    Lit(u16),
+    /// A literal leaf, range-checked here: the whole RAX word (version and
+    /// P-SEAMLDR bit included).
+    Lit(seamcall_abi::LeafWord),
     /// Leaf number from a constant; the expansion asserts its range.
     Path(Path),
 }
@@ -51,59 +57,103 @@ impl Decl {
     }
 }
 
-pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
+pub fn validate(cx: &Ctxt, mut args: Args, func: Func) -> Option<Decl> {
     let leaf = check_leaf(cx, &args);
     let version = check_version(cx, &args);
+    let leaf = leaf.map(|l| l.at(version, args.seamldr.is_some()));
+    let lists = Lists::take(&mut args);
+    check_lists(cx, &lists);
+    if let (Some(Leaf::Lit { span, .. }), Some(LeafWord::Lit(word))) = (&args.leaf, &leaf) {
+        check_abi(
+            cx,
+            &Declared {
+                word: *word,
+                leaf_span: *span,
+                inputs: &lists.inputs,
+                outputs: &lists.outputs,
+                clobbers: &lists.clobbers,
+                write_span: lists.write_span.unwrap_or(*span),
+                unchecked: args.unchecked,
+            },
+        );
+    }
+    check_params(cx, &func, &lists.inputs);
+    check_value(cx, &func, &lists.outputs);
+    check_signature(cx, &func, args.safe);
+    let retry = check_retry(cx, &args);
+    if cx.has_errors() {
+        return None;
+    }
+    let regs = |l: &RegList| l.regs.iter().map(|(r, _)| *r).collect();
+    Some(Decl {
+        leaf: leaf?,
+        version,
+        seamldr: args.seamldr.is_some(),
+        inputs: regs(&lists.inputs),
+        outputs: regs(&lists.outputs),
+        clobbers: regs(&lists.clobbers),
+        krate: args
+            .krate
+            .unwrap_or_else(|| syn::parse_quote!(::seamcall_core)),
+        retry,
+        retry_busy: args.retry_busy.is_some(),
+        scrub: args.scrub.is_some(),
+        unchecked: args.unchecked.is_some(),
+        func,
+    })
+}
 
-    let empty = |span| RegList {
-        span,
-        regs: Vec::new(),
-        complete: true,
-    };
-    // Where the cross-check reports a missing write: the `out` list, else
-    // the `clobber` list, else the leaf.
-    let write_span = args
-        .outputs
-        .as_ref()
-        .or(args.clobbers.as_ref())
-        .map(|l| l.span);
-    let inputs = args.inputs.unwrap_or_else(|| empty(args.span));
-    let outputs = args.outputs.unwrap_or_else(|| empty(args.span));
-    let clobbers = args.clobbers.unwrap_or_else(|| empty(args.span));
-    check_list(cx, "in", &inputs, false);
-    check_list(cx, "out", &outputs, false);
-    check_list(cx, "clobber", &clobbers, true);
+/// The three register lists, empty where not written.
+struct Lists {
+    inputs: RegList,
+    outputs: RegList,
+    clobbers: RegList,
+    /// Where the cross-check reports a missing write: the `out` list, else
+    /// the `clobber` list (else the leaf).
+    write_span: Option<Span>,
+}
+
+impl Lists {
+    fn take(args: &mut Args) -> Lists {
+        let write_span = args
+            .outputs
+            .as_ref()
+            .or(args.clobbers.as_ref())
+            .map(|l| l.span);
+        let span = args.span;
+        let list = |l: Option<RegList>| {
+            l.unwrap_or(RegList {
+                span,
+                regs: Vec::new(),
+                complete: true,
+            })
+        };
+        Lists {
+            inputs: list(args.inputs.take()),
+            outputs: list(args.outputs.take()),
+            clobbers: list(args.clobbers.take()),
+            write_span,
+        }
+    }
+}
+
+fn check_lists(cx: &Ctxt, lists: &Lists) {
+    check_list(cx, "in", &lists.inputs, false);
+    check_list(cx, "out", &lists.outputs, false);
+    check_list(cx, "clobber", &lists.clobbers, true);
     // A register in `in` and `clobber` is an input the leaf may overwrite
     // (TDH.VP.WR's R8); one in `out` and `clobber` says two things at once.
-    for (r, span) in &clobbers.regs {
-        if outputs.contains(*r) {
+    for (r, span) in &lists.clobbers.regs {
+        if lists.outputs.contains(*r) {
             cx.error_at(
                 *span,
                 format!("`{r}` is already in `out`; remove it from `clobber`: `clobber` lists registers the leaf may change that the caller does not read"),
             );
         }
     }
-    if let (Some(Leaf::Lit { span, .. }), Some(LeafWord::Lit(n))) = (&args.leaf, &leaf) {
-        abi::check(
-            cx,
-            &abi::Declared {
-                leaf: *n,
-                version,
-                seamldr: args.seamldr.is_some(),
-                leaf_span: *span,
-                inputs: &inputs,
-                outputs: &outputs,
-                clobbers: &clobbers,
-                write_span: write_span.unwrap_or(*span),
-                unchecked: args.unchecked,
-            },
-        );
-    }
+}
 
-    check_params(cx, &func, &inputs);
-    check_value(cx, &func, &outputs);
-    check_signature(cx, &func, args.safe);
-
+fn check_retry(cx: &Ctxt, args: &Args) -> Option<u32> {
     let retry = match &args.retry {
         Some(n) if n.value == 0 || n.value > u64::from(u32::MAX) => {
             cx.error_at(n.span, "`retry` is the number of attempts in all, from 1 to 4294967295; Linux uses `retry = 10`");
@@ -118,26 +168,21 @@ pub fn validate(cx: &Ctxt, args: Args, func: Func) -> Option<Decl> {
             "`retry_busy` sets what `retry` re-issues on; add `retry = N` (attempts in all)",
         );
     }
+    retry
+}
 
-    if cx.has_errors() {
-        return None;
+impl LeafWord {
+    /// A literal leaf at the declaration's version and P-SEAMLDR flag.
+    fn at(self, version: u8, seamldr: bool) -> LeafWord {
+        match self {
+            LeafWord::Lit(w) => LeafWord::Lit(seamcall_abi::LeafWord::from_parts(
+                w.leaf(),
+                version,
+                seamldr,
+            )),
+            path => path,
+        }
     }
-    Some(Decl {
-        leaf: leaf?,
-        version,
-        seamldr: args.seamldr.is_some(),
-        inputs: inputs.regs.iter().map(|(r, _)| *r).collect(),
-        outputs: outputs.regs.iter().map(|(r, _)| *r).collect(),
-        clobbers: clobbers.regs.iter().map(|(r, _)| *r).collect(),
-        krate: args
-            .krate
-            .unwrap_or_else(|| syn::parse_quote!(::seamcall_core)),
-        retry,
-        retry_busy: args.retry_busy.is_some(),
-        scrub: args.scrub.is_some(),
-        unchecked: args.unchecked.is_some(),
-        func,
-    })
 }
 
 fn check_leaf(cx: &Ctxt, args: &Args) -> Option<LeafWord> {
@@ -150,7 +195,8 @@ fn check_leaf(cx: &Ctxt, args: &Args) -> Option<LeafWord> {
             None
         }
         Some(Leaf::Lit { value, span }) => match u16::try_from(*value) {
-            Ok(v) => Some(LeafWord::Lit(v)),
+            // Version and P-SEAMLDR bit are set once they are checked.
+            Ok(v) => Some(LeafWord::Lit(seamcall_abi::LeafWord::new(v, 0))),
             Err(_) => {
                 cx.error_at(
                     *span,
@@ -197,7 +243,7 @@ fn check_list(cx: &Ctxt, key: &str, list: &RegList, clobber: bool) {
                 *span,
                 format!("`rbp` is never a SEAMCALL operand; remove it from `{key}`. If the module may overwrite it (TDH.VP.ENTER on module 1.5.01), write `clobber = [rbp]` and the expansion saves and restores it"),
             ),
-            Reg::Xmm(_) if !clobber => cx.error_at(
+            _ if !r.is_gpr() && !clobber => cx.error_at(
                 *span,
                 format!("vector registers are never SEAMCALL operands; `{r}` can only be listed in `clobber`"),
             ),
@@ -221,7 +267,7 @@ fn check_params(cx: &Ctxt, func: &Func, inputs: &RegList) {
     if n_in == n_params {
         return;
     }
-    let list: Vec<String> = inputs.regs.iter().map(|(r, _)| r.name()).collect();
+    let list: Vec<&str> = inputs.regs.iter().map(|(r, _)| r.name()).collect();
     let msg = format!(
         "`in = [{}]` binds {n_in} register{} to the parameters in order, but the function has {n_params} parameter{}; write one parameter per `in` register",
         list.join(", "),
@@ -248,7 +294,7 @@ fn check_value(cx: &Ctxt, func: &Func, outputs: &RegList) {
     }
     let n_out = outputs.regs.len();
     let Some(ret) = &func.ret else { return };
-    let list: Vec<String> = outputs.regs.iter().map(|(r, _)| r.name()).collect();
+    let list: Vec<&str> = outputs.regs.iter().map(|(r, _)| r.name()).collect();
     let list = list.join(", ");
     let Some(value) = ret.value() else {
         if n_out > 0 {
@@ -325,6 +371,155 @@ fn check_signature(cx: &Ctxt, func: &Func, safe: Option<Span>) {
                 body,
                 "the body is generated from the attribute; end the declaration with `;` (or an empty `{}`)",
             );
+        }
+    }
+}
+
+/// A declaration with a literal leaf, as the cross-check sees it.
+struct Declared<'a> {
+    word: seamcall_abi::LeafWord,
+    leaf_span: Span,
+    inputs: &'a RegList,
+    outputs: &'a RegList,
+    clobbers: &'a RegList,
+    /// Where a missing write is reported: the `out` list, else the
+    /// `clobber` list, else the leaf.
+    write_span: Span,
+    unchecked: Option<Span>,
+}
+
+/// What a declaration without the cross-check should clobber.
+pub const LINUX_CLOBBERS: &str =
+    "(Linux's out-of-line call treats rcx, rdx, rsi, rdi, r8-r11 and all xmm as clobbered)";
+
+/// The help of every "needs `unchecked`" error but the unknown leaf's.
+const UNKNOWN_HELP: &str = "add `unchecked` to declare it without the cross-check, and list in `clobber` every register the module may write (Linux's out-of-line call treats rcx, rdx, rsi, rdi, r8-r11 and all xmm as clobbered)";
+
+/// `TDH.VP.WR (leaf 43)`, with `version` when it is not 0 (the
+/// declaration's version, which may be above the row's).
+pub fn title(e: &Entry, version: u8) -> String {
+    let word = e.word().with_version(version);
+    seamcall_abi::Title { name: e.name, word }.to_string()
+}
+
+fn set(list: &RegList) -> RegSet {
+    list.regs
+        .iter()
+        .fold(RegSet::EMPTY, |s, (r, _)| s.union(RegSet::of(&[*r])))
+}
+
+/// The ABI rule for a literal leaf: every `in` register is one the leaf
+/// reads, every `out` register one it may write, and every register it may
+/// write is in `out` or `clobber`. A leaf the table does not know, knows
+/// without an audit of its writes, or knows only at other versions needs
+/// `unchecked`. `unchecked` relaxes the `in` and `out` rules; it never
+/// excuses a register the audit says the module may write.
+fn check_abi(cx: &Ctxt, d: &Declared) {
+    let found = lookup(&SEAMCALL, d.word);
+    let Some(entry) = found.audited() else {
+        if d.unchecked.is_none() {
+            cx.error_at(d.leaf_span, needs_unchecked(d, found));
+        }
+        return;
+    };
+    let title = title(entry, d.word.version());
+    let m = cross_check(entry, set(d.inputs), set(d.outputs), set(d.clobbers));
+    // `unchecked` relaxes these two; a write not covered is an error
+    // whatever the declaration says: the compiler would keep a live value
+    // in it across the instruction.
+    if d.unchecked.is_none() {
+        for (r, span) in &d.inputs.regs {
+            if m.not_read.contains(*r) {
+                cx.error_at(*span, not_read(entry, &title, *r));
+            }
+        }
+        for (r, span) in &d.outputs.regs {
+            if m.not_written.contains(*r) {
+                cx.error_at(*span, format!("{title} does not write {}, so the value read back would be the input, not a result; remove {r} from `out`", upper(*r)));
+            }
+        }
+    }
+    let rejected = rejected_note(entry, d.word.version());
+    for r in m.uncovered.iter().filter(|r| r.is_gpr()) {
+        let note = entry.note(r).unwrap_or_default();
+        cx.error_at(
+            d.write_span,
+            format!(
+                "{title} writes {} ({note}{rejected}); add {r} to `out` or `clobber`",
+                upper(r)
+            ),
+        );
+    }
+    let xmm = m.uncovered.intersection(RegSet::XMM);
+    if !xmm.is_empty() {
+        let why = if entry.leaf == 0 {
+            "guest vector state, per the RCX bitmap"
+        } else {
+            "the module resets them after AES-GCM"
+        };
+        let missing: Vec<&str> = xmm.iter().map(|r| r.name()).collect();
+        cx.error_at(
+            d.write_span,
+            format!(
+                "{title} may change XMM0-XMM15 ({why}); add {} to `clobber`",
+                missing.join(", ")
+            ),
+        );
+    }
+    if let (Some(span), false) = (d.unchecked, m.relaxable()) {
+        cx.error_at(
+            span,
+            format!("`unchecked` is not needed: {title} is in the ABI table and this declaration's `in` and `out` match it (`unchecked` relaxes only those, never a register the module writes); remove `unchecked` so that later edits stay checked"),
+        );
+    }
+}
+
+fn not_read(entry: &Entry, title: &str, r: Reg) -> String {
+    let reads: Vec<&str> = entry.reads.iter().map(|r| r.name()).collect();
+    let reads = if reads.is_empty() {
+        "it reads no register but RAX".to_string()
+    } else {
+        format!("it reads {}", reads.join(", "))
+    };
+    format!(
+        "{title} does not read {}; remove {r} from `in` ({reads})",
+        upper(r)
+    )
+}
+
+/// Why a register of the version-1 row counts for a higher version.
+fn rejected_note(entry: &Entry, version: u8) -> String {
+    if entry.version == version {
+        return String::new();
+    }
+    format!(
+        "; module 1.5.01 runs the version-{} handler, which may write it, before it rejects version {version} with TDX_OPERAND_INVALID",
+        entry.version
+    )
+}
+
+/// The error for a leaf word whose writes the table cannot check.
+fn needs_unchecked(d: &Declared, found: Lookup) -> String {
+    let version = d.word.version();
+    match found {
+        Lookup::Found(e) | Lookup::Rejected(e) => format!("{} is not covered by the audit of TDX module 1.5.01 (tdx-abi/writes.tsv), so the registers it may write are unknown; {UNKNOWN_HELP}", title(e, version)),
+        Lookup::OtherVersions(first) => {
+            let known: Vec<String> = SEAMCALL
+                .rows
+                .iter()
+                .filter(|e| e.leaf == first.leaf && e.seamldr == first.seamldr)
+                .map(|e| e.version.to_string())
+                .collect();
+            let why = if d.word.seamldr() {
+                String::new()
+            } else {
+                format!(": module 1.5.01 rejects version {version} of this leaf in its dispatcher, writing RAX alone, and what a module that accepts it writes was not audited")
+            };
+            format!("{} has no version {version} in the ABI table (known: {}){why}; {UNKNOWN_HELP}", title(first, 0), known.join(", "))
+        }
+        Lookup::Unknown => {
+            let who = if d.word.seamldr() { "P-SEAMLDR leaf" } else { "leaf" };
+            format!("{who} {} is not in the ABI table (module 1.5.01 audit): the macro cannot check which registers it writes; add `unchecked` and list in `clobber` every register it may write {LINUX_CLOBBERS}", d.word.leaf())
         }
     }
 }

@@ -1,11 +1,10 @@
 //! Names and register sets of the host leaves, for traces and checks, from
-//! the ABI table ([`crate::leaves::ABI`]: registers read per
-//! `tdx-abi/leaves.tsv`, registers module 1.5.01 may write per
-//! `tdx-abi/writes.tsv`) and, for leaves or versions the table lacks, the
+//! the ABI table (`seamcall_abi::SEAMCALL`, re-exported as
+//! [`crate::leaves::ABI`]) and, for leaves or versions the table lacks, the
 //! leaf catalog ([`crate::leaves::ALL`]).
 
 use super::Regs;
-use crate::leaves::{self, abi, Reg, RegSet};
+use crate::leaves::{self, LeafWord, Reg, RegSet};
 
 /// What the emulator needs to know about one leaf word.
 #[derive(Clone, Copy, Debug)]
@@ -18,23 +17,28 @@ pub(crate) struct LeafRow {
     pub(crate) writes: Option<RegSet>,
 }
 
-/// The row for a leaf word (leaf in bits 15:0, version in 23:16).
-pub(crate) fn row_of(leaf_word: u64) -> Option<LeafRow> {
-    let (leaf, version) = (leaf_word as u16, (leaf_word >> 16) as u8);
-    let exact = abi::find(leaf, version, false);
-    let declared = leaves::find(leaf_word & 0xFF_FFFF);
-    let any_version = || leaves::ABI.iter().find(|e| e.leaf == leaf && !e.seamldr);
+/// The row for a host leaf word (the P-SEAMLDR bit is ignored).
+pub(crate) fn row_of(word: LeafWord) -> Option<LeafRow> {
+    let word = LeafWord::new(word.leaf(), word.version());
+    let table = &seamcall_abi::SEAMCALL;
+    let exact = seamcall_abi::find(table, word);
+    let declared = leaves::find(word.raw());
+    // A version the table lacks: the leaf's name and reads at version 0.
+    let any_version = match seamcall_abi::lookup(table, word.with_version(0)) {
+        seamcall_abi::Lookup::Found(e) | seamcall_abi::Lookup::OtherVersions(e) => Some(e),
+        _ => None,
+    };
     let name = exact
         .map(|e| e.name)
         .or(declared.map(|l| l.name))
-        .or_else(|| any_version().map(|e| e.name))?;
+        .or(any_version.map(|e| e.name))?;
     Some(LeafRow {
         name,
         reads: declared
             .map(|l| l.input_set())
             .or(exact.map(|e| e.reads))
-            .or_else(|| any_version().map(|e| e.reads))
-            .unwrap_or(RegSet::of(&[])),
+            .or(any_version.map(|e| e.reads))
+            .unwrap_or(RegSet::EMPTY),
         writes: exact
             .and_then(|e| e.writes)
             .or(declared.map(|l| l.written_set())),
@@ -53,22 +57,29 @@ mod tests {
 
     #[test]
     fn known_rows() {
-        assert_eq!(row_of(9).map(|r| r.name), Some("TDH.MNG.CREATE"));
-        assert!(row_of(1000).is_none());
-        let rd = row_of(11).and_then(|r| r.writes).map(gprs);
+        assert_eq!(
+            row_of(LeafWord::new(9, 0)).map(|r| r.name),
+            Some("TDH.MNG.CREATE")
+        );
+        assert!(row_of(LeafWord::new(1000, 0)).is_none());
+        let rd = row_of(LeafWord::new(11, 0))
+            .and_then(|r| r.writes)
+            .map(gprs);
         assert_eq!(rd, Some(vec![Reg::R8]), "version 0 writes R8 only");
-        let rd1 = row_of(11 | 1 << 16).and_then(|r| r.writes).map(gprs);
+        let rd1 = row_of(LeafWord::new(11, 1))
+            .and_then(|r| r.writes)
+            .map(gprs);
         assert_eq!(rd1, Some(vec![Reg::Rdx, Reg::R8]));
         // VP.INIT version 1 is not in the 1.5.01 audit: the catalog's
         // declaration names it and its inputs.
-        let init = row_of(22 | 1 << 16).map(|r| (r.name, gprs(r.reads)));
+        let init = row_of(LeafWord::new(22, 1)).map(|r| (r.name, gprs(r.reads)));
         assert_eq!(
             init,
             Some(("TDH.VP.INIT", vec![Reg::Rcx, Reg::Rdx, Reg::R8]))
         );
         // TDH.VP.ENTER may zero the XMM registers, which `Regs` does not
         // hold.
-        let enter = row_of(0).and_then(|r| r.writes);
+        let enter = row_of(LeafWord::new(0, 0)).and_then(|r| r.writes);
         assert!(enter.is_some_and(|w| w.contains(Reg::Xmm0)));
         let enter = enter.map(gprs).unwrap_or_default();
         assert_eq!(enter, Reg::OPERANDS);

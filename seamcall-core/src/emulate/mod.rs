@@ -226,12 +226,12 @@ impl Regs {
 
     /// The leaf number (RAX bits 15:0) of a leaf word.
     pub const fn leaf(&self) -> u16 {
-        self.rax as u16
+        crate::leaves::LeafWord::from_rax(self.rax).leaf()
     }
 
     /// The leaf version (RAX bits 23:16) of a leaf word.
     pub const fn version(&self) -> u8 {
-        (self.rax >> 16) as u8
+        crate::leaves::LeafWord::from_rax(self.rax).version()
     }
 }
 

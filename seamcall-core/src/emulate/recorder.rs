@@ -4,6 +4,7 @@ use core::fmt;
 
 use super::leaf_names::{gprs, row_of};
 use super::{Module, Outcome, Reg, Regs};
+use crate::leaves::LeafWord;
 use crate::status::TdxStatus;
 
 /// One `SEAMCALL` as a [`Recorder`] saw it.
@@ -40,13 +41,17 @@ impl Call {
 
     /// The leaf word (leaf and version) of the call.
     pub fn leaf_word(&self) -> u64 {
-        u64::from(self.leaf) | u64::from(self.version) << 16
+        self.word().raw()
+    }
+
+    fn word(&self) -> LeafWord {
+        LeafWord::new(self.leaf, self.version)
     }
 
     /// The registers the leaf takes its operands in, where the leaf is known,
     /// in encoding order.
     pub fn input_regs(&self) -> Option<Vec<Reg>> {
-        row_of(self.leaf_word()).map(|r| gprs(r.reads))
+        row_of(self.word()).map(|r| gprs(r.reads))
     }
 
     /// The registers the module may write for this leaf and version
@@ -55,7 +60,7 @@ impl Call {
     /// registers [`Regs`] holds are listed (not the XMM registers
     /// TDH.VP.ENTER may zero), in encoding order.
     pub fn write_regs(&self) -> Option<Vec<Reg>> {
-        row_of(self.leaf_word()).and_then(|r| r.writes).map(gprs)
+        row_of(self.word()).and_then(|r| r.writes).map(gprs)
     }
 }
 
@@ -170,7 +175,7 @@ impl<M: Module> Module for Recorder<M> {
         self.calls.push(Call {
             leaf: inputs.leaf(),
             version: inputs.version(),
-            name: row_of(inputs.rax & 0xFF_FFFF).map(|r| r.name),
+            name: row_of(LeafWord::from_rax(inputs.rax)).map(|r| r.name),
             inputs,
             outputs,
             outcome,

@@ -101,6 +101,7 @@ mod catalog;
 pub use abi::{AbiEntry, ABI};
 #[cfg(feature = "leaves")]
 pub use catalog::*;
+pub use seamcall_abi::{LeafWord, Reg, RegSet};
 pub use x86_64::PhysAddr;
 
 pub use crate::fields::{GlobalField, TdField, VcpuField};
@@ -116,194 +117,6 @@ pub const HAS_PROPOSED: bool = cfg!(feature = "proposed");
 /// Whether this build declares the P-SEAMLDR leaves (cargo feature
 /// `seamldr`).
 pub const HAS_SEAMLDR: bool = cfg!(feature = "seamldr");
-
-/// A register a leaf reads or writes. The discriminant is the x86 encoding
-/// for general registers (RAX 0 … R15 15) and 16 + n for XMMn.
-#[allow(missing_docs)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u8)]
-pub enum Reg {
-    Rax = 0,
-    Rcx,
-    Rdx,
-    Rbx,
-    Rsp,
-    Rbp,
-    Rsi,
-    Rdi,
-    R8,
-    R9,
-    R10,
-    R11,
-    R12,
-    R13,
-    R14,
-    R15,
-    Xmm0,
-    Xmm1,
-    Xmm2,
-    Xmm3,
-    Xmm4,
-    Xmm5,
-    Xmm6,
-    Xmm7,
-    Xmm8,
-    Xmm9,
-    Xmm10,
-    Xmm11,
-    Xmm12,
-    Xmm13,
-    Xmm14,
-    Xmm15,
-}
-
-const REG_NAMES: [&str; 32] = [
-    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13",
-    "r14", "r15", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
-    "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
-];
-
-impl Reg {
-    /// Every register, in encoding order.
-    pub const ALL: [Reg; 32] = {
-        use Reg::*;
-        [
-            Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi, R8, R9, R10, R11, R12, R13, R14, R15, Xmm0,
-            Xmm1, Xmm2, Xmm3, Xmm4, Xmm5, Xmm6, Xmm7, Xmm8, Xmm9, Xmm10, Xmm11, Xmm12, Xmm13,
-            Xmm14, Xmm15,
-        ]
-    };
-
-    /// The general registers a leaf can take or return an operand in, in
-    /// encoding order: every GPR but RAX (the leaf word and the status), RSP
-    /// and RBP.
-    pub const OPERANDS: [Reg; 13] = {
-        use Reg::*;
-        [
-            Rcx, Rdx, Rbx, Rsi, Rdi, R8, R9, R10, R11, R12, R13, R14, R15,
-        ]
-    };
-
-    /// The register with encoding `i` (0–31).
-    pub const fn from_index(i: u8) -> Option<Reg> {
-        if i < 32 {
-            Some(Reg::ALL[i as usize])
-        } else {
-            None
-        }
-    }
-
-    /// The encoding (see the type's documentation).
-    pub const fn index(self) -> u8 {
-        self as u8
-    }
-
-    /// The lowercase name, `"rcx"`, `"xmm3"`.
-    pub const fn name(self) -> &'static str {
-        REG_NAMES[self as usize]
-    }
-
-    /// The register named `name` (lowercase).
-    pub fn from_name(name: &str) -> Option<Reg> {
-        REG_NAMES
-            .iter()
-            .position(|n| *n == name)
-            .and_then(|i| Reg::from_index(i as u8))
-    }
-
-    /// Whether this is a general-purpose register.
-    pub const fn is_gpr(self) -> bool {
-        (self as u8) < 16
-    }
-}
-
-impl fmt::Display for Reg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A set of [`Reg`]s, one bit per register encoding.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct RegSet(u32);
-
-impl RegSet {
-    /// No register.
-    pub const EMPTY: RegSet = RegSet(0);
-
-    /// The set with these bits (bit n = the register with encoding n).
-    pub const fn from_bits(bits: u32) -> RegSet {
-        RegSet(bits)
-    }
-
-    /// The set of the registers in `regs`.
-    pub const fn of(regs: &[Reg]) -> RegSet {
-        let mut bits = 0;
-        let mut i = 0;
-        while i < regs.len() {
-            bits |= 1 << regs[i] as u32;
-            i += 1;
-        }
-        RegSet(bits)
-    }
-
-    /// The bits.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// Whether `r` is in the set.
-    pub const fn contains(self, r: Reg) -> bool {
-        self.0 & (1 << r as u32) != 0
-    }
-
-    /// Whether every register of `other` is in the set.
-    pub const fn is_superset(self, other: RegSet) -> bool {
-        other.0 & !self.0 == 0
-    }
-
-    /// The registers in either set.
-    pub const fn union(self, other: RegSet) -> RegSet {
-        RegSet(self.0 | other.0)
-    }
-
-    /// The registers in `self` but not in `other`.
-    pub const fn difference(self, other: RegSet) -> RegSet {
-        RegSet(self.0 & !other.0)
-    }
-
-    /// Whether the set is empty.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// The registers, in encoding order.
-    pub fn iter(self) -> impl Iterator<Item = Reg> {
-        Reg::ALL.into_iter().filter(move |r| self.contains(*r))
-    }
-}
-
-impl fmt::Debug for RegSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter()).finish()
-    }
-}
-
-impl fmt::Display for RegSet {
-    /// `rcx, rdx, r8`; `-` for the empty set.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_empty() {
-            return f.write_str("-");
-        }
-        for (i, r) in self.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            fmt::Display::fmt(&r, f)?;
-        }
-        Ok(())
-    }
-}
 
 /// One leaf of the catalog, as declared: generated from the `#[seamcall]`
 /// declaration itself, for tools, logs and tests.
@@ -331,7 +144,12 @@ pub struct LeafInfo {
 impl LeafInfo {
     /// The RAX value the leaf is issued with.
     pub const fn leaf_word(&self) -> u64 {
-        leaf_word(self.leaf, self.version, self.seamldr)
+        self.word().raw()
+    }
+
+    /// The leaf word, typed.
+    pub const fn word(&self) -> LeafWord {
+        LeafWord::from_parts(self.leaf, self.version, self.seamldr)
     }
 
     /// Registers passed in.
@@ -347,39 +165,35 @@ impl LeafInfo {
 
     /// The ABI table's row for this leaf and version.
     pub const fn abi(&self) -> Option<&'static AbiEntry> {
-        abi::find(self.leaf, self.version, self.seamldr)
+        seamcall_abi::find(&seamcall_abi::SEAMCALL, self.word())
     }
 }
 
 impl fmt::Display for LeafInfo {
     /// `TDH.MNG.RD (leaf 11)`, with the version when it is not 0.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.seamldr, self.version) {
-            (true, _) => write!(f, "{} (P-SEAMLDR leaf {})", self.name, self.leaf),
-            (false, 0) => write!(f, "{} (leaf {})", self.name, self.leaf),
-            (false, v) => write!(f, "{} (leaf {}, version {v})", self.name, self.leaf),
-        }
+        let title = seamcall_abi::Title {
+            name: self.name,
+            word: self.word(),
+        };
+        fmt::Display::fmt(&title, f)
     }
 }
 
 /// RAX for a leaf: number in bits 15:0, version in bits 23:16, bit 63 for
-/// P-SEAMLDR.
+/// P-SEAMLDR ([`LeafWord::from_parts`], as a `u64`).
 pub const fn leaf_word(leaf: u16, version: u8, seamldr: bool) -> u64 {
-    leaf as u64 | (version as u64) << 16 | (seamldr as u64) << 63
+    LeafWord::from_parts(leaf, version, seamldr).raw()
 }
 
 /// The name of the leaf a RAX value selects, from the ABI table (available
 /// without the catalog): `Some("TDH.MNG.RD")` for 11. Bits 62:24 must be 0.
 pub const fn name_of(leaf_word: u64) -> Option<&'static str> {
-    if leaf_word & 0x7FFF_FFFF_FF00_0000 != 0 {
-        return None;
-    }
-    match abi::find(
-        leaf_word as u16,
-        (leaf_word >> 16) as u8,
-        leaf_word >> 63 != 0,
-    ) {
-        Some(e) => Some(e.name),
+    match LeafWord::from_raw(leaf_word) {
+        Some(word) => match seamcall_abi::find(&seamcall_abi::SEAMCALL, word) {
+            Some(e) => Some(e.name),
+            None => None,
+        },
         None => None,
     }
 }
@@ -398,34 +212,16 @@ pub fn by_name(name: &str) -> Option<&'static LeafInfo> {
 
 #[cfg(test)]
 mod tests {
-    extern crate std;
-    use std::string::ToString;
-
     use super::*;
-
-    #[test]
-    fn reg_names_and_sets() {
-        for (i, r) in Reg::ALL.iter().enumerate() {
-            assert_eq!(r.index() as usize, i);
-            assert_eq!(Reg::from_name(r.name()), Some(*r));
-        }
-        let not_operands = [Reg::Rax, Reg::Rsp, Reg::Rbp];
-        let gprs = Reg::ALL.into_iter().filter(|r| r.is_gpr());
-        let operands = gprs.filter(|r| !not_operands.contains(r));
-        assert!(operands.eq(Reg::OPERANDS));
-        assert_eq!(Reg::R8.to_string(), "r8");
-        assert_eq!(Reg::Xmm15.to_string(), "xmm15");
-        let s = RegSet::of(&[Reg::R8, Reg::Rcx]);
-        assert!(s.contains(Reg::Rcx) && !s.contains(Reg::Rdx));
-        assert_eq!(s.to_string(), "rcx, r8");
-        assert_eq!(RegSet::EMPTY.to_string(), "-");
-    }
 
     #[test]
     fn names_from_the_table() {
         assert_eq!(name_of(11), Some("TDH.MNG.RD"));
-        assert_eq!(name_of(11 | 1 << 16), Some("TDH.MNG.RD"));
-        assert_eq!(name_of(1 << 63), Some("P-SEAMLDR.INFO"));
+        assert_eq!(name_of(LeafWord::new(11, 1).raw()), Some("TDH.MNG.RD"));
+        assert_eq!(
+            name_of(LeafWord::new_seamldr(0, 0).raw()),
+            Some("P-SEAMLDR.INFO")
+        );
         assert_eq!(name_of(42), None);
         assert_eq!(name_of(11 | 1 << 40), None);
     }

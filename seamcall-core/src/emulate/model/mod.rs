@@ -72,7 +72,7 @@ pub use release::Release;
 use super::leaf_names::row_of;
 use super::{Module, Outcome, Reg, Regs};
 use crate::error::Trap;
-use crate::leaves::RegSet;
+use crate::leaves::{LeafWord, RegSet};
 use crate::status::{OperandId, TdxStatus};
 use crate::types::{SeptEntry, SeptLevel};
 
@@ -429,7 +429,7 @@ pub struct Model {
     calls: u64,
     leaf_calls: BTreeMap<u16, u64>,
     /// [`allowed_writes`] per leaf word, looked up once.
-    allowed: BTreeMap<u32, RegSet>,
+    allowed: BTreeMap<LeafWord, RegSet>,
 }
 
 impl Default for Model {
@@ -497,9 +497,9 @@ pub(crate) struct Out {
 /// The registers a leaf and version may write (besides RAX), from the ABI
 /// table; empty for leaves it does not know.
 fn allowed_writes(leaf: u16, version: u8) -> RegSet {
-    row_of(u64::from(leaf) | u64::from(version) << 16)
+    row_of(LeafWord::new(leaf, version))
         .and_then(|r| r.writes)
-        .unwrap_or(RegSet::of(&[]))
+        .unwrap_or(RegSet::EMPTY)
 }
 
 impl Out {
@@ -943,7 +943,7 @@ impl Module for Model {
         self.rbp_zeroed = false;
         let allowed = *self
             .allowed
-            .entry(u32::from(leaf) | u32::from(version) << 16)
+            .entry(LeafWord::new(leaf, version))
             .or_insert_with(|| allowed_writes(leaf, version));
         let mut out = Out::new(leaf, allowed);
         let status = match injected {

@@ -1,0 +1,41 @@
+//! One declaration from tokens to the validated tree: parse the arguments
+//! (`attr.rs`) and the function (`ast.rs`), then run every rule
+//! (`valid.rs`). The attribute and the catalog driver both start here.
+
+use proc_macro2::TokenStream;
+
+use crate::{ast, attr, ctxt, valid};
+
+/// Parse and validate one declaration: the checked tree, or the errors and
+/// a stand-in function.
+pub fn declare(args: TokenStream, item: TokenStream) -> Result<valid::Decl, TokenStream> {
+    let cx = ctxt::Ctxt::new();
+    let args = attr::parse(&cx, args);
+    let decl = ast::parse_item(&cx, item.clone())
+        .map(|item| ast::read(&cx, item))
+        .and_then(|func| valid::validate(&cx, args, func));
+    match (cx.check(), decl) {
+        (Ok(()), Some(decl)) => Ok(decl),
+        (Err(errors), _) => {
+            // Keep the function visible to the rest of the crate so one
+            // mistake does not cascade into "cannot find function" errors.
+            let mut out = errors;
+            out.extend(fallback(item));
+            Err(out)
+        }
+        (Ok(()), None) => Err(fallback(item)),
+    }
+}
+
+/// The function with a body that never runs, emitted next to the errors.
+fn fallback(item: TokenStream) -> TokenStream {
+    match syn::parse2::<ast::Item>(item) {
+        Ok(item) => {
+            let attrs = item.attrs;
+            let vis = item.vis;
+            let sig = item.sig;
+            quote::quote!(#(#attrs)* #[allow(unused_variables)] #vis #sig { ::core::unimplemented!() })
+        }
+        Err(_) => TokenStream::new(),
+    }
+}
