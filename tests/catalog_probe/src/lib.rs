@@ -151,7 +151,7 @@ probes! {
         let (s, e) = mng_init_once(tdr, params);
         s.raw() ^ e
     }, {
-        let (s, e) = leaves::tdh_mng_init(tdr, params);
+        let (s, e) = leaves::tdh_mng_init(tdr, params, 0);
         s.raw() ^ e
     };
 }

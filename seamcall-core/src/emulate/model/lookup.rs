@@ -44,10 +44,12 @@ pub(crate) struct Hit {
 }
 
 fn in_release(tables: u8, release: Release) -> bool {
-    match release {
-        Release::V1_5_01 => tables & 1 != 0,
-        Release::V1_5_25 | Release::V1_5_34 => tables & 2 != 0,
-        Release::V2_0_18 => tables & 6 != 0,
+    if release == Release::V1_5_01 {
+        tables & 1 != 0
+    } else if release < Release::V2_0_18 {
+        tables & 2 != 0
+    } else {
+        tables & 6 != 0
     }
 }
 

@@ -2,12 +2,16 @@
 //!
 //! [`Model`] answers the host leaves a hypervisor uses to bring the TDX
 //! module up and to build, run and tear down a TD, with the state machine
-//! and status codes of the TDX module (1.5.01 source, `tdx-abi/`):
+//! and status codes of the TDX module, as the [`Release`] it is given
+//! behaves (the newest audited one, 2.0.18, unless
+//! [`Model::with_release`] says otherwise):
 //!
 //! | phase | leaves |
 //! |---|---|
-//! | module init | TDH.SYS.INIT, SYS.LP.INIT, SYS.CONFIG, SYS.KEY.CONFIG, SYS.TDMR.INIT, SYS.RD |
-//! | TD build | TDH.MNG.CREATE, MNG.KEY.CONFIG, MNG.ADDCX, MNG.INIT, VP.CREATE, VP.ADDCX, VP.INIT, MEM.SEPT.ADD, MEM.PAGE.ADD, MR.EXTEND, MR.FINALIZE |
+//! | module init | TDH.SYS.INIT, SYS.LP.INIT, SYS.CONFIG (versions 0 and 1), SYS.KEY.CONFIG, SYS.TDMR.INIT, SYS.RD |
+//! | Dynamic PAMT | TDH.PHYMEM.PAMT.ADD, PHYMEM.PAMT.REMOVE |
+//! | TD build | TDH.MNG.CREATE, MNG.KEY.CONFIG, MNG.ADDCX, MNG.INIT, VP.CREATE, VP.ADDCX, VP.INIT (versions 0 and 1), MEM.SEPT.ADD, MEM.PAGE.ADD, MR.EXTEND, MR.FINALIZE |
+//! | running | TDH.VP.ENTER (the TD exits at once) |
 //! | runtime memory | TDH.MEM.PAGE.AUG, MEM.RANGE.BLOCK, MEM.TRACK, MEM.PAGE.REMOVE |
 //! | metadata | TDH.MNG.RD, VP.RD, VP.WR, PHYMEM.PAGE.RDMD |
 //! | teardown | TDH.VP.FLUSH, MNG.VPFLUSHDONE, PHYMEM.CACHE.WB, MNG.KEY.FREEID, PHYMEM.PAGE.RECLAIM |
@@ -30,13 +34,33 @@
 //!   with a block holding `"MR.EXTEND"` and the GPA followed by the 256-byte
 //!   chunk; MR.FINALIZE closes it, MNG.RD reads it at its architectural ID
 //!   ([`fields::td::MRTD`](crate::fields::td::MRTD)).
+//! * **Metadata**: TDH.SYS.RD and TDH.MNG.RD find every host-readable field
+//!   of the global and TD tables of [`fields`](crate::fields) (generated
+//!   from `tests/data/tdx-abi/fields.tsv`) at its architectural ID, with the
+//!   module's lookup rule and statuses; a field the release's table lacks is
+//!   `TDX_METADATA_FIELD_ID_INCORRECT`, never a value. Fields whose state
+//!   the model does not keep read as 0.
 //! * **Fault injection**: [`Model::inject`] scripts a status
 //!   (`RND_NO_ENTROPY`, `OPERAND_BUSY`, …), VMfailInvalid, #UD or #GP on a
 //!   chosen call.
 //!
-//! The model answers exactly the registers module 1.5.01 writes for each
-//! leaf (`tdx-abi/writes.tsv`), including the ones it zeroes on entry, and
-//! no others; every other register comes back unchanged.
+//! Where the releases differ (`tests/data/tdx-abi/writes.tsv`,
+//! `writes-2.0.tsv`), the model follows its release:
+//!
+//! | | 1.5.01 | 1.5.25, 1.5.34 | 2.0.18 |
+//! |---|---|---|---|
+//! | TDH.VP.INIT version 1 (x2APIC ID in R8) | `TDX_OPERAND_INVALID` (RAX), RAX alone | accepted | accepted |
+//! | TDH.SYS.CONFIG R8 | the HKID; bit 16 set is out of range | option word: HKID, bit 16 Dynamic PAMT | as 1.5.25 |
+//! | TDH.SYS.CONFIG version 1 (R9 features, R10 reserved) | refused (RAX) | 1.5.34 only | accepted |
+//! | TDH.PHYMEM.PAMT.ADD/REMOVE | no such leaf (RAX) | with Dynamic PAMT on | as 1.5.25 |
+//! | RBP after TDH.VP.ENTER's asynchronous exit | zeroed | zeroed unless the TD set `CONFIG_FLAGS.NO_RBP_MOD` | as 1.5.25 |
+//! | metadata fields | the 1.5.01 tables | the 1.5.06 tables | the 1.5.06 tables and the 2.0 additions |
+//! | module version (TDH.SYS.RD) | 1.5.01 | 1.5.25, 1.5.34 | 2.0.18 |
+//!
+//! The model answers exactly the registers its release may write for each
+//! leaf (the release's audit in [`ABI`](crate::leaves::ABI)), including the
+//! ones the module zeroes on entry, and no others; every other register
+//! comes back unchanged.
 //!
 //! Physical memory is the model's own sparse [`HostMemory`]: the pages a
 //! call reads by physical address (the TDMR list for SYS.CONFIG, TD_PARAMS
@@ -45,10 +69,12 @@
 //! are the key id, ids 32–63 are private (TDX) key ids.
 //!
 //! Simplifications, each visible in the status a call gets: one package and
-//! one logical processor (the thread), 4 KiB leaf mappings only, no
-//! TDH.VP.ENTER, no migration, no module update. Leaves the model does not
-//! implement fail with `TDX_OPERAND_INVALID` (operand RAX), as the module
-//! answers an unknown leaf.
+//! one logical processor (the thread), 4 KiB leaf mappings only (so no
+//! TDH.MEM.PAGE.PROMOTE or DEMOTE, and none of PROMOTE's R12/R13 freed PAMT
+//! pages), no guest (TDH.VP.ENTER returns an asynchronous exit at once), no
+//! migration, no module update, no TDH.SYS.INIT or SYS.UPDATE version 1.
+//! Leaves the model does not implement fail with `TDX_OPERAND_INVALID`
+//! (operand RAX), as the module answers an unknown leaf.
 
 mod build;
 pub mod codes;
@@ -57,7 +83,6 @@ mod lookup;
 mod memory;
 mod meta;
 mod pamt;
-mod release;
 mod sept;
 mod sys;
 mod teardown;
@@ -66,8 +91,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha384};
 
+/// The module release the model behaves as (`seamcall_abi::Release`).
+pub use crate::leaves::abi::Release;
 pub use memory::HostMemory;
-pub use release::Release;
 
 use super::leaf_names::row_of;
 use super::{Module, Outcome, Reg, Regs};
@@ -494,11 +520,15 @@ pub(crate) struct Out {
     len: usize,
 }
 
-/// The registers a leaf and version may write (besides RAX), from the ABI
-/// table; empty for leaves it does not know.
-fn allowed_writes(leaf: u16, version: u8) -> RegSet {
-    row_of(LeafWord::new(leaf, version))
-        .and_then(|r| r.writes)
+/// The registers a leaf and version may write (besides RAX) on `release`:
+/// that release's audit in the ABI table, else (a release not audited for
+/// the row) what any audited release may write; empty for leaves the table
+/// and the catalog do not know.
+fn allowed_writes(release: Release, leaf: u16, version: u8) -> RegSet {
+    let word = LeafWord::new(leaf, version);
+    crate::leaves::abi::find(leaf, version, false)
+        .and_then(|e| e.writes_in(release).or(e.writes))
+        .or_else(|| row_of(word).and_then(|r| r.writes))
         .unwrap_or(RegSet::EMPTY)
 }
 
@@ -944,7 +974,7 @@ impl Module for Model {
         let allowed = *self
             .allowed
             .entry(LeafWord::new(leaf, version))
-            .or_insert_with(|| allowed_writes(leaf, version));
+            .or_insert_with(|| allowed_writes(self.release, leaf, version));
         let mut out = Out::new(leaf, allowed);
         let status = match injected {
             Some(Inject::VmFailInvalid) => return Outcome::VmFailInvalid,

@@ -179,7 +179,7 @@ impl Model {
             Release::V1_5_01 => (1, 5, 1),
             Release::V1_5_25 => (1, 5, 25),
             Release::V1_5_34 => (1, 5, 34),
-            Release::V2_0_18 => (2, 0, 18),
+            _ => (2, 0, 18),
         };
         let cmr = self.cmrs.get(element as usize).copied().unwrap_or((0, 0));
         let values: [(GlobalField, u64); 17] = [
