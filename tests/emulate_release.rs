@@ -14,6 +14,8 @@ const TDMR_LIST: u64 = 0x10_0000;
 const TDMR_INFO: u64 = 0x10_1000;
 const TD_PARAMS: u64 = 0x10_2000;
 const HKID: u64 = 40;
+/// The module's global private key id (TDH.SYS.CONFIG R8 bits 15:0).
+const GLOBAL_HKID: u64 = 32;
 /// Bit 16 of TDH.SYS.CONFIG's R8: Dynamic PAMT.
 const DYNAMIC_PAMT: u64 = 1 << 16;
 /// `TDX_PS_2M` in the low bits of a PAMT.ADD/REMOVE range.
@@ -161,7 +163,7 @@ fn vp_init_version_1_is_rejected_by_1_5_01_only() {
         let mut m = model(release);
         let td = Td::at(TDMR);
         let r = with_module(&mut m, || unsafe {
-            init_module(HKID - 8).unwrap();
+            init_module(GLOBAL_HKID).unwrap();
             td.create().unwrap();
             vp_init(td.tdvpr, 0x1234, 7)
         });
@@ -183,7 +185,7 @@ fn vp_init_version_1_is_rejected_by_1_5_01_only() {
 
 #[test]
 fn dynamic_pamt_needs_a_release_that_has_it() {
-    let options = HKID - 8 | DYNAMIC_PAMT;
+    let options = GLOBAL_HKID | DYNAMIC_PAMT;
     // 1.5.01 reads R8 as the HKID: bit 16 makes it out of range.
     let mut old = model(Release::V1_5_01);
     let r = with_module(&mut old, || unsafe { init_module(options) });
@@ -192,7 +194,7 @@ fn dynamic_pamt_needs_a_release_that_has_it() {
     // Nor does it have the PAMT leaves: its dispatcher's default case.
     let mut old = model(Release::V1_5_01);
     let r = with_module(&mut old, || unsafe {
-        init_module(HKID - 8).unwrap();
+        init_module(GLOBAL_HKID).unwrap();
         pamt_add(TDMR | PS_2M, TDMR + (4 << 20), TDMR + (4 << 20) + 4096)
     });
     assert_eq!(status(r), op(TdxStatus::OPERAND_INVALID, OperandId::Rax));
@@ -201,14 +203,14 @@ fn dynamic_pamt_needs_a_release_that_has_it() {
     // assigned as without Dynamic PAMT.
     let mut m = model(Release::V2_0_18);
     let r = with_module(&mut m, || unsafe {
-        init_module(HKID - 8).unwrap();
+        init_module(GLOBAL_HKID).unwrap();
         pamt_add(TDMR | PS_2M, TDMR + (4 << 20), TDMR + (4 << 20) + 4096)
     });
     assert_eq!(status(r), op(TdxStatus::OPERAND_INVALID, OperandId::Rax));
     assert!(!m.dynamic_pamt());
     // Reserved bits above 16 are refused on every release.
     let mut m = model(Release::V2_0_18);
-    let r = with_module(&mut m, || unsafe { init_module(HKID - 8 | 1 << 17) });
+    let r = with_module(&mut m, || unsafe { init_module(GLOBAL_HKID | 1 << 17) });
     assert_eq!(status(r), op(TdxStatus::OPERAND_INVALID, OperandId::R8));
 }
 
@@ -219,7 +221,7 @@ fn with_dynamic_pamt_a_range_needs_its_pamt_pages() {
     // The PAMT pages of the TD's 2 MiB range live in another range.
     let pamt = [TDMR + (4 << 20), TDMR + (4 << 20) + 4096];
     with_module(&mut m, || unsafe {
-        init_module(HKID - 8 | DYNAMIC_PAMT).unwrap();
+        init_module(GLOBAL_HKID | DYNAMIC_PAMT).unwrap();
         assert_eq!(
             status(mng_create(td.tdr, HKID)),
             op(codes::MISSING_PAMT_PAGE_PAIR, OperandId::Rcx),
@@ -275,12 +277,12 @@ fn sys_config_version_1_from_1_5_34() {
         let r = with_module(&mut m, || unsafe {
             sys_init(0).unwrap();
             sys_lp_init().unwrap();
-            let reserved = sys_config_v1(TDMR_LIST, 1, HKID - 8, 0, 1);
-            let unknown_feature = sys_config_v1(TDMR_LIST, 1, HKID - 8, 1 << 63, 0);
+            let reserved = sys_config_v1(TDMR_LIST, 1, GLOBAL_HKID, 0, 1);
+            let unknown_feature = sys_config_v1(TDMR_LIST, 1, GLOBAL_HKID, 1 << 63, 0);
             (
                 reserved,
                 unknown_feature,
-                sys_config_v1(TDMR_LIST, 1, HKID - 8, 0, 0),
+                sys_config_v1(TDMR_LIST, 1, GLOBAL_HKID, 0, 0),
             )
         });
         if release < Release::V1_5_34 {
@@ -306,9 +308,9 @@ fn each_release_writes_only_its_own_registers() {
         let td = Td::at(TDMR);
         with_module(&mut rec, || unsafe {
             let options = if release == Release::V1_5_01 {
-                HKID - 8
+                GLOBAL_HKID
             } else {
-                HKID - 8 | DYNAMIC_PAMT
+                GLOBAL_HKID | DYNAMIC_PAMT
             };
             init_module(options).unwrap();
             let pamt = [TDMR + (4 << 20), TDMR + (4 << 20) + 4096];
@@ -361,7 +363,7 @@ fn rbp_on_an_asynchronous_exit_follows_release_and_no_rbp_mod() {
         m.memory_mut().write(TD_PARAMS, &params.to_bytes());
         let td = Td::at(TDMR);
         with_module(&mut m, || unsafe {
-            init_module(HKID - 8).unwrap();
+            init_module(GLOBAL_HKID).unwrap();
             td.create().unwrap();
             vp_init_v0(td.tdvpr, 0).unwrap();
             mr_finalize(td.tdr).unwrap();
@@ -411,7 +413,7 @@ fn metadata_reads_follow_the_release_table() {
         let mut m = model(release);
         let t = Td::at(TDMR);
         let (version, virt_maxpa, min_virt_maxpa) = with_module(&mut m, || unsafe {
-            init_module(HKID - 8).unwrap();
+            init_module(GLOBAL_HKID).unwrap();
             t.create().unwrap();
             vp_init_v0(t.tdvpr, 0).unwrap();
             mr_finalize(t.tdr).unwrap();

@@ -28,11 +28,11 @@
 //! (plus XMM0–XMM15 where [`Entry::zeroes_xmm`]), the set the cross-check
 //! compares against, so a declaration is accepted only if it is safe on
 //! every audited release that accepts the leaf at that version. A release
-//! that rejects the leaf or version (module 1.5.01 and TDH.VP.INIT version
-//! 1) writes RAX alone and has no audit in the row. The audited releases
-//! are 1.5.01 (`tests/data/tdx-abi/writes.tsv`) and 1.5.25, 1.5.34 and
-//! 2.0.18 (`writes-2.0.tsv`, its `module` column); [`Entry::writes_in`]
-//! gives one release's set.
+//! that rejects the leaf or version (module 1.5.01 and version 1 of
+//! TDH.VP.INIT) writes RAX alone and has no audit in the row. The audited
+//! releases are 1.5.01 (`tests/data/tdx-abi/writes.tsv`) and 1.5.25, 1.5.34
+//! and 2.0.18 (`writes-2.0.tsv`, its `module` column);
+//! [`Entry::writes_in`] gives one release's set.
 //!
 //! Why an audit holds a set of releases rather than one: most rows of the
 //! newer releases repeat 1.5.01's registers exactly, so the registers and
