@@ -13,8 +13,9 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, Criterion};
-use seamcall_core::emulate::model::{Model, MRTD_FIELD_ID};
+use seamcall_core::emulate::model::Model;
 use seamcall_core::emulate::{self, Outcome, Regs};
+use seamcall_core::fields::td::MRTD;
 use seamcall_core::{seamcall, SeamcallError};
 
 #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8], clobber = [rdx])]
@@ -78,7 +79,7 @@ fn round_trips(c: &mut Criterion) {
     let (mut model, tdr) = model_with_td();
     g.bench_function("emulated_model_mng_rd", |b| {
         emulate::with_module(&mut model, || {
-            b.iter(|| unsafe { tdh_mng_rd(black_box(tdr), black_box(MRTD_FIELD_ID)) });
+            b.iter(|| unsafe { tdh_mng_rd(black_box(tdr), black_box(MRTD.raw())) });
         });
     });
     g.finish();
@@ -165,8 +166,7 @@ fn interleaved() -> [f64; 3] {
         per_call[2].push(time(&mut || {
             emulate::with_module(&mut model, || {
                 for _ in 0..CALLS {
-                    let _ =
-                        black_box(unsafe { tdh_mng_rd(black_box(tdr), black_box(MRTD_FIELD_ID)) });
+                    let _ = black_box(unsafe { tdh_mng_rd(black_box(tdr), black_box(MRTD.raw())) });
                 }
             })
         }));

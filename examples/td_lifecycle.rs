@@ -22,7 +22,7 @@
 
 use std::time::{Duration, Instant};
 
-use seamcall_core::emulate::model::{Inject, Model, TdParams, When, MRTD_FIELD_ID};
+use seamcall_core::emulate::model::{Inject, Model, TdParams, When};
 use seamcall_core::emulate::{self, Recorder};
 use seamcall_core::fields::{self, TdField};
 use seamcall_core::leaves::*;
@@ -32,10 +32,10 @@ fn page(gpa: u64) -> GpaLevel {
     GpaLevel::page(gpa).expect("4 KiB aligned")
 }
 
-/// Element `i` of the MRTD as the software module answers it: at its own
-/// ID (`MRTD_FIELD_ID`), not yet at `fields::td::MRTD`'s.
-fn model_mrtd(i: u64) -> TdField {
-    TdField::from_raw(FieldId::from_raw(MRTD_FIELD_ID + i))
+/// Element `i` (0..6) of the TD's MRTD: `fields::td::MRTD`, the module's
+/// architectural field (0x1310000300000000, six 8-byte elements).
+fn mrtd_element(i: usize) -> TdField {
+    fields::td::MRTD.element(i).expect("MRTD has six elements")
 }
 
 // ---- the machine ----------------------------------------------------------
@@ -161,7 +161,7 @@ fn main() -> Result<(), SeamcallError> {
         host.call(|| tdh_sys_rd(fields::sys::TDX_FEATURES0))?;
         host.call(|| tdh_sys_init(0).into_result())?;
         host.call(|| tdh_sys_lp_init().into_result())?;
-        host.call(|| tdh_sys_config(pa(TDMR_LIST), 1, Hkid(32)))?;
+        host.call(|| tdh_sys_config(pa(TDMR_LIST), 1, Hkid(32).into()))?;
         host.call(|| tdh_sys_key_config())?;
         let mut next = TDMR;
         while next < TDMR + TDMR_SIZE {
@@ -181,7 +181,7 @@ fn main() -> Result<(), SeamcallError> {
             let p = pages.next();
             host.call(|| tdh_mng_addcx(p, tdr))?;
         }
-        host.call(|| tdh_mng_init(tdr, pa(TD_PARAMS)).into_result())?;
+        host.call(|| tdh_mng_init(tdr, pa(TD_PARAMS), 0).into_result())?;
         tdvpr = pages.next();
         host.call(|| tdh_vp_create(tdvpr, tdr))?;
         for _ in 1..seamcall_core::emulate::model::TDVPS_PAGES {
@@ -208,14 +208,20 @@ fn main() -> Result<(), SeamcallError> {
         host.summarize("the 256-byte chunks of GPA 0x0-0xfff", start.elapsed());
         host.call(|| tdh_mr_finalize(tdr))?;
     }
-    let mut mrtd = String::new();
-    for i in 0..6 {
-        let v = unsafe { host.call(|| tdh_mng_rd(tdr, model_mrtd(i)))? };
-        for b in v.to_le_bytes() {
-            mrtd.push_str(&format!("{b:02x}"));
-        }
+    let mut mrtd = Vec::new();
+    for i in 0..fields::td::MRTD.elements() {
+        let v = unsafe { host.call(|| tdh_mng_rd(tdr, mrtd_element(i)))? };
+        mrtd.extend(v.to_le_bytes());
     }
-    println!("\nMRTD = {mrtd}");
+    // What TDH.MNG.RD returned is the SHA-384 the module computed over the
+    // measured pages.
+    let computed = host.model().mrtd(tdr.as_u64()).expect("finalized");
+    assert_eq!(mrtd, computed, "MRTD read through fields::td::MRTD");
+    let hex: String = mrtd.iter().map(|b| format!("{b:02x}")).collect();
+    println!(
+        "\nMRTD = {hex}  (fields::td::MRTD, {:#x})",
+        fields::td::MRTD.raw()
+    );
 
     println!("\nRuntime memory (the first RANGE.BLOCK is busy: retried once, as KVM does)");
     let aug = pages.next();
@@ -245,7 +251,7 @@ fn main() -> Result<(), SeamcallError> {
     // No module on this thread: the instruction faults for real and the
     // exception table turns the fault into an error.
     let start = Instant::now();
-    let e = unsafe { tdh_mng_rd(tdr, model_mrtd(0)) }.expect_err("no module, no TDX");
+    let e = unsafe { tdh_mng_rd(tdr, mrtd_element(0)) }.expect_err("no module, no TDX");
     println!(
         "  TDH.MNG.RD without a module -> {e} ({:?})  [{}]",
         e.kind(),
@@ -255,7 +261,7 @@ fn main() -> Result<(), SeamcallError> {
     let next_call = host.rec.inner().calls();
     host.model()
         .inject(When::Call(next_call), Inject::VmFailInvalid);
-    let e = unsafe { host.call(|| tdh_mng_rd(tdr, model_mrtd(0))) }.expect_err("injected");
+    let e = unsafe { host.call(|| tdh_mng_rd(tdr, mrtd_element(0))) }.expect_err("injected");
     assert_eq!(e.kind(), ErrorKind::VmFailInvalid);
     println!("    -> {e}");
 

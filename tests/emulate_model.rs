@@ -5,10 +5,11 @@ mod emulate_leaves;
 
 use emulate_leaves::*;
 use seamcall_core::emulate::model::{
-    self, codes, Inject, Lifecycle, Model, OpState, PageType, SysState, TdParams, When,
-    MRTD_FIELD_ID, TDCS_PAGES, TDVPS_PAGES,
+    self, codes, Inject, Lifecycle, Model, OpState, PageType, SysState, TdParams, When, TDCS_PAGES,
+    TDVPS_PAGES,
 };
 use seamcall_core::emulate::{with_module, Recorder};
+use seamcall_core::fields::{sys, td};
 use seamcall_core::leaves::LeafWord;
 use seamcall_core::{ErrorKind, OperandId, SeamcallError, TdxStatus, Trap};
 
@@ -175,7 +176,8 @@ fn whole_lifecycle() {
         mr_finalize(t.tdr).unwrap();
         let mut mrtd = Vec::new();
         for i in 0..6 {
-            mrtd.extend(mng_rd(t.tdr, MRTD_FIELD_ID + i).unwrap().to_le_bytes());
+            let id = td::MRTD.element(i).unwrap().raw();
+            mrtd.extend(mng_rd(t.tdr, id).unwrap().to_le_bytes());
         }
         // Runtime memory: AUG a page, then block, track and remove it.
         mem_page_aug(0x2000, t.tdr, t.pages[2]).unwrap();
@@ -219,7 +221,7 @@ fn mrtd_matches_the_model_accessor_and_is_zero_before_finalize() {
     let t = TdPages::new(0);
     let before = with_module(&mut m, || unsafe {
         build_td(&t, HKID);
-        mng_rd(t.tdr, MRTD_FIELD_ID)
+        mng_rd(t.tdr, td::MRTD.raw())
     });
     assert_eq!(before, Ok(0));
     with_module(&mut m, || unsafe { mr_finalize(t.tdr) }).unwrap();
@@ -316,7 +318,11 @@ fn sys_rd_reads_and_walks_fields() {
     let (features, next) =
         with_module(&mut m, || unsafe { sys_rd(0x0A00_0003_0000_0008) }).unwrap();
     assert_ne!(features & (1 << 18), 0, "NO_RBP_MOD");
-    let (max_tdmrs, _) = with_module(&mut m, || unsafe { sys_rd(next) }).unwrap();
+    // The next field of the module's table: NUM_CMRS, one CMR.
+    assert_eq!(next, sys::NUM_CMRS.raw());
+    let (cmrs, _) = with_module(&mut m, || unsafe { sys_rd(next) }).unwrap();
+    assert_eq!(cmrs, 1);
+    let (max_tdmrs, _) = with_module(&mut m, || unsafe { sys_rd(sys::MAX_TDMRS.raw()) }).unwrap();
     assert_eq!(max_tdmrs, model::MAX_TDMRS);
     let (tdcs, _) = with_module(&mut m, || unsafe { sys_rd(0x9800_0001_0000_0100) }).unwrap();
     assert_eq!(tdcs, TDCS_PAGES as u64 * 4096);
@@ -763,8 +769,10 @@ fn metadata_reads_and_writes() {
         );
         let (_, next) = mng_rd_v1(t.tdr, 0x1110_0003_0000_0000).unwrap();
         assert_eq!(next, 0x1110_0003_0000_0001);
-        let (_, last) = mng_rd_v1(t.tdr, MRTD_FIELD_ID + 5).unwrap();
-        assert_eq!(last, u64::MAX);
+        // After MRTD's last element the walk goes on to the next entry of
+        // the module's table, MRCONFIGID.
+        let (_, next) = mng_rd_v1(t.tdr, td::MRTD.element(5).unwrap().raw()).unwrap();
+        assert_eq!(next, td::MRCONFIGID.raw());
         assert_eq!(
             status(mng_rd(t.tdr, 0x1110_0003_0000_00FF)),
             TdxStatus::METADATA_FIELD_ID_INCORRECT.raw()
@@ -872,7 +880,11 @@ fn dispatcher_rejects_bad_leaf_words() {
         let rax = op(TdxStatus::OPERAND_INVALID, OperandId::Rax);
         assert_eq!(status(mng_create_v1(t.tdr, HKID)), rax);
         assert_eq!(status(unknown(0)), rax);
-        assert_eq!(status(vp_enter(t.tdvpr)), rax, "VP.ENTER is not modelled");
+        // VP.ENTER of a page that is no TDVPR: refused by its handler.
+        assert_eq!(
+            status(vp_enter(t.tdvpr)),
+            op(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx)
+        );
     });
     assert_eq!(m.lifecycle(t.tdr), None);
 }
@@ -1018,7 +1030,7 @@ fn lifecycle_writes_only_declared_registers() {
         let _ = mem_sept_add(1, t.tdr, t.sept[2]);
         let _ = vp_wr(t.tdvpr, 0x2000_0000_0000_000B, 1, 1);
         let _ = vp_rd(t.tdvpr, 0x1000_0000_0000_0001);
-        let _ = mng_rd_v1(t.tdr, MRTD_FIELD_ID);
+        let _ = mng_rd_v1(t.tdr, td::MRTD.raw());
         mr_finalize(t.tdr).unwrap();
         mem_page_aug(0x2000, t.tdr, t.pages[2]).unwrap();
         let _ = mem_page_remove(0x2000, t.tdr);
@@ -1076,8 +1088,8 @@ fn random_registers_never_reach_undeclared_outputs() {
 
 #[test]
 fn the_model_leaves_rbp_alone() {
-    // RBP changes only on module 1.5.01's asynchronous exit from
-    // TDH.VP.ENTER (leaf 0), which the model does not implement.
+    // RBP changes only on an asynchronous exit from TDH.VP.ENTER (leaf 0),
+    // and no call was answered yet (tests/emulate_release.rs has the exits).
     let mut m = fresh_model();
     for leaf_word in [0, 11, 0x1_0000] {
         assert_eq!(

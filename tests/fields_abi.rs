@@ -395,11 +395,72 @@ fn generate(tsv: &str) -> String {
             writeln!(out, "        ({:?}, {id}),", by_ident[id][0].name).unwrap();
         }
         writeln!(out, "    ];").unwrap();
+        if matches!(scope, "sys" | "td") {
+            write_host_read(&mut out, ty, &order, &by_ident);
+        }
         writeln!(out, "}}").unwrap();
         writeln!(out).unwrap();
     }
     out.pop();
     out
+}
+
+/// A mask cell (`all`, `none`, or hex already cut to the element size) as
+/// a value for an element of `size` bytes.
+fn mask_value(cell: &str, size: u64) -> u64 {
+    match cell {
+        "all" => u64::MAX >> (64 - 8 * size),
+        "none" => 0,
+        hex => u64::from_str_radix(hex.trim_start_matches("0x"), 16)
+            .unwrap_or_else(|e| panic!("bad mask {hex:?}: {e}")),
+    }
+}
+
+/// The table the software module (`emulate`) looks host reads up in: per
+/// constant its host read mask for a production and a debug TD (the sys
+/// table has one), and which module tables hold it (bit 0: 1.5.01, bit 1:
+/// 1.5.06, bit 2: a 2.0 table).
+fn write_host_read(
+    out: &mut String,
+    ty: &str,
+    order: &[String],
+    by_ident: &BTreeMap<String, Vec<&Row>>,
+) {
+    writeln!(out).unwrap();
+    writeln!(
+        out,
+        "    /// For the software module: each constant, its host read mask for a production and a debug TD, and the module tables that hold it (bit 0: 1.5.01, bit 1: 1.5.06, bit 2: 2.0)."
+    )
+    .unwrap();
+    writeln!(out, "    #[cfg(feature = \"emulate\")]").unwrap();
+    writeln!(
+        out,
+        "    pub(crate) const HOST_READ: &[({ty}, u64, u64, u8)] = &["
+    )
+    .unwrap();
+    for id in order {
+        let list = &by_ident[id];
+        let new = list[0];
+        let (prod, debug) = new
+            .host_read
+            .split_once('/')
+            .unwrap_or((&new.host_read, &new.host_read));
+        let tables = list.iter().fold(0u8, |t, r| {
+            t | match r.module.as_str() {
+                "1.5.01" => 1,
+                "1.5.06" => 2,
+                _ => 4,
+            }
+        });
+        writeln!(
+            out,
+            "        ({id}, 0x{:X}, 0x{:X}, {tables}),",
+            mask_value(prod, new.size),
+            mask_value(debug, new.size)
+        )
+        .unwrap();
+    }
+    writeln!(out, "    ];").unwrap();
 }
 
 #[test]

@@ -1,45 +1,172 @@
 //! The row type, the table type, [`lookup`] and [`cross_check`].
 
+use core::fmt;
+
 use crate::{LeafWord, Reg, RegSet};
 
-/// A TDX module release whose source was audited for register writes.
+/// A TDX module release whose source was audited for register writes
+/// (which commit is which release, and how each file was read:
+/// `tests/data/tdx-abi/module-versions.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Release {
-    /// TDX module 1.5.01 (signed October 2023), the release every row of
-    /// [`SEAMCALL`](crate::SEAMCALL) was audited on.
+    /// TDX module 1.5.01 (signed October 2023; intel/tdx-module 72d8cffb,
+    /// tag TDX_1.5.01): `writes.tsv`.
     V1_5_01,
+    /// TDX module 1.5.25, the newest full 1.5 tree (murrowow/tdx-concurrency
+    /// c71d4f63, a faithful copy of Intel's 1.5 releases): the `1.5.25`
+    /// rows of `writes-2.0.tsv`. It has what 1.5.05 to 1.5.25 added
+    /// (TDH.VP.INIT version 1, Dynamic PAMT, …).
+    V1_5_25,
+    /// TDX module 1.5.34, the newest readable 1.5 release (intel/tdx-module
+    /// 9fd3c8b1, read file by file): the `1.5.34` rows.
+    V1_5_34,
+    /// TDX module 2.0.18, the newest readable 2.0 release (intel/tdx-module
+    /// e69a4391): the `2.0.18` rows.
+    V2_0_18,
 }
 
 impl Release {
+    /// Every audited release, oldest first.
+    pub const ALL: [Release; 4] = [
+        Release::V1_5_01,
+        Release::V1_5_25,
+        Release::V1_5_34,
+        Release::V2_0_18,
+    ];
+
+    /// The newest audited release.
+    pub const NEWEST: Release = Release::V2_0_18;
+
     /// `"1.5.01"`.
     pub const fn name(self) -> &'static str {
         match self {
             Release::V1_5_01 => "1.5.01",
+            Release::V1_5_25 => "1.5.25",
+            Release::V1_5_34 => "1.5.34",
+            Release::V2_0_18 => "2.0.18",
         }
     }
 
+    /// The release named `name` (`"2.0.18"`).
+    pub fn from_name(name: &str) -> Option<Release> {
+        Release::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    /// This release and `other`: `V1_5_01.and(V2_0_18).audit(..)`.
+    pub const fn and(self, other: Release) -> Releases {
+        Releases::of(self).and(other)
+    }
+
     /// What this release may write for a row: `V1_5_01.audit(&[(R8, "..")])`.
+    pub const fn audit(self, writes: &'static [(Reg, &'static str)]) -> Audit {
+        Audit::new(Releases::of(self), writes)
+    }
+}
+
+/// A set of [`Release`]s: the releases an [`Audit`] found writing the same
+/// registers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Releases(u8);
+
+impl Releases {
+    /// No release.
+    pub const EMPTY: Releases = Releases(0);
+
+    /// Every audited release ([`Release::ALL`]).
+    pub const AUDITED: Releases = Releases((1 << Release::ALL.len()) - 1);
+
+    /// `release` alone.
+    pub const fn of(release: Release) -> Releases {
+        Releases(1 << release as u8)
+    }
+
+    /// These releases and `release`.
+    pub const fn and(self, release: Release) -> Releases {
+        Releases(self.0 | 1 << release as u8)
+    }
+
+    /// Whether `release` is in the set.
+    pub const fn contains(self, release: Release) -> bool {
+        self.0 & 1 << release as u8 != 0
+    }
+
+    /// Whether the set is empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The oldest release of the set.
+    pub const fn first(self) -> Option<Release> {
+        let mut i = 0;
+        while i < Release::ALL.len() {
+            if self.contains(Release::ALL[i]) {
+                return Some(Release::ALL[i]);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// The releases, oldest first.
+    pub fn iter(self) -> impl Iterator<Item = Release> {
+        Release::ALL.into_iter().filter(move |r| self.contains(*r))
+    }
+
+    /// These releases and those of `other`.
+    pub const fn union(self, other: Releases) -> Releases {
+        Releases(self.0 | other.0)
+    }
+
+    /// What these releases may write for a row.
     pub const fn audit(self, writes: &'static [(Reg, &'static str)]) -> Audit {
         Audit::new(self, writes)
     }
 }
 
-/// What one audited release may write for a row's leaf and version: each
-/// register (RAX aside) with what it holds afterwards.
+impl fmt::Debug for Releases {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl fmt::Display for Releases {
+    /// `module 1.5.01`, `modules 1.5.25 and 2.0.18`,
+    /// `modules 1.5.01, 1.5.25 and 2.0.18`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.iter().count();
+        f.write_str(if n == 1 { "module " } else { "modules " })?;
+        for (i, r) in self.iter().enumerate() {
+            let sep = match (i, n - i) {
+                (0, _) => "",
+                (_, 1) => " and ",
+                _ => ", ",
+            };
+            write!(f, "{sep}{}", r.name())?;
+        }
+        Ok(())
+    }
+}
+
+/// What the audited releases may write for a row's leaf and version: each
+/// register (RAX aside) with what it holds afterwards, and the releases
+/// whose source was read and found writing exactly those registers. One
+/// audit lists several releases where they agree, so that a register set
+/// (and what each register holds) is written once however many releases
+/// share it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Audit {
-    /// The release the module source was read at.
-    pub release: Release,
+    /// The releases the module source was read at.
+    pub releases: Releases,
     /// Every general register the module may write on any path, with what
     /// it leaves there.
     pub writes: &'static [(Reg, &'static str)],
 }
 
 impl Audit {
-    /// An audit of `release`.
-    pub const fn new(release: Release, writes: &'static [(Reg, &'static str)]) -> Audit {
-        Audit { release, writes }
+    /// An audit of `releases`.
+    pub const fn new(releases: Releases, writes: &'static [(Reg, &'static str)]) -> Audit {
+        Audit { releases, writes }
     }
 
     /// The registers of [`Audit::writes`].
@@ -68,21 +195,25 @@ pub struct Entry {
     /// The registers the leaf reads.
     pub reads: RegSet,
     /// Every register the module may write on any path (RAX aside) on any
-    /// audited release, XMM registers included: the union over
-    /// [`Entry::audits`]; `None` where no release was audited for this row
-    /// (leaves not in module 1.5.01, P-SEAMLDR).
+    /// audited release that accepts the leaf at this version, XMM registers
+    /// included: the union over [`Entry::audits`], the set a declaration
+    /// must cover to be safe on all of them; `None` where no release was
+    /// audited for this row (P-SEAMLDR, leaves no readable source has,
+    /// rows the audits mark not audited).
     pub writes: Option<RegSet>,
     /// The module may zero or replace XMM0–XMM15 (the migration leaves
     /// after AES-GCM; TDH.VP.ENTER with guest state).
     pub zeroes_xmm: bool,
-    /// Module 1.5.01 runs this row's handler for every higher version of
-    /// the leaf too, and the handler writes this row's registers before it
-    /// rejects the version with `TDX_OPERAND_INVALID`: a declaration of a
-    /// higher version is checked against this row (the version-1 rows of
-    /// TDH.MNG.RD, TDH.VP.RD, TDH.MEM.SEPT.ADD, TDH.MEM.SEPT.REMOVE and
-    /// TDH.MEM.PAGE.PROMOTE). Any other leaf at a version the table lacks is
-    /// rejected by the module's dispatcher with RAX alone, and is for a
-    /// later module whose writes were not audited.
+    /// The audited releases run this row's handler for every higher version
+    /// of the leaf too, and the handler may write this row's registers
+    /// before it rejects the version with `TDX_OPERAND_INVALID`: a
+    /// declaration of a higher version is checked against this row (the
+    /// version-1 rows of TDH.MNG.RD, TDH.VP.RD, TDH.MEM.SEPT.ADD,
+    /// TDH.MEM.SEPT.REMOVE and TDH.MEM.PAGE.PROMOTE, which module 1.5.01
+    /// already versions, and of TDH.SYS.INIT and TDH.MEM.SHARED.SEPT.WR).
+    /// Any other leaf at a version the table lacks is rejected writing RAX
+    /// alone by every audited release, and is for a later module whose
+    /// writes were not audited.
     pub covers_higher_versions: bool,
     /// The write set of each audited release; empty where none was audited.
     pub audits: &'static [Audit],
@@ -146,6 +277,60 @@ impl Entry {
         self
     }
 
+    /// The releases audited for this row: those that accept the leaf at
+    /// this version and whose source was read.
+    pub const fn releases(&self) -> Releases {
+        let mut all = Releases::EMPTY;
+        let mut i = 0;
+        while i < self.audits.len() {
+            all = all.union(self.audits[i].releases);
+            i += 1;
+        }
+        all
+    }
+
+    /// The audit of `release`, if it was audited for this row.
+    pub const fn audit_of(&self, release: Release) -> Option<&'static Audit> {
+        let mut i = 0;
+        while i < self.audits.len() {
+            if self.audits[i].releases.contains(release) {
+                return Some(&self.audits[i]);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// What `release` may write for this row (XMM0–XMM15 included where
+    /// the row [zeroes XMM](Entry::zeroes_xmm)); `None` where that release
+    /// was not audited for it (or does not accept the leaf at this
+    /// version).
+    pub const fn writes_in(&self, release: Release) -> Option<RegSet> {
+        match self.audit_of(release) {
+            Some(a) if self.zeroes_xmm => Some(a.write_set().union(RegSet::XMM)),
+            Some(a) => Some(a.write_set()),
+            None => None,
+        }
+    }
+
+    /// The first audit that names `r` among its writes: the oldest releases
+    /// that write it, and what they leave there.
+    pub const fn writer_of(&self, r: Reg) -> Option<&'static Audit> {
+        let mut i = 0;
+        while i < self.audits.len() {
+            let w = self.audits[i].writes;
+            let mut j = 0;
+            while j < w.len() {
+                if w[j].0 as u8 == r as u8 {
+                    return Some(&self.audits[i]);
+                }
+                j += 1;
+            }
+            i += 1;
+        }
+        None
+    }
+
     /// The leaf word of this row.
     pub const fn word(&self) -> LeafWord {
         LeafWord::from_parts(self.leaf, self.version, self.seamldr)
@@ -186,6 +371,10 @@ pub struct Table {
     pub insn: &'static str,
     /// The rows, unique per (leaf, version, P-SEAMLDR).
     pub rows: &'static [Entry],
+    /// The module releases whose source the rows were audited against.
+    pub audited: Releases,
+    /// Where the facts of the rows are vendored in the repository.
+    pub facts: &'static str,
 }
 
 /// What a table says about a leaf word.

@@ -14,12 +14,14 @@
 
 use crate::Reg::*;
 use crate::Release::V1_5_01;
-use crate::{Entry, Table};
+use crate::{Entry, Releases, Table};
 
 /// The guest side: every leaf `TDCALL` selects through RAX.
 pub const TDCALL: Table = Table {
     insn: "TDCALL",
     rows: ROWS,
+    audited: Releases::of(V1_5_01),
+    facts: "tests/data/tdx-abi/guest/tdcall-leaves.tsv",
 };
 
 const NEXT_FIELD: &str = "next field ID, -1 if none";

@@ -158,3 +158,94 @@ fn checks_run_in_const_context() {
     };
     assert_eq!(M.uncovered, RegSet::of(&[R8]));
 }
+
+#[test]
+fn releases_name_themselves() {
+    assert_eq!(Releases::of(Release::V1_5_01).to_string(), "module 1.5.01");
+    let two = Release::V1_5_25.and(Release::V2_0_18);
+    assert_eq!(two.to_string(), "modules 1.5.25 and 2.0.18");
+    let three = Release::V1_5_01.and(Release::V1_5_25).and(Release::V2_0_18);
+    assert_eq!(three.to_string(), "modules 1.5.01, 1.5.25 and 2.0.18");
+    assert_eq!(three.first(), Some(Release::V1_5_01));
+    assert!(!two.contains(Release::V1_5_01) && two.contains(Release::V2_0_18));
+    for r in Release::ALL {
+        assert_eq!(Release::from_name(r.name()), Some(r));
+    }
+    assert_eq!(Release::NEWEST, Release::V2_0_18);
+}
+
+#[test]
+fn promote_writes_the_freed_pamt_pages_from_1_5_20() {
+    for v in [0, 1] {
+        let e = find(&SEAMCALL, LeafWord::new(23, v)).unwrap();
+        let pamt = RegSet::of(&[R12, R13]);
+        let old = e.writes_in(Release::V1_5_01).unwrap();
+        assert!(old.intersection(pamt).is_empty(), "v{v}");
+        for r in [Release::V1_5_25, Release::V2_0_18] {
+            assert!(e.writes_in(r).unwrap().is_superset(pamt), "v{v} {r:?}");
+        }
+        // The cross-check requires the union.
+        assert!(e.writes.unwrap().is_superset(pamt.union(old)));
+        let m = cross_check(e, RegSet::of(&[Rcx, Rdx]), old, RegSet::EMPTY);
+        assert_eq!(m.uncovered, pamt, "v{v}");
+        assert_eq!(
+            e.note(R12),
+            Some("freed PAMT page, module 1.5.20 and later with Dynamic PAMT")
+        );
+        let writer = e.writer_of(R12).unwrap().releases;
+        assert_eq!(writer, Release::V1_5_25.and(Release::V2_0_18));
+    }
+}
+
+#[test]
+fn newer_releases_cover_what_1_5_01_did_not() {
+    let at = |leaf, v| lookup(&SEAMCALL, LeafWord::new(leaf, v));
+    // TDH.VP.INIT version 1: audited on 1.5.25 and 2.0.18 (RAX alone).
+    let init = at(22, 1).audited().unwrap();
+    assert_eq!(init.writes, Some(RegSet::EMPTY));
+    assert_eq!(init.writes_in(Release::V1_5_01), None, "1.5.01 rejects it");
+    assert!(init.reads.contains(R8));
+    // New inputs of old leaves.
+    assert!(at(21, 0).entry().unwrap().reads.contains(R8), "MNG.INIT");
+    let demote = at(15, 0).entry().unwrap();
+    assert!(demote.reads.is_superset(RegSet::of(&[R12, R13])));
+    // The Dynamic PAMT leaves and the version-1 setup leaves.
+    let remove = at(59, 0).audited().unwrap();
+    assert_eq!(remove.writes, Some(RegSet::of(&[Rdx, R8])));
+    assert!(at(58, 0).audited().is_some() && at(53, 1).audited().is_some());
+    assert!(at(45, 1)
+        .audited()
+        .unwrap()
+        .reads
+        .is_superset(RegSet::of(&[R9, R10])));
+    // TDH.SYS.INIT runs its handler for version 2 and up on 2.0.18.
+    assert!(matches!(at(33, 2), Lookup::Rejected(e) if e.version == 1));
+    assert!(matches!(at(22, 2), Lookup::OtherVersions(_)));
+    // Rows the audits mark `?`: known, not audited.
+    assert!(at(68, 1).entry().is_some() && at(68, 1).audited().is_none());
+    // DMAR.READ, the first host leaf besides VP.ENTER to write R14/R15.
+    let dmar = at(152, 0).audited().unwrap();
+    assert!(dmar.writes.unwrap().is_superset(RegSet::of(&[R14, R15])));
+    // TDH.SYS.DISABLE: no release has it.
+    assert!(at(69, 0).entry().is_some() && at(69, 0).audited().is_none());
+}
+
+/// A register module 1.5.01 writes at no version of the leaf says in its
+/// note which releases do, so the cross-check's error names them.
+#[test]
+fn notes_of_newer_writes_name_the_release() {
+    for e in SEAMCALL.rows {
+        let old = SEAMCALL
+            .rows
+            .iter()
+            .filter(|o| o.leaf == e.leaf && o.seamldr == e.seamldr)
+            .filter_map(|o| o.audit_of(Release::V1_5_01))
+            .fold(RegSet::EMPTY, |s, a| s.union(a.write_set()));
+        for r in e.writes.unwrap_or(RegSet::EMPTY).iter() {
+            if r.is_gpr() && !old.contains(r) {
+                let note = e.note(r).unwrap_or_default();
+                assert!(note.contains("module "), "{} {r}: {note:?}", e.name);
+            }
+        }
+    }
+}

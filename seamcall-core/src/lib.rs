@@ -48,7 +48,7 @@
 //!     // SAFETY (of the example): `tdr` is a TDR page and `params` a TD_PARAMS
 //!     // page this host handed to the module.
 //!     unsafe {
-//!         tdh_mng_init(tdr, params).into_result()?;
+//!         tdh_mng_init(tdr, params, 0).into_result()?;
 //!         Ok(tdh_mng_rd(tdr, fields::td::MRTD)?)
 //!     }
 //! }

@@ -87,7 +87,7 @@ fn unknown_leaves_need_unchecked() {
     );
     assert_eq!(
         e,
-        ["leaf 300 is not in the ABI table (module 1.5.01 audit): the macro cannot check which registers it writes; add `unchecked` and list in `clobber` every register it may write (Linux's out-of-line call treats rcx, rdx, rsi, rdi, r8-r11 and all xmm as clobbered)"]
+        ["leaf 300 is not in the ABI table (audits of modules 1.5.01, 1.5.25, 1.5.34 and 2.0.18): the macro cannot check which registers it writes; add `unchecked` and list in `clobber` every register it may write (Linux's out-of-line call treats rcx, rdx, rsi, rdi, r8-r11 and all xmm as clobbered)"]
     );
     let e = errors(quote!(leaf = 7, seamldr), unit());
     assert!(
@@ -152,11 +152,12 @@ fn the_five_versioned_leaves_at_version_2_need_version_1_covered() {
             quote!([r8, r9, r10, r11]),
         ),
         (11, quote!([rcx, rdx]), quote!([r8]), quote!([rdx])),
+        // PROMOTE: from 1.5.20 the version-1 handler also writes R12/R13.
         (
             23,
             quote!([rcx, rdx]),
             quote!([rcx, rdx]),
-            quote!([r9, r10, r11]),
+            quote!([r9, r10, r11, r12, r13]),
         ),
         (26, quote!([rcx, rdx]), quote!([r8]), quote!([rdx])),
         (
@@ -207,6 +208,45 @@ fn versions_of_unversioned_leaves_need_unchecked() {
         quote!(leaf = 9, version = 1, in = [rcx, rdx], unchecked),
         quote!(
             unsafe fn f(a: u64, b: u64) -> Result<(), SeamcallError>;
+        ),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn newer_releases_are_checked_too() {
+    // TDH.MEM.PAGE.PROMOTE as module 1.5.01's audit allowed: refused, with
+    // the release named.
+    let item = quote!(
+        unsafe fn f(a: u64, b: u64) -> (TdxStatus, (u64, u64));
+    );
+    let e = errors(quote!(leaf = 23, in = [rcx, rdx], out = [rcx, rdx]), item);
+    assert_eq!(
+        e,
+        [
+            "TDH.MEM.PAGE.PROMOTE (leaf 23) writes R12 (freed PAMT page, module 1.5.20 and later with Dynamic PAMT); add r12 to `out` or `clobber`",
+            "TDH.MEM.PAGE.PROMOTE (leaf 23) writes R13 (freed PAMT page, module 1.5.20 and later with Dynamic PAMT); add r13 to `out` or `clobber`",
+        ]
+    );
+    // Linux mainline's TDH.VP.INIT: no `unchecked` needed, and refused.
+    let init = quote!(
+        unsafe fn f(a: u64, b: u64, c: u64) -> Result<(), SeamcallError>;
+    );
+    let ok = quote!(leaf = 22, version = 1, in = [rcx, rdx, r8]);
+    assert!(errors(ok, init.clone()).is_empty());
+    let e = errors(
+        quote!(leaf = 22, version = 1, in = [rcx, rdx, r8], unchecked),
+        init,
+    );
+    assert!(
+        e.len() == 1 && e[0].starts_with("`unchecked` is not needed"),
+        "{e:#?}"
+    );
+    // An input only a newer release reads is accepted (MNG.INIT's R8).
+    let e = errors(
+        quote!(leaf = 21, in = [rcx, rdx, r8], out = [rcx]),
+        quote!(
+            unsafe fn f(a: u64, b: u64, c: u64) -> (TdxStatus, u64);
         ),
     );
     assert!(e.is_empty(), "{e:#?}");

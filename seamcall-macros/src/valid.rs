@@ -8,7 +8,7 @@
 //! bit of its `Mismatches` becomes an error at the register's span.
 
 use proc_macro2::Span;
-use seamcall_abi::{cross_check, lookup, Entry, Lookup, RegSet, Table};
+use seamcall_abi::{cross_check, lookup, Entry, Lookup, RegSet, Release, Releases, Table};
 use syn::spanned::Spanned;
 use syn::Path;
 
@@ -467,9 +467,9 @@ fn check_abi(cx: &Ctxt, d: &Declared) {
             }
         }
     }
-    let rejected = rejected_note(entry, d.word.version());
     for r in m.uncovered.iter().filter(|r| r.is_gpr()) {
         let note = entry.note(r).unwrap_or_default();
+        let rejected = rejected_note(entry, r, d.word.version());
         cx.error_at(
             d.write_span,
             format!(
@@ -517,13 +517,27 @@ fn not_read(entry: &Entry, title: &str, r: Reg) -> String {
     )
 }
 
-/// Why a register of the version-1 row counts for a higher version.
-fn rejected_note(entry: &Entry, version: u8) -> String {
+/// Why register `r` of the version-1 row counts for a higher version: the
+/// releases whose audit first names it run that handler first (module
+/// 1.5.01 wherever it writes the register, as it always did).
+fn rejected_note(entry: &Entry, r: Reg, version: u8) -> String {
     if entry.version == version {
         return String::new();
     }
+    let who = match entry.writer_of(r).map(|a| a.releases) {
+        Some(rs) if rs.contains(Release::V1_5_01) || rs.is_empty() => {
+            Releases::of(Release::V1_5_01)
+        }
+        Some(rs) => rs,
+        None => Releases::of(Release::V1_5_01),
+    };
+    let (runs, it) = if who.iter().count() == 1 {
+        ("runs", "it rejects")
+    } else {
+        ("run", "they reject")
+    };
     format!(
-        "; module 1.5.01 runs the version-{} handler, which may write it, before it rejects version {version} with TDX_OPERAND_INVALID",
+        "; {who} {runs} the version-{} handler, which may write it, before {it} version {version} with TDX_OPERAND_INVALID",
         entry.version
     )
 }
@@ -532,7 +546,7 @@ fn rejected_note(entry: &Entry, version: u8) -> String {
 fn needs_unchecked(d: &Declared, found: Lookup) -> String {
     let version = d.word.version();
     match found {
-        Lookup::Found(e) | Lookup::Rejected(e) => format!("{} is not covered by the audit of TDX module 1.5.01 (tdx-abi/writes.tsv), so the registers it may write are unknown; {UNKNOWN_HELP}", title(e, version)),
+        Lookup::Found(e) | Lookup::Rejected(e) => format!("{} is not covered by the audits of TDX {} ({}), so the registers it may write are unknown; {UNKNOWN_HELP}", title(e, version), d.table.audited, d.table.facts),
         Lookup::OtherVersions(first) => {
             let known: Vec<String> = d
                 .table
@@ -544,15 +558,21 @@ fn needs_unchecked(d: &Declared, found: Lookup) -> String {
             let why = if d.word.seamldr() {
                 String::new()
             } else {
-                format!(": module 1.5.01 rejects version {version} of this leaf in its dispatcher, writing RAX alone, and what a module that accepts it writes was not audited")
+                format!(": no audited module release ({}) accepts version {version} of this leaf, each rejects it writing RAX alone, and what a module that accepts it writes was not audited", audited_names(d.table))
             };
             format!("{} has no version {version} in the ABI table (known: {}){why}; {UNKNOWN_HELP}", title(first, 0), known.join(", "))
         }
         Lookup::Unknown => {
             let who = if d.word.seamldr() { "P-SEAMLDR leaf" } else { "leaf" };
-            format!("{who} {} is not in the ABI table (module 1.5.01 audit): the macro cannot check which registers it writes; add `unchecked` and list in `clobber` every register it may write {LINUX_CLOBBERS}", d.word.leaf())
+            format!("{who} {} is not in the ABI table (audits of {}): the macro cannot check which registers it writes; add `unchecked` and list in `clobber` every register it may write {LINUX_CLOBBERS}", d.word.leaf(), d.table.audited)
         }
     }
+}
+
+/// The releases `table` was audited on: `1.5.01, 1.5.25, 1.5.34, 2.0.18`.
+pub(crate) fn audited_names(table: &Table) -> String {
+    let names: Vec<&str> = table.audited.iter().map(|r| r.name()).collect();
+    names.join(", ")
 }
 
 fn plural(n: usize) -> &'static str {

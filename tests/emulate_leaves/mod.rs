@@ -34,7 +34,7 @@ pub unsafe fn mng_init(tdr: u64, td_params: u64) -> Result<u64, SeamcallError>;
 pub unsafe fn vp_create(tdvpr: u64, tdr: u64) -> Result<(), SeamcallError>;
 #[seamcall(leaf = 4, in = [rcx, rdx])]
 pub unsafe fn vp_addcx(page: u64, tdvpr: u64) -> Result<(), SeamcallError>;
-#[seamcall(leaf = 22, version = 1, unchecked, in = [rcx, rdx, r8], clobber = [rcx, rdx, r8, r9, r10, r11])]
+#[seamcall(leaf = 22, version = 1, in = [rcx, rdx, r8])]
 pub unsafe fn vp_init(tdvpr: u64, rcx: u64, x2apic_id: u64) -> Result<(), SeamcallError>;
 #[seamcall(leaf = 22, in = [rcx, rdx])]
 pub unsafe fn vp_init_v0(tdvpr: u64, rcx: u64) -> Result<(), SeamcallError>;

@@ -4,16 +4,17 @@
 //! The rows live in the `seamcall-abi` crate, the one copy that the
 //! `#[seamcall]` attribute checks literal leaves against and that the
 //! generated `const` assertion for a leaf given as a path evaluates, so the
-//! macro and the runtime cannot disagree. Sources: `leaves.tsv` for the
-//! registers read, `writes.tsv` (an audit of every register write in TDX
-//! module 1.5.01) for the registers written, both vendored under
-//! `tests/data/tdx-abi/`.
+//! macro and the runtime cannot disagree. Sources: `leaves.tsv` and
+//! `leaves-2.0.tsv` for the registers read, `writes.tsv` (an audit of every
+//! register write in TDX module 1.5.01) and `writes-2.0.tsv` (the same for
+//! 1.5.25, 1.5.34 and 2.0.18) for the registers written, per release, all
+//! vendored under `tests/data/tdx-abi/`.
 
 use seamcall_abi::{lookup, LeafWord, SEAMCALL};
 
 /// One row of the ABI table (`seamcall_abi::Entry`).
 pub use seamcall_abi::Entry as AbiEntry;
-pub use seamcall_abi::{Audit, Release};
+pub use seamcall_abi::{Audit, Release, Releases};
 
 /// The table. Rows are unique per (leaf, version, P-SEAMLDR); a leaf whose
 /// behaviour depends on the version has one row per version (TDH.MNG.RD and

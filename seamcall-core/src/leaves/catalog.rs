@@ -1,9 +1,12 @@
 //! The declarations. One `__catalog!` invocation expands each of them as
 //! `#[seamcall]` does and emits [`ALL`] from the same validated tree.
 //!
-//! Register facts: `tests/data/tdx-abi/leaves.tsv` (what Linux passes and reads) and
-//! `tests/data/tdx-abi/writes.tsv` (what module 1.5.01 may write); the macro checks
-//! each declaration against the ABI table built from them.
+//! Register facts: `tests/data/tdx-abi/leaves.tsv` (what Linux passes and
+//! reads), `leaves-2.0.tsv` (the leaves Linux does not know), and
+//! `writes.tsv` / `writes-2.0.tsv` (what modules 1.5.01, 1.5.25, 1.5.34 and
+//! 2.0.18 may write); the macro checks each declaration against the ABI
+//! table built from them, and accepts it only if it is safe on every audited
+//! release that accepts the leaf at its version.
 
 #![allow(clippy::too_many_arguments, clippy::type_complexity)]
 
@@ -12,6 +15,8 @@ use x86_64::PhysAddr;
 use crate::fields::{GlobalField, TdField, VcpuField};
 use crate::types::{FieldId, GpaLevel, Hkid, PageSize, SeptEntry, SeptLevelState};
 use crate::{SeamcallError, TdxStatus};
+
+use super::options::{Reserved, SysConfigOptions};
 
 seamcall_macros::__catalog! {
     // ----------------------------------------------------------------
@@ -22,9 +27,13 @@ seamcall_macros::__catalog! {
     /// details, or the guest's values for a TDG.VP.VMCALL exit, and go in
     /// with the values a previous TDG.VP.VMCALL should see returned.
     ///
-    /// The module may change every general register but RSP (RBP on an
-    /// asynchronous exit of module 1.5.01) and the XMM registers, so RBX and
-    /// RBP are saved inside the block and every XMM register is a clobber.
+    /// The module may change every general register but RSP and the XMM
+    /// registers, so RBX and RBP are saved inside the block and every XMM
+    /// register is a clobber. RBP: module 1.5.01 zeroes it on every
+    /// asynchronous exit; from 1.5.06 on it is kept on every exit path when
+    /// the TD's `CONFIG_FLAGS.NO_RBP_MOD` is 1 (as Linux sets it) and zeroed
+    /// otherwise (`TDH.VP.ENTER` rows of `tests/data/tdx-abi/writes.tsv` and
+    /// `writes-2.0.tsv`); the block restores it either way.
     /// Once the outputs were read, the registers the module wrote are zeroed
     /// (`scrub`) as Linux does; copies of guest values the compiler made
     /// before that (in other registers or on the stack) are not. Not
@@ -173,28 +182,29 @@ seamcall_macros::__catalog! {
     pub unsafe fn tdh_mng_key_freeid(tdr: PhysAddr) -> Result<(), SeamcallError>;
 
     /// Initialize the TD `tdr` from the TD_PARAMS structure at `td_params`.
-    /// On failure the value is the CPUID leaf and sub-leaf the module
-    /// rejected (Linux's extended error).
+    /// `event_filters` is the perfmon event-filter list (a 4 KiB-aligned
+    /// shared HPA with the entry count in its low bits) that modules 1.5.09
+    /// and later read from R8 when the TD's attributes enable PERFMON; pass
+    /// 0 otherwise (it is what Linux's call leaves in R8; module 1.5.01 does
+    /// not read the register). On failure the value is the CPUID leaf and
+    /// sub-leaf the module rejected (Linux's extended error).
     ///
     /// # Safety
-    /// `td_params` holds a TD_PARAMS structure; `tdr` is the TD's TDR page.
-    #[seamcall(leaf = 21, in = [rcx, rdx], out = [rcx], retry = 10, crate = crate)]
-    pub unsafe fn tdh_mng_init(tdr: PhysAddr, td_params: PhysAddr) -> (TdxStatus, u64);
+    /// `td_params` holds a TD_PARAMS structure; `tdr` is the TD's TDR page;
+    /// a non-zero `event_filters` is a readable filter list.
+    #[seamcall(leaf = 21, in = [rcx, rdx, r8], out = [rcx], retry = 10, crate = crate)]
+    pub unsafe fn tdh_mng_init(tdr: PhysAddr, td_params: PhysAddr, event_filters: u64) -> (TdxStatus, u64);
 
     /// Initialize the vCPU `tdvpr`: `initial_rcx` is the guest's RCX at its
     /// first entry, `x2apic_id` its x2APIC ID (version 1, as Linux calls
-    /// it). Module 1.5.01 rejects version 1 and newer handlers were not
-    /// audited, so the declaration is `unchecked` and clobbers what Linux's
-    /// call does.
+    /// it). Modules 1.5.05 and later accept version 1 and write RAX alone
+    /// (the `TDH.VP.INIT` v1 rows of `tests/data/tdx-abi/writes-2.0.tsv`);
+    /// module 1.5.01 rejects it in its dispatcher, also writing RAX alone,
+    /// with `TDX_OPERAND_INVALID` (operand RAX).
     ///
     /// # Safety
     /// `tdvpr` is the vCPU's TDVPR page.
-    #[seamcall(
-        leaf = 22, version = 1, in = [rcx, rdx, r8],
-        clobber = [rcx, rdx, rsi, rdi, r8, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
-                   xmm12, xmm13, xmm14, xmm15],
-        unchecked, retry = 10, crate = crate
-    )]
+    #[seamcall(leaf = 22, version = 1, in = [rcx, rdx, r8], retry = 10, crate = crate)]
     pub unsafe fn tdh_vp_init(tdvpr: PhysAddr, initial_rcx: u64, x2apic_id: u32) -> Result<(), SeamcallError>;
 
     /// Read the metadata of the physical page `page`: its type, owner
@@ -311,12 +321,14 @@ seamcall_macros::__catalog! {
     pub unsafe fn tdh_vp_wr(tdvpr: PhysAddr, field: VcpuField, value: u64, mask: u64) -> Result<u64, SeamcallError>;
 
     /// Configure the module with the TDMRs listed at `tdmr_array`
-    /// (`tdmr_count` physical addresses) and the global key `global_keyid`.
+    /// (`tdmr_count` physical addresses) and the option word `options`: the
+    /// global key, and from module 1.5.20 on whether Dynamic PAMT is on
+    /// ([`SysConfigOptions`]; `Hkid(32).into()` is Linux's call).
     ///
     /// # Safety
     /// `tdmr_array` holds `tdmr_count` valid TDMR addresses.
     #[seamcall(leaf = 45, in = [rcx, rdx, r8], retry = 10, crate = crate)]
-    pub unsafe fn tdh_sys_config(tdmr_array: PhysAddr, tdmr_count: u64, global_keyid: Hkid) -> Result<(), SeamcallError>;
+    pub unsafe fn tdh_sys_config(tdmr_array: PhysAddr, tdmr_count: u64, options: SysConfigOptions) -> Result<(), SeamcallError>;
 
     /// Shut the module down, preparing a handoff to an update of version
     /// `handoff_version`.
@@ -335,8 +347,12 @@ seamcall_macros::__catalog! {
     pub unsafe fn tdh_sys_update() -> Result<(), SeamcallError>;
 
     /// Disable the module (kexec). Linux repeats it while the status is
-    /// `TDX_INTERRUPTED_RESUMABLE` or `TDX_SYS_BUSY`. Not in module 1.5.01,
-    /// so not audited: `unchecked`, and clobbers what Linux's call does.
+    /// `TDX_INTERRUPTED_RESUMABLE` or `TDX_SYS_BUSY`. No module source that
+    /// could be read implements it (1.5.01, 1.5.25, 1.5.34, 2.0.18: none
+    /// has the leaf number in its enum or a dispatcher case, and each
+    /// answers `TDX_OPERAND_INVALID`, operand RAX; `tests/data/tdx-abi/writes-2.0.tsv`,
+    /// row "not dispatched"), so no release's writes are known: `unchecked`,
+    /// and it clobbers what Linux's call does.
     ///
     /// # Safety
     /// Every TD is gone.
@@ -389,12 +405,19 @@ seamcall_macros::__catalog! {
     pub unsafe fn tdh_mem_wr(gpa: u64, tdr: PhysAddr, value: u64) -> (TdxStatus, (u64, SeptEntry, SeptLevelState));
 
     /// Merge 512 mappings at `gpa` into one large page, freeing an S-EPT
-    /// page (version 0: RCX is that page's HPA on success).
+    /// page. The values: RCX, that page's HPA on success (modules 1.5.20
+    /// and later OR a Dynamic PAMT hint into its low bits), the S-EPT entry
+    /// on failure; RDX, the level and state; then R12 and R13, the two PAMT
+    /// pages the merge freed, which modules 1.5.20 and later write on
+    /// success when Dynamic PAMT is on and the merge is to 2 MiB (intel/tdx-module
+    /// `src/vmm_dispatcher/api_calls/tdh_mem_page_promote.c` at e69a4391,
+    /// release 2.0.18). Otherwise R12 and R13 are not written and their
+    /// values are whatever the registers held.
     ///
     /// # Safety
     /// `tdr` is the TD's TDR page.
-    #[seamcall(leaf = 23, in = [rcx, rdx], out = [rcx, rdx], crate = crate)]
-    pub unsafe fn tdh_mem_page_promote(gpa: GpaLevel, tdr: PhysAddr) -> (TdxStatus, (u64, SeptLevelState));
+    #[seamcall(leaf = 23, in = [rcx, rdx], out = [rcx, rdx, r12, r13], crate = crate)]
+    pub unsafe fn tdh_mem_page_promote(gpa: GpaLevel, tdr: PhysAddr) -> (TdxStatus, (u64, SeptLevelState, u64, u64));
 
     /// Read the S-EPT entry that maps `gpa`: the entry, its level and state,
     /// and (with bit 0 of `tdr_flags` set) the L2 attributes.
@@ -682,52 +705,109 @@ seamcall_macros::__catalog! {
     pub unsafe fn tdh_mig_stream_create(migsc: PhysAddr, tdr: PhysAddr) -> Result<(), SeamcallError>;
 
     // ----------------------------------------------------------------
+    // Versions and leaves newer 1.5.x modules accept (`writes-2.0.tsv`).
+
+    /// TDH.MEM.PAGE.PROMOTE version 1, for TDs with L2 VMs: as version 0,
+    /// then R9–R11, the L2 S-EPT pages freed for L2 VMs 1–3 (NULL_PA where
+    /// the VM had no alias), then R12 and R13, the freed PAMT pages (modules
+    /// 1.5.20 and later with Dynamic PAMT and a 2 MiB merge; otherwise not
+    /// written).
+    ///
+    /// # Safety
+    /// `tdr` is the TD's TDR page.
+    #[seamcall(leaf = 23, version = 1, in = [rcx, rdx], out = [rcx, rdx, r9, r10, r11, r12, r13], crate = crate)]
+    pub unsafe fn tdh_mem_page_promote_v1(
+        gpa: GpaLevel, tdr: PhysAddr,
+    ) -> (TdxStatus, (u64, SeptLevelState, u64, u64, u64, u64, u64));
+
+    /// TDH.SYS.INIT version 1 (modules 1.5.13 and later): as version 0,
+    /// with `diagnostics` (R8) configuring the module's fatal-error
+    /// diagnostics. `attributes` must be 0.
+    ///
+    /// # Safety
+    /// Called once, during module setup.
+    #[seamcall(leaf = 33, version = 1, in = [rcx, r8], out = [rcx, rdx, r8, r9, r10], crate = crate)]
+    pub unsafe fn tdh_sys_init_v1(attributes: u64, diagnostics: u64) -> (TdxStatus, (u64, u64, u64, u64, u64));
+
+    /// TDH.SYS.CONFIG version 1 (modules 1.5.34 and 2.0.18): as version 0,
+    /// with `features` (R9) the TDX_FEATURES0 bits of the optional features
+    /// to enable (non-blocking export, scan export-restore, TDID/VMID
+    /// reporting; the module refuses a bit TDX_FEATURES0 lacks with operand
+    /// R9) and R10 reserved (0).
+    ///
+    /// # Safety
+    /// `tdmr_array` holds `tdmr_count` valid TDMR addresses.
+    #[seamcall(leaf = 45, version = 1, in = [rcx, rdx, r8, r9, r10], crate = crate)]
+    pub unsafe fn tdh_sys_config_v1(
+        tdmr_array: PhysAddr, tdmr_count: u64, options: SysConfigOptions, features: u64, reserved: Reserved,
+    ) -> Result<(), SeamcallError>;
+
+    /// TDH.SYS.UPDATE version 1 (modules 1.5.24 and later): as version 0,
+    /// with `features` (R9) the TDX_FEATURES0 bits of the optional features
+    /// to enable, and R10 reserved (0).
+    ///
+    /// # Safety
+    /// Only after TDH.SYS.SHUTDOWN and the installation of the new module.
+    #[seamcall(leaf = 53, version = 1, in = [r9, r10], crate = crate)]
+    pub unsafe fn tdh_sys_update_v1(features: u64, reserved: Reserved) -> Result<(), SeamcallError>;
+
+    /// Scan a GPA range of the TD `tdr` (modules 1.5.34 and 2.0.18):
+    /// `list_info` is the list-of-lists GPA_LIST_INFO, `controls` the
+    /// operation and qualifier, `start`/`size` the range, `next_entry` the
+    /// overall next GPA-list entry. The values are the next GPA, the size
+    /// left and the next entry, written on every path once the feature is
+    /// configured (the next entry for a DSCAN only).
+    ///
+    /// # Safety
+    /// `list_info` names valid GPA lists; `tdr` is the TD's TDR page.
+    #[seamcall(leaf = 92, in = [rcx, rdx, r8, r9, r10, r11], out = [r9, r10, r11], crate = crate)]
+    pub unsafe fn tdh_mem_scan_range(
+        list_info: u64, tdr: PhysAddr, controls: u64, start: u64, size: u64, next_entry: u64,
+    ) -> (TdxStatus, (u64, u64, u64));
+
+    // ----------------------------------------------------------------
     // Leaves proposed for Linux, not in mainline (feature `proposed`).
 
     /// Split the large page mapped at `gpa` into 512 smaller mappings, using
-    /// `sept_page` as the new S-EPT page (module 1.5.01 operands: R9–R11
-    /// carry L2 S-EPT pages and come back echoed; they are clobbered here).
+    /// `sept_page` as the new S-EPT page. R9–R11 carry L2 S-EPT pages and
+    /// come back echoed on success (they are clobbered here); `pamt_page_1`
+    /// and `pamt_page_2` (R12, R13) are the two PAMT pages the split needs
+    /// with Dynamic PAMT, which modules 1.5.16 and later read and never
+    /// write (the `TDH.MEM.PAGE.DEMOTE` rows of `tests/data/tdx-abi/writes-2.0.tsv`).
     ///
     /// # Safety
-    /// `sept_page` is a free page handed to the TD; `tdr` is the TD's TDR page.
+    /// `sept_page` is a free page handed to the TD; `tdr` is the TD's TDR
+    /// page; with Dynamic PAMT, both PAMT pages are free pages handed to
+    /// the module.
     #[cfg(feature = "proposed")]
     #[seamcall(
-        leaf = 15, in = [rcx, rdx, r8, r9, r10, r11], out = [rcx, rdx], clobber = [r9, r10, r11],
+        leaf = 15, in = [rcx, rdx, r8, r9, r10, r11, r12, r13], out = [rcx, rdx], clobber = [r9, r10, r11],
         retry = 10, crate = crate
     )]
     pub unsafe fn tdh_mem_page_demote(
         gpa: GpaLevel, tdr: PhysAddr, sept_page: PhysAddr, l2_sept_1: u64, l2_sept_2: u64,
-        l2_sept_3: u64,
+        l2_sept_3: u64, pamt_page_1: u64, pamt_page_2: u64,
     ) -> (TdxStatus, (SeptEntry, SeptLevelState));
 
     /// Add the two PAMT pages `pamt_page_1`, `pamt_page_2` for the 2 MiB
     /// range `hpa_2m` (an HPA with `TDX_PS_2M` in its low bits; Dynamic
-    /// PAMT). Not audited: `unchecked`, clobbers what Linux's call does.
+    /// PAMT, modules 1.5.20 and later, which write RAX alone; the module
+    /// answers `TDX_OPERAND_INVALID` when Dynamic PAMT is off).
     ///
     /// # Safety
     /// Both pages are free pages handed to the module.
     #[cfg(feature = "proposed")]
-    #[seamcall(
-        leaf = 58, in = [rcx, rdx, r8],
-        clobber = [rcx, rdx, rsi, rdi, r8, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
-                   xmm12, xmm13, xmm14, xmm15],
-        unchecked, retry = 10, crate = crate
-    )]
+    #[seamcall(leaf = 58, in = [rcx, rdx, r8], retry = 10, crate = crate)]
     pub unsafe fn tdh_phymem_pamt_add(hpa_2m: u64, pamt_page_1: PhysAddr, pamt_page_2: PhysAddr) -> Result<(), SeamcallError>;
 
     /// Remove the PAMT pages of the 2 MiB range `hpa_2m`; the values are
-    /// the two freed pages (Dynamic PAMT). Not audited: `unchecked`,
-    /// clobbers what Linux's call does.
+    /// the two freed pages (Dynamic PAMT, modules 1.5.20 and later, which
+    /// write RDX and R8 on success only).
     ///
     /// # Safety
     /// No page of the range is in use by a TD.
     #[cfg(feature = "proposed")]
-    #[seamcall(
-        leaf = 59, in = [rcx], out = [rdx, r8],
-        clobber = [rcx, rsi, rdi, r9, r10, r11, xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11,
-                   xmm12, xmm13, xmm14, xmm15],
-        unchecked, retry = 10, crate = crate
-    )]
+    #[seamcall(leaf = 59, in = [rcx], out = [rdx, r8], retry = 10, crate = crate)]
     pub unsafe fn tdh_phymem_pamt_remove(hpa_2m: u64) -> Result<(PhysAddr, PhysAddr), SeamcallError>;
 
     /// Initialize the module's extensions; repeat while the status is
@@ -776,6 +856,138 @@ seamcall_macros::__catalog! {
         unchecked, retry = 10, crate = crate
     )]
     pub unsafe fn tdh_quote_init() -> Result<(), SeamcallError>;
+
+    // ----------------------------------------------------------------
+    // TDX Connect (TDX-IO) leaves of module 2.0.18 whose writes were
+    // audited (feature `tdx-io`; `tests/data/tdx-abi/leaves-2.0.tsv` and
+    // `writes-2.0.tsv`). Numbered as the module numbers them
+    // (`seamcall_leaf_opcode_t`, intel/tdx-module `include/tdx_api_defs.h`
+    // at e69a4391): the newest Linux TDX Connect patches number some of
+    // these leaves differently (129 is TDH.IOMMU.CLEAR there, 135
+    // TDH.IDE.STREAM.KM), leaves no module source read has. The module's
+    // dispatcher answers every one with `TDX_OPERAND_INVALID` (operand RAX)
+    // when TDX Connect is not configured.
+
+    /// Read register `register` of the IOMMU `iommu` (or, with `register` =
+    /// IOMMU_ID, of the IOMMU whose VT-d BAR is `iommu`). The value is the
+    /// register's, with the HKID bits removed. Leaf 129 as module 2.0.18
+    /// numbers it; the newest Linux TDX Connect patches use 129 for
+    /// TDH.IOMMU.CLEAR.
+    ///
+    /// # Safety
+    /// The operands are valid for this leaf per the TDX module ABI.
+    #[cfg(feature = "tdx-io")]
+    #[seamcall(leaf = 129, in = [rcx, rdx], out = [r8], crate = crate)]
+    pub unsafe fn tdh_iommu_getreg(iommu: u64, register: u64) -> Result<u64, SeamcallError>;
+
+    /// Read the DMAR entry `index`. The values are RDX, the entry's
+    /// architectural state, then R8–R15: R8 alone for a root-table or
+    /// PASID-directory entry, R8–R11 for a context entry, R8–R15 for a
+    /// PASID-table entry; a register the level does not use is not written
+    /// and holds whatever it held.
+    ///
+    /// # Safety
+    /// The operands are valid for this leaf per the TDX module ABI.
+    #[cfg(feature = "tdx-io")]
+    #[seamcall(leaf = 152, in = [rcx], out = [rdx, r8, r9, r10, r11, r12, r13, r14, r15], crate = crate)]
+    pub unsafe fn tdh_dmar_read(
+        index: u64,
+    ) -> Result<(u64, u64, u64, u64, u64, u64, u64, u64, u64), SeamcallError>;
+
+    /// Remove the DMAR entry `index`. The value is the removed table page
+    /// (root, context or PASID-directory level); for a PASID-table entry
+    /// nothing is written and the value is `index`.
+    ///
+    /// # Safety
+    /// The operands are valid for this leaf per the TDX module ABI.
+    #[cfg(feature = "tdx-io")]
+    #[seamcall(leaf = 153, in = [rcx], out = [rcx], crate = crate)]
+    pub unsafe fn tdh_dmar_remove(index: u64) -> Result<u64, SeamcallError>;
+
+    /// Read the MMIO metadata-table entry `index`: its four quadwords.
+    ///
+    /// # Safety
+    /// The operands are valid for this leaf per the TDX module ABI.
+    #[cfg(feature = "tdx-io")]
+    #[seamcall(leaf = 156, in = [rcx], out = [rcx, rdx, r8, r9], crate = crate)]
+    pub unsafe fn tdh_mmio_mt_rd(index: u64) -> Result<(u64, u64, u64, u64), SeamcallError>;
+
+    /// Map the MMIO page `mmio_page` at `gpa` in the TD `tdr`. On failure
+    /// the S-EPT entry and its level/state explain why.
+    ///
+    /// # Safety
+    /// `mmio_page` is an MMIO page of a device interface bound to the TD;
+    /// `tdr` is the TD's TDR page.
+    #[cfg(feature = "tdx-io")]
+    #[seamcall(leaf = 158, in = [rcx, rdx, r8], out = [rcx, rdx], crate = crate)]
+    pub unsafe fn tdh_mmio_map(
+        gpa: GpaLevel, tdr: PhysAddr, mmio_page: PhysAddr,
+    ) -> (TdxStatus, (SeptEntry, SeptLevelState));
+
+    /// Block the MMIO mapping at `gpa`, the first step of unmapping it.
+    ///
+    /// # Safety
+    /// `tdr` is the TD's TDR page.
+    #[cfg(feature = "tdx-io")]
+    #[seamcall(leaf = 159, in = [rcx, rdx], out = [rcx, rdx], crate = crate)]
+    pub unsafe fn tdh_mmio_block(gpa: GpaLevel, tdr: PhysAddr) -> (TdxStatus, (SeptEntry, SeptLevelState));
+
+    /// Unmap the (blocked) MMIO mapping at `gpa`. The values are the S-EPT
+    /// entry and level/state on failure, and the unmapped MMIO page on
+    /// success.
+    ///
+    /// # Safety
+    /// `tdr` is the TD's TDR page.
+    #[cfg(feature = "tdx-io")]
+    #[seamcall(leaf = 160, in = [rcx, rdx], out = [rcx, rdx, r8], crate = crate)]
+    pub unsafe fn tdh_mmio_unmap(
+        gpa: GpaLevel, tdr: PhysAddr,
+    ) -> (TdxStatus, (SeptEntry, SeptLevelState, u64));
+
+    /// Queue an invalidation request on the IOMMU `iommu`: `request` is the
+    /// type and pool size, `subject` the TD's TDR page or a RID/PASID,
+    /// `wait_1`–`wait_4` the wait descriptor's quadwords. The value is 0,
+    /// or for a TD request the number of its invalidations still pending.
+    ///
+    /// # Safety
+    /// The operands are valid for this leaf per the TDX module ABI.
+    #[cfg(feature = "tdx-io")]
+    #[seamcall(leaf = 161, in = [rcx, rdx, r8, r9, r10, r11, r12], out = [rcx], crate = crate)]
+    pub unsafe fn tdh_iq_inv_request(
+        iommu: u64, request: u64, subject: u64, wait_1: u64, wait_2: u64, wait_3: u64, wait_4: u64,
+    ) -> Result<u64, SeamcallError>;
+
+    /// Write the shared-EPT entry for `gpa` in the TD `tdr`: `entry` is the
+    /// new L1 entry. On failure the S-EPT entry and level/state explain
+    /// why.
+    ///
+    /// # Safety
+    /// `tdr` is the TD's TDR page; `entry` maps shared memory.
+    #[cfg(feature = "tdx-io")]
+    #[seamcall(leaf = 163, in = [rcx, rdx, r8], out = [rcx, rdx], crate = crate)]
+    pub unsafe fn tdh_mem_shared_sept_wr(
+        gpa: GpaLevel, tdr: PhysAddr, entry: u64,
+    ) -> (TdxStatus, (SeptEntry, SeptLevelState));
+
+    /// TDH.MEM.SHARED.SEPT.WR version 1: as version 0, with the entries for
+    /// L2 VMs 1–3 in R9–R11 (NULL_PA skips one; so does NULL_PA in `entry`
+    /// for the L1 entry).
+    ///
+    /// # Safety
+    /// `tdr` is the TD's TDR page; every entry maps shared memory.
+    #[cfg(feature = "tdx-io")]
+    #[seamcall(leaf = 163, version = 1, in = [rcx, rdx, r8, r9, r10, r11], out = [rcx, rdx], crate = crate)]
+    pub unsafe fn tdh_mem_shared_sept_wr_v1(
+        gpa: GpaLevel, tdr: PhysAddr, entry: u64, l2_entry_1: u64, l2_entry_2: u64, l2_entry_3: u64,
+    ) -> (TdxStatus, (SeptEntry, SeptLevelState));
+
+    /// Read the device-interface metadata-table entry `index`.
+    ///
+    /// # Safety
+    /// The operands are valid for this leaf per the TDX module ABI.
+    #[cfg(feature = "tdx-io")]
+    #[seamcall(leaf = 166, in = [rcx], out = [rcx], crate = crate)]
+    pub unsafe fn tdh_devif_mt_rd(index: u64) -> Result<u64, SeamcallError>;
 
     // ----------------------------------------------------------------
     // P-SEAMLDR (feature `seamldr`): RAX bit 63 set. Handled by P-SEAMLDR,

@@ -5,15 +5,20 @@
 //!   argument order. Each one's documentation ends with its ABI: the
 //!   registers it binds and what the module leaves in each register it may
 //!   write. Mainline-Linux leaves come first, then the leaves only the TDX
-//!   module defines; leaves that are only proposed for Linux need the cargo
-//!   feature `proposed`, the P-SEAMLDR leaves the feature `seamldr`. The
+//!   module defines, then the versions and leaves newer 1.5.x modules
+//!   accept; leaves that are only proposed for Linux need the cargo feature
+//!   `proposed`, the P-SEAMLDR leaves the feature `seamldr`, and the TDX
+//!   Connect (TDX-IO) leaves only module 2.0 has the feature `tdx-io`. The
 //!   whole catalog is behind the default feature `leaves`.
 //! * [`ALL`] lists a [`LeafInfo`] per declared leaf, generated from the same
 //!   declarations.
 //! * [`ABI`] is the ABI table: per leaf and version, the registers the leaf
-//!   reads and may write. `#[seamcall]` checks every declaration of a leaf
-//!   the table knows against it, in the macro for a literal leaf and with a
-//!   generated `const` assertion for a leaf given as a path.
+//!   reads and, per audited module release (1.5.01, 1.5.25, 1.5.34,
+//!   2.0.18), the registers it may write. `#[seamcall]` checks every
+//!   declaration of a leaf the table knows against it, in the macro for a
+//!   literal leaf and with a generated `const` assertion for a leaf given as
+//!   a path, and accepts it only if it is safe on every audited release
+//!   that accepts the leaf at that version.
 //!
 //! Conventions of the catalog:
 //!
@@ -22,13 +27,16 @@
 //!   after a failed S-EPT operation, the CPUID leaf that failed a check)
 //!   returns the raw form `(TdxStatus, T)`, so they are reachable whatever
 //!   the status.
-//! * Every register the module may write is an output or a clobber; the
-//!   macro refuses the declaration otherwise. A leaf the audit of module
-//!   1.5.01 does not cover (proposed leaves, TDH.SYS.DISABLE, P-SEAMLDR, and
-//!   TDH.VP.INIT version 1) is declared `unchecked` and clobbers RCX, RDX,
-//!   RSI, RDI, R8–R11 and XMM0–XMM15: every register Linux's out-of-line C
-//!   call treats as clobbered (the SysV caller-saved registers but RAX,
-//!   which holds the status).
+//! * Every register any audited release may write is an output or a
+//!   clobber; the macro refuses the declaration otherwise. A leaf no
+//!   audited release covers (TDH.SYS.DISABLE, which no readable module
+//!   implements; the proposed TDH.EXT.* and TDH.QUOTE.INIT; P-SEAMLDR) is
+//!   declared `unchecked` and clobbers RCX, RDX, RSI, RDI, R8–R11 and
+//!   XMM0–XMM15: every register Linux's out-of-line C call treats as
+//!   clobbered (the SysV caller-saved registers but RAX, which holds the
+//!   status).
+//! * Where Linux's TDX Connect patches number a leaf differently from
+//!   module 2.0.18 (129, 135), the catalog follows the module.
 //! * XMM0–XMM15 are clobbers of TDH.VP.ENTER, the migration leaves and the
 //!   unaudited leaves. Built without SSE (a kernel), the block names no XMM
 //!   register and sits in an `#[inline(never)]` function of its own, so a
@@ -57,8 +65,8 @@
 //! * `unchecked` relaxes the check: it allows an `in` register the leaf
 //!   does not read and an `out` register it never writes, and it is required
 //!   where the macro cannot check the writes: a leaf number the table does
-//!   not know, a leaf it knows without an audit of its writes (not in module
-//!   1.5.01), or one it knows only at other versions. Such a declaration
+//!   not know, a leaf it knows without an audit of its writes (no audited
+//!   release covers it), or one it knows only at other versions. Such a declaration
 //!   lists in `clobber` every register the leaf may write (Linux's
 //!   out-of-line call treats RCX, RDX, RSI, RDI, R8–R11 and all XMM
 //!   registers as clobbered). It never excuses a register the audit says
@@ -66,14 +74,16 @@
 //!   refused where the declaration matches the table anyway.
 //! * Versions: module 1.5.01 accepts a version above 0 only for TDH.MNG.RD,
 //!   TDH.VP.RD, TDH.MEM.SEPT.ADD, TDH.MEM.SEPT.REMOVE and
-//!   TDH.MEM.PAGE.PROMOTE. For these, version 2 and above run the version-1
-//!   handler, which writes its registers before returning
-//!   `TDX_OPERAND_INVALID`, so such a declaration is checked against version
-//!   1 ([`AbiEntry::covers_higher_versions`]). Any other leaf at a version
-//!   the table lacks is rejected by the module's dispatcher writing RAX
-//!   alone: a declaration of it targets a later module whose writes the
-//!   audit does not cover, so it needs `unchecked` (checking it against "RAX
-//!   only" would accept a declaration that clobbers nothing).
+//!   TDH.MEM.PAGE.PROMOTE; newer releases add TDH.VP.INIT, TDH.SYS.INIT,
+//!   TDH.SYS.UPDATE and TDH.SYS.CONFIG version 1 (and version 1 of four
+//!   migration leaves, whose handlers were not audited). Where version 2
+//!   and above run the version-1 handler, which may write its registers
+//!   before returning `TDX_OPERAND_INVALID`, such a declaration is checked
+//!   against version 1 ([`AbiEntry::covers_higher_versions`]). Any other
+//!   leaf at a version the table lacks is rejected by every audited release
+//!   writing RAX alone: a declaration of it targets a later module whose
+//!   writes were not audited, so it needs `unchecked` (checking it against
+//!   "RAX only" would accept a declaration that clobbers nothing).
 //! * A leaf given as a path (`leaf = MY_LEAF`) is checked by a generated
 //!   `const` assertion against [`ABI`], with the same rules.
 //! * `retry = N`: re-issue while the status is exactly `TDX_RND_NO_ENTROPY`,
@@ -97,10 +107,12 @@ use core::fmt;
 pub mod abi;
 #[cfg(feature = "leaves")]
 mod catalog;
+mod options;
 
 pub use abi::{AbiEntry, ABI};
 #[cfg(feature = "leaves")]
 pub use catalog::*;
+pub use options::{Reserved, SysConfigOptions};
 pub use seamcall_abi::{LeafWord, Reg, RegSet};
 pub use x86_64::PhysAddr;
 
@@ -117,6 +129,10 @@ pub const HAS_PROPOSED: bool = cfg!(feature = "proposed");
 /// Whether this build declares the P-SEAMLDR leaves (cargo feature
 /// `seamldr`).
 pub const HAS_SEAMLDR: bool = cfg!(feature = "seamldr");
+
+/// Whether this build declares the TDX Connect (TDX-IO) leaves only module
+/// 2.0 has (cargo feature `tdx-io`).
+pub const HAS_TDX_IO: bool = cfg!(feature = "tdx-io");
 
 /// One leaf of the catalog, as declared: generated from the `#[seamcall]`
 /// declaration itself, for tools, logs and tests.

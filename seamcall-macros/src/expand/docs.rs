@@ -101,10 +101,16 @@ fn writes_line(decl: &Decl) -> Option<String> {
     let e: &Entry = found.audited()?;
     let rejected = match found {
         Lookup::Rejected(e) => format!(
-            "; module 1.5.01 runs the version-{} handler, then rejects version {} with `TDX_OPERAND_INVALID`",
+            "; the module runs the version-{} handler, then rejects version {} with `TDX_OPERAND_INVALID`",
             e.version, decl.version
         ),
         _ => String::new(),
+    };
+    let audits = e.releases();
+    let audit = if audits.iter().count() == 1 {
+        "audit"
+    } else {
+        "audits"
     };
     let notes: Vec<String> = e
         .writes
@@ -115,11 +121,11 @@ fn writes_line(decl: &Decl) -> Option<String> {
         .collect();
     if notes.is_empty() {
         return Some(format!(
-            "- the module writes no register but RAX (audit of module 1.5.01{rejected})"
+            "- the module writes no register but RAX ({audit} of {audits}{rejected})"
         ));
     }
     Some(format!(
-        "- the module may write (audit of module 1.5.01{rejected}): {}{}",
+        "- the module may write ({audit} of {audits}{rejected}): {}{}",
         notes.join(", "),
         if e.zeroes_xmm { ", XMM0-XMM15" } else { "" }
     ))

@@ -148,8 +148,8 @@ fn unchecked_panics(decl: &Decl, who: &str) -> [TokenStream; 3] {
         format!("add `unchecked` and list in `clobber` every register it may write {clobbers}");
     [
         format!("{who} is in the ABI table but its writes were not audited; {add}"),
-        format!("{who}: the ABI table knows this leaf only at other versions (module 1.5.01 rejects this one in its dispatcher, writing RAX alone; a module that accepts it was not audited); {add}"),
-        format!("{who} is not in the ABI table (module 1.5.01 audit): the macro cannot check which registers it writes; {add}"),
+        format!("{who}: the ABI table knows this leaf only at other versions (no audited module release, {}, accepts this one: each rejects it writing RAX alone; a module that accepts it was not audited); {add}", valid::audited_names(decl.family.table())),
+        format!("{who} is not in the ABI table (audits of {}): the macro cannot check which registers it writes; {add}", decl.family.table().audited),
     ]
     .map(|msg| {
         if decl.unchecked {

@@ -104,8 +104,8 @@ unsafe fn vp_wr_once(
     mask: u64,
 ) -> Result<u64, SeamcallError>;
 
-#[seamcall(leaf = 21, in = [rcx, rdx], out = [rcx])]
-unsafe fn mng_init_once(tdr: PhysAddr, td_params: PhysAddr) -> (TdxStatus, u64);
+#[seamcall(leaf = 21, in = [rcx, rdx, r8], out = [rcx])]
+unsafe fn mng_init_once(tdr: PhysAddr, td_params: PhysAddr, event_filters: u64) -> (TdxStatus, u64);
 
 // The probes take typed operands, as a hypervisor holds them, so that the
 // only code around the leaf is the leaf's.
@@ -147,11 +147,11 @@ probes! {
     probe_vp_wr_once, probe_vp_wr_retry: |tdvpr: PhysAddr, field: VcpuField, value: u64, mask: u64|
         fold(vp_wr_once(tdvpr, field, value, mask), |v| v),
         fold(leaves::tdh_vp_wr(tdvpr, field, value, mask), |v| v);
-    probe_mng_init_once, probe_mng_init_retry: |tdr: PhysAddr, params: PhysAddr| {
-        let (s, e) = mng_init_once(tdr, params);
+    probe_mng_init_once, probe_mng_init_retry: |tdr: PhysAddr, params: PhysAddr, filters: u64| {
+        let (s, e) = mng_init_once(tdr, params, filters);
         s.raw() ^ e
     }, {
-        let (s, e) = leaves::tdh_mng_init(tdr, params);
+        let (s, e) = leaves::tdh_mng_init(tdr, params, filters);
         s.raw() ^ e
     };
 }

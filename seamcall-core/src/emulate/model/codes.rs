@@ -47,3 +47,22 @@ codes! {
     /// A metadata value is not valid for the field.
     METADATA_FIELD_VALUE_NOT_VALID = 0xC000_0C03_0000_0000;
 }
+
+// Codes of modules 1.5.20 and later (Dynamic PAMT), values of the 1.5.25
+// and 2.0.18 error-code headers (`tests/data/tdx-abi/` has no status table
+// for them; intel/tdx-module `include/auto_gen_2_0/tdx_error_codes_defs.h`
+// at e69a4391).
+codes! {
+    /// The 2 MiB range already has its PAMT pages, or is mapped as a large
+    /// page.
+    HPA_RANGE_NOT_FREE = 0xC000_0304_0000_0000;
+    /// TDH.PHYMEM.PAMT.REMOVE of a range without PAMT pages.
+    NO_PAMT_PAGE_PAIR = 0xC000_0305_0000_0000;
+    /// A PAMT page still holds an entry in use; the low bits say which of
+    /// the two.
+    PAMT_PAGE_NOT_EMPTY = 0xC000_0306_0000_0000;
+    /// A 4 KiB page of a range whose PAMT pages were not added.
+    MISSING_PAMT_PAGE_PAIR = 0x8000_0308_0000_0000;
+    /// A page given as a new PAMT page is in use.
+    PAGE_NOT_FREE = 0xC000_0303_0000_0000;
+}

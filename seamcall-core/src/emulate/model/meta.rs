@@ -1,7 +1,9 @@
 //! Metadata: TDH.MNG.RD, TDH.VP.RD, TDH.VP.WR, TDH.PHYMEM.PAGE.RDMD.
 
-use super::{with_operand, Model, Out, Td, TdParams, Vcpu, MRTD_FIELD_ID};
+use super::lookup;
+use super::{with_operand, Lifecycle, Model, OpState, Out, Td, TdParams, Vcpu};
 use crate::emulate::{Reg, Regs};
+use crate::fields::{td, TdField};
 use crate::status::{OperandId, TdxStatus};
 
 /// Bits of a field id that describe its encoding rather than name it
@@ -14,45 +16,63 @@ fn same_field(a: u64, b: u64) -> bool {
     a & !ENCODING_BITS == b & !ENCODING_BITS
 }
 
-/// TD-scope fields TDH.MNG.RD answers, in the order version 1 walks them.
-/// Execution controls are class 17, context TD: CONFIG_FLAGS (0x16) and
-/// TD_CTLS (0x17) as Linux names them, TSC_OFFSET (10) and TSC_MULTIPLIER
-/// (11) as KVM reads them; ATTRIBUTES (0) and XFAM (1) complete them.
-const TD_FIELDS: [u64; 12] = [
-    0x1110_0003_0000_0000, // ATTRIBUTES
-    0x1110_0003_0000_0001, // XFAM
-    0x1110_0003_0000_000A, // TSC_OFFSET
-    0x1110_0003_0000_000B, // TSC_MULTIPLIER
-    0x1110_0003_0000_0016, // CONFIG_FLAGS
-    0x1110_0003_0000_0017, // TD_CTLS
-    MRTD_FIELD_ID,
-    MRTD_FIELD_ID + 1,
-    MRTD_FIELD_ID + 2,
-    MRTD_FIELD_ID + 3,
-    MRTD_FIELD_ID + 4,
-    MRTD_FIELD_ID + 5,
-];
-
 /// KVM's TSC multiplier for a TD running at the host's frequency (1.0 in
 /// 48-bit fixed point).
 const TSC_MULTIPLIER_ONE: u64 = 1 << 48;
 
-fn td_field(td: &Td, index: usize) -> u64 {
+/// Element `element` of the TD field `f`, from the model's state: the
+/// fields the model keeps (the TDR's and TDCS management fields, the
+/// TD_PARAMS values, MRTD); 0 for the others, whose state the model does
+/// not keep. Lifecycle and operation states are the module's encodings
+/// (`td_lifecycle_state_t`, `op_state_e`: murrowow/tdx-concurrency
+/// `src/common/data_structures/td_control_structures.h` and
+/// `include/auto_gen/op_state_lookup.h` at c6f9877, release 1.5.01).
+fn td_value(td: &Td, f: TdField, element: u64) -> u64 {
     let p: &TdParams = &td.params;
-    match index {
-        0 => p.attributes,
-        1 => p.xfam,
-        2 => 0,
-        3 => TSC_MULTIPLIER_ONE,
-        4 => p.config_flags,
-        5 => 0,
-        i => td.mrtd.map_or(0, |m| {
-            let e = i - 6;
+    let e = element as usize;
+    if f == td::MRTD {
+        return td.mrtd.map_or(0, |m| {
             let mut v = [0u8; 8];
             v.copy_from_slice(&m[8 * e..8 * e + 8]);
             u64::from_le_bytes(v)
-        }),
+        });
     }
+    let values: [(TdField, u64); 15] = [
+        (td::NUM_TDCX, td.tdcx.len() as u64),
+        (td::CHLDCNT, td.children),
+        (
+            td::LIFECYCLE_STATE,
+            match td.lifecycle {
+                Lifecycle::HkidAssigned => 0,
+                Lifecycle::KeysConfigured => 1,
+                Lifecycle::Blocked => 2,
+                Lifecycle::Teardown => 3,
+            },
+        ),
+        (td::TDCX_PA, td.tdcx.get(e).copied().unwrap_or(0)),
+        (td::HKID, u64::from(td.hkid)),
+        (td::NUM_VCPUS, u64::from(td.vcpus)),
+        (
+            td::OP_STATE,
+            match td.op {
+                OpState::Uninitialized => 0,
+                OpState::Initialized => 1,
+                OpState::Runnable => 2,
+            },
+        ),
+        (td::ATTRIBUTES, p.attributes),
+        (td::XFAM, p.xfam),
+        (td::MAX_VCPUS, u64::from(p.max_vcpus)),
+        (td::GPAW, p.config_flags & 1),
+        (td::TSC_MULTIPLIER, TSC_MULTIPLIER_ONE),
+        (td::TSC_FREQUENCY, u64::from(p.tsc_frequency)),
+        (td::CONFIG_FLAGS, p.config_flags),
+        (td::TD_EPOCH, td.epoch),
+    ];
+    values
+        .iter()
+        .find(|(field, _)| *field == f)
+        .map_or(0, |(_, v)| *v)
 }
 
 /// A vCPU-scope field the model knows.
@@ -85,8 +105,10 @@ fn vp_field(id: u64) -> Option<VpField> {
 }
 
 impl Model {
-    /// TDH.MNG.RD: RCX = TDR, RDX = field id; R8 = value; version 1 also
-    /// RDX = the next field id (-1 after the last).
+    /// TDH.MNG.RD: RCX = TDR, RDX = field id, looked up in the TD table
+    /// of `fields.tsv` as the module does ([`lookup`]); R8 = value; version
+    /// 1 also RDX = the next readable field id (-1 after the last), or, for
+    /// the null id, the first one with `TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT`.
     pub(super) fn mng_rd(
         &mut self,
         inp: &Regs,
@@ -95,12 +117,26 @@ impl Model {
     ) -> Result<(), TdxStatus> {
         let td = self.td_of(inp.rcx, OperandId::Rcx)?;
         Model::check_build_state(td)?;
-        let Some(i) = TD_FIELDS.iter().position(|f| same_field(*f, inp.rdx)) else {
-            return Err(TdxStatus::METADATA_FIELD_ID_INCORRECT);
-        };
-        out.set(Reg::R8, td_field(td, i));
+        let table = td::HOST_READ;
+        let debug = td.params.attributes & TdParams::ATTR_DEBUG != 0;
+        if version >= 1 && lookup::is_null(inp.rdx) {
+            let first = lookup::first_from(table, 0, self.release, debug);
+            out.set(
+                Reg::Rdx,
+                first.map_or(u64::MAX, |h| lookup::id_of(table, h)),
+            );
+            return Err(TdxStatus::METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+        }
+        let hit = lookup::find(table, inp.rdx, self.release)?;
+        let row = &table[hit.entry];
+        if lookup::read_mask(row, debug) == 0 {
+            return Err(TdxStatus::METADATA_FIELD_NOT_READABLE);
+        }
+        let value = td_value(td, row.0, hit.element);
+        out.set(Reg::R8, lookup::masked(row, debug, value));
         if version >= 1 {
-            out.set(Reg::Rdx, TD_FIELDS.get(i + 1).copied().unwrap_or(u64::MAX));
+            let next = lookup::next(table, hit, self.release, debug);
+            out.set(Reg::Rdx, next.map_or(u64::MAX, |h| lookup::id_of(table, h)));
         }
         Ok(())
     }

@@ -2,12 +2,16 @@
 //!
 //! [`Model`] answers the host leaves a hypervisor uses to bring the TDX
 //! module up and to build, run and tear down a TD, with the state machine
-//! and status codes of the TDX module (1.5.01 source; the facts are vendored in `tests/data/tdx-abi/`):
+//! and status codes of the TDX module, as the [`Release`] it is given
+//! behaves (the newest audited one, 2.0.18, unless
+//! [`Model::with_release`] says otherwise):
 //!
 //! | phase | leaves |
 //! |---|---|
-//! | module init | TDH.SYS.INIT, SYS.LP.INIT, SYS.CONFIG, SYS.KEY.CONFIG, SYS.TDMR.INIT, SYS.RD |
-//! | TD build | TDH.MNG.CREATE, MNG.KEY.CONFIG, MNG.ADDCX, MNG.INIT, VP.CREATE, VP.ADDCX, VP.INIT, MEM.SEPT.ADD, MEM.PAGE.ADD, MR.EXTEND, MR.FINALIZE |
+//! | module init | TDH.SYS.INIT, SYS.LP.INIT, SYS.CONFIG (versions 0 and 1), SYS.KEY.CONFIG, SYS.TDMR.INIT, SYS.RD |
+//! | Dynamic PAMT | TDH.PHYMEM.PAMT.ADD, PHYMEM.PAMT.REMOVE |
+//! | TD build | TDH.MNG.CREATE, MNG.KEY.CONFIG, MNG.ADDCX, MNG.INIT, VP.CREATE, VP.ADDCX, VP.INIT (versions 0 and 1), MEM.SEPT.ADD, MEM.PAGE.ADD, MR.EXTEND, MR.FINALIZE |
+//! | running | TDH.VP.ENTER (the TD exits at once) |
 //! | runtime memory | TDH.MEM.PAGE.AUG, MEM.RANGE.BLOCK, MEM.TRACK, MEM.PAGE.REMOVE |
 //! | metadata | TDH.MNG.RD, VP.RD, VP.WR, PHYMEM.PAGE.RDMD |
 //! | teardown | TDH.VP.FLUSH, MNG.VPFLUSHDONE, PHYMEM.CACHE.WB, MNG.KEY.FREEID, PHYMEM.PAGE.RECLAIM |
@@ -28,14 +32,35 @@
 //! * **MRTD**: SHA-384 extended, as the module does, by MEM.PAGE.ADD with a
 //!   128-byte block holding `"MEM.PAGE.ADD"` and the GPA, and by MR.EXTEND
 //!   with a block holding `"MR.EXTEND"` and the GPA followed by the 256-byte
-//!   chunk; MR.FINALIZE closes it, MNG.RD reads it ([`MRTD_FIELD_ID`]).
+//!   chunk; MR.FINALIZE closes it, MNG.RD reads it at its architectural ID
+//!   ([`fields::td::MRTD`](crate::fields::td::MRTD)).
+//! * **Metadata**: TDH.SYS.RD and TDH.MNG.RD find every host-readable field
+//!   of the global and TD tables of [`fields`](crate::fields) (generated
+//!   from `tests/data/tdx-abi/fields.tsv`) at its architectural ID, with the
+//!   module's lookup rule and statuses; a field the release's table lacks is
+//!   `TDX_METADATA_FIELD_ID_INCORRECT`, never a value. Fields whose state
+//!   the model does not keep read as 0.
 //! * **Fault injection**: [`Model::inject`] scripts a status
 //!   (`RND_NO_ENTROPY`, `OPERAND_BUSY`, …), VMfailInvalid, #UD or #GP on a
 //!   chosen call.
 //!
-//! The model answers exactly the registers module 1.5.01 writes for each
-//! leaf (`tests/data/tdx-abi/writes.tsv`), including the ones it zeroes on entry, and
-//! no others; every other register comes back unchanged.
+//! Where the releases differ (`tests/data/tdx-abi/writes.tsv`,
+//! `writes-2.0.tsv`), the model follows its release:
+//!
+//! | | 1.5.01 | 1.5.25, 1.5.34 | 2.0.18 |
+//! |---|---|---|---|
+//! | TDH.VP.INIT version 1 (x2APIC ID in R8) | `TDX_OPERAND_INVALID` (RAX), RAX alone | accepted | accepted |
+//! | TDH.SYS.CONFIG R8 | the HKID; bit 16 set is out of range | option word: HKID, bit 16 Dynamic PAMT | as 1.5.25 |
+//! | TDH.SYS.CONFIG version 1 (R9 features, R10 reserved) | refused (RAX) | 1.5.34 only | accepted |
+//! | TDH.PHYMEM.PAMT.ADD/REMOVE | no such leaf (RAX) | with Dynamic PAMT on | as 1.5.25 |
+//! | RBP after TDH.VP.ENTER's asynchronous exit | zeroed | zeroed unless the TD set `CONFIG_FLAGS.NO_RBP_MOD` | as 1.5.25 |
+//! | metadata fields | the 1.5.01 tables | the 1.5.06 tables | the 1.5.06 tables and the 2.0 additions |
+//! | module version (TDH.SYS.RD) | 1.5.01 | 1.5.25, 1.5.34 | 2.0.18 |
+//!
+//! The model answers exactly the registers its release may write for each
+//! leaf (the release's audit in [`ABI`](crate::leaves::ABI)), including the
+//! ones the module zeroes on entry, and no others; every other register
+//! comes back unchanged.
 //!
 //! Physical memory is the model's own sparse [`HostMemory`]: the pages a
 //! call reads by physical address (the TDMR list for SYS.CONFIG, TD_PARAMS
@@ -44,23 +69,30 @@
 //! are the key id, ids 32–63 are private (TDX) key ids.
 //!
 //! Simplifications, each visible in the status a call gets: one package and
-//! one logical processor (the thread), 4 KiB leaf mappings only, no
-//! TDH.VP.ENTER, no migration, no module update. Leaves the model does not
-//! implement fail with `TDX_OPERAND_INVALID` (operand RAX), as the module
-//! answers an unknown leaf.
+//! one logical processor (the thread), 4 KiB leaf mappings only (so no
+//! TDH.MEM.PAGE.PROMOTE or DEMOTE, and none of PROMOTE's R12/R13 freed PAMT
+//! pages), no guest (TDH.VP.ENTER returns an asynchronous exit at once), no
+//! migration, no module update, no TDH.SYS.INIT or SYS.UPDATE version 1.
+//! Leaves the model does not implement fail with `TDX_OPERAND_INVALID`
+//! (operand RAX), as the module answers an unknown leaf.
 
 mod build;
 pub mod codes;
+mod enter;
+mod lookup;
 mod memory;
 mod meta;
+mod pamt;
 mod sept;
 mod sys;
 mod teardown;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha384};
 
+/// The module release the model behaves as (`seamcall_abi::Release`).
+pub use crate::leaves::abi::Release;
 pub use memory::HostMemory;
 
 use super::leaf_names::row_of;
@@ -73,6 +105,7 @@ use crate::types::{SeptEntry, SeptLevel};
 /// Leaf numbers of the leaves the model implements.
 pub mod leaf {
     #![allow(missing_docs)]
+    pub const VP_ENTER: u16 = 0;
     pub const MNG_ADDCX: u16 = 1;
     pub const MEM_PAGE_ADD: u16 = 2;
     pub const MEM_SEPT_ADD: u16 = 3;
@@ -103,15 +136,9 @@ pub mod leaf {
     pub const PHYMEM_CACHE_WB: u16 = 40;
     pub const VP_WR: u16 = 43;
     pub const SYS_CONFIG: u16 = 45;
+    pub const PHYMEM_PAMT_ADD: u16 = 58;
+    pub const PHYMEM_PAMT_REMOVE: u16 = 59;
 }
-
-/// Field id of MRTD in TD-scope metadata (TDH.MNG.RD): element 0 of six
-/// 64-bit elements, little-endian, so element `i` is `MRTD_FIELD_ID + i`.
-///
-/// A non-architectural id of this model (bit 63 set; class 0x10, context TD,
-/// 64-bit elements in the `md_field_id_t` layout): read MRTD through this
-/// constant, not a literal.
-pub const MRTD_FIELD_ID: u64 = 0x9010_0003_0000_0000;
 
 /// Width of a physical address without key id bits.
 pub const MAX_PA_BITS: u32 = 46;
@@ -412,6 +439,18 @@ pub struct Model {
     pub(crate) cmrs: Vec<(u64, u64)>,
     /// A CACHE.WB that returned INTERRUPTED_RESUMABLE and may be resumed.
     pub(crate) wbcache_interrupted: bool,
+    /// The release the model behaves as.
+    release: Release,
+    /// Dynamic PAMT, turned on by TDH.SYS.CONFIG (releases 1.5.20 and
+    /// later).
+    pub(crate) dynamic_pamt: bool,
+    /// With Dynamic PAMT: the two PAMT pages of each 2 MiB range that has
+    /// them, by range base.
+    pub(crate) pamt_pairs: BTreeMap<u64, [u64; 2]>,
+    /// With Dynamic PAMT: every page serving as a PAMT page.
+    pub(crate) dpamt_pages: BTreeSet<u64>,
+    /// The call just answered was a TD exit that zeroes RBP.
+    pub(crate) rbp_zeroed: bool,
     rules: Vec<Rule>,
     calls: u64,
     leaf_calls: BTreeMap<u16, u64>,
@@ -481,11 +520,15 @@ pub(crate) struct Out {
     len: usize,
 }
 
-/// The registers a leaf and version may write (besides RAX), from the ABI
-/// table; empty for leaves it does not know.
-fn allowed_writes(leaf: u16, version: u8) -> RegSet {
-    row_of(LeafWord::new(leaf, version))
-        .and_then(|r| r.writes)
+/// The registers a leaf and version may write (besides RAX) on `release`:
+/// that release's audit in the ABI table, else (a release not audited for
+/// the row) what any audited release may write; empty for leaves the table
+/// and the catalog do not know.
+fn allowed_writes(release: Release, leaf: u16, version: u8) -> RegSet {
+    let word = LeafWord::new(leaf, version);
+    crate::leaves::abi::find(leaf, version, false)
+        .and_then(|e| e.writes_in(release).or(e.writes))
+        .or_else(|| row_of(word).and_then(|r| r.writes))
         .unwrap_or(RegSet::EMPTY)
 }
 
@@ -571,10 +614,29 @@ fn entry_defaults(leaf: u16, version: u8, out: &mut Out) {
     }
 }
 
-/// Versions above 0 the model accepts: MNG.RD and VP.RD version 1 (next
-/// field id in RDX), VP.INIT version 1 (x2APIC id in R8, as Linux calls it).
-fn version_supported(leaf: u16, version: u8) -> bool {
-    version == 0 || (version == 1 && matches!(leaf, leaf::MNG_RD | leaf::VP_RD | leaf::VP_INIT))
+/// Versions above 0 the model accepts, as the dispatcher of `release` does
+/// for the leaves the model implements: MNG.RD and VP.RD version 1 (next
+/// field id in RDX) on every release; VP.INIT version 1 (x2APIC id in R8, as
+/// Linux calls it) from 1.5.05 on, so not on 1.5.01; SYS.CONFIG version 1
+/// (enabling flags in R9) from 1.5.34 on (the dispatcher rows of
+/// `tests/data/tdx-abi/writes.tsv` and `writes-2.0.tsv`).
+fn version_supported(release: Release, leaf: u16, version: u8) -> bool {
+    match (leaf, version) {
+        (_, 0) => true,
+        (leaf::MNG_RD | leaf::VP_RD, 1) => true,
+        (leaf::VP_INIT, 1) => release >= Release::V1_5_25,
+        (leaf::SYS_CONFIG, 1) => release >= Release::V1_5_34,
+        _ => false,
+    }
+}
+
+/// Whether `release` has the leaf at all (its dispatcher has a case for
+/// it): the Dynamic PAMT leaves from 1.5.20 on.
+fn dispatched(release: Release, leaf: u16) -> bool {
+    match leaf {
+        leaf::PHYMEM_PAMT_ADD | leaf::PHYMEM_PAMT_REMOVE => release >= Release::V1_5_25,
+        _ => true,
+    }
 }
 
 /// Leaves the module runs before it is ready.
@@ -587,7 +649,9 @@ fn allowed_before_ready(leaf: u16) -> bool {
 
 impl Model {
     /// A module just loaded: before TDH.SYS.INIT, no TDMRs, one convertible
-    /// memory range covering the first 64 GiB.
+    /// memory range covering the first 64 GiB. It behaves as the newest
+    /// release the facts cover ([`Release::NEWEST`]); see
+    /// [`Model::with_release`].
     pub fn new() -> Model {
         Model {
             sys: SysState::InitPending,
@@ -600,6 +664,11 @@ impl Model {
             vcpus: BTreeMap::new(),
             cmrs: vec![(0, 64 << 30)],
             wbcache_interrupted: false,
+            release: Release::NEWEST,
+            dynamic_pamt: false,
+            pamt_pairs: BTreeMap::new(),
+            dpamt_pages: BTreeSet::new(),
+            rbp_zeroed: false,
             rules: Vec::new(),
             calls: 0,
             leaf_calls: BTreeMap::new(),
@@ -629,6 +698,24 @@ impl Model {
         });
         m.kot.insert(PRIVATE_HKIDS.start, KeyState::Global);
         m
+    }
+
+    /// The same model, behaving as module `release` where the releases
+    /// differ (see the [module docs](self)).
+    pub fn with_release(mut self, release: Release) -> Model {
+        self.release = release;
+        self.allowed.clear();
+        self
+    }
+
+    /// The release the model behaves as.
+    pub fn release(&self) -> Release {
+        self.release
+    }
+
+    /// Whether TDH.SYS.CONFIG turned Dynamic PAMT on.
+    pub fn dynamic_pamt(&self) -> bool {
+        self.dynamic_pamt
     }
 
     /// The model's physical memory.
@@ -738,10 +825,15 @@ impl Model {
 
     /// The handler of `leaf`.
     fn handle(&mut self, leaf: u16, version: u8, inp: &Regs, out: &mut Out) -> Result<(), Fail> {
+        if !dispatched(self.release, leaf) {
+            // The release's dispatcher has no case for it: its default.
+            return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax).into());
+        }
         match leaf {
+            leaf::VP_ENTER => self.vp_enter(inp, out)?,
             leaf::SYS_INIT => self.sys_init(inp)?,
             leaf::SYS_LP_INIT => self.sys_lp_init()?,
-            leaf::SYS_CONFIG => self.sys_config(inp)?,
+            leaf::SYS_CONFIG => self.sys_config(inp, version)?,
             leaf::SYS_KEY_CONFIG => self.sys_key_config()?,
             leaf::SYS_TDMR_INIT => self.sys_tdmr_init(inp, out)?,
             leaf::SYS_RD => self.sys_rd(inp, out)?,
@@ -769,6 +861,8 @@ impl Model {
             leaf::PHYMEM_CACHE_WB => self.phymem_cache_wb(inp)?,
             leaf::MNG_KEY_FREEID => self.mng_key_freeid(inp)?,
             leaf::PHYMEM_PAGE_RECLAIM => self.phymem_page_reclaim(inp, out)?,
+            leaf::PHYMEM_PAMT_ADD => self.phymem_pamt_add(inp)?,
+            leaf::PHYMEM_PAMT_REMOVE => self.phymem_pamt_remove(inp, out)?,
             _ => return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax).into()),
         }
         Ok(())
@@ -799,6 +893,9 @@ impl Model {
         expect: PageType,
     ) -> Result<(), TdxStatus> {
         self.check_tdmr_page(pa, op)?;
+        if expect == PageType::Nda {
+            self.check_dpamt_free(pa, op)?;
+        }
         if self.page_type(pa) != expect {
             return Err(with_operand(TdxStatus::PAGE_METADATA_INCORRECT, op));
         }
@@ -873,10 +970,11 @@ impl Module for Model {
         };
         let injected = self.take_injection(leaf, nth);
         self.calls += 1;
+        self.rbp_zeroed = false;
         let allowed = *self
             .allowed
             .entry(LeafWord::new(leaf, version))
-            .or_insert_with(|| allowed_writes(leaf, version));
+            .or_insert_with(|| allowed_writes(self.release, leaf, version));
         let mut out = Out::new(leaf, allowed);
         let status = match injected {
             Some(Inject::VmFailInvalid) => return Outcome::VmFailInvalid,
@@ -888,7 +986,7 @@ impl Module for Model {
                 }
                 s.raw()
             }
-            None if regs.rax >> 24 != 0 || !version_supported(leaf, version) => {
+            None if regs.rax >> 24 != 0 || !version_supported(self.release, leaf, version) => {
                 // The dispatcher rejects the leaf word before any handler
                 // runs: only RAX is written.
                 with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rax).raw()
@@ -905,6 +1003,14 @@ impl Module for Model {
         out.apply(regs);
         regs.rax = status;
         Outcome::Return
+    }
+
+    /// RBP after a TD exit from TDH.VP.ENTER: zeroed on module 1.5.01, and
+    /// on later releases unless the TD set `CONFIG_FLAGS.NO_RBP_MOD`; left
+    /// alone by every other call.
+    fn rbp_after(&mut self, leaf_word: u64) -> Option<u64> {
+        let zeroed = core::mem::take(&mut self.rbp_zeroed);
+        (zeroed && leaf_word as u16 == leaf::VP_ENTER).then_some(0)
     }
 }
 

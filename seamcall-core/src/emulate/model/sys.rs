@@ -1,32 +1,19 @@
 //! Module-global leaves: TDH.SYS.INIT, LP.INIT, CONFIG, KEY.CONFIG,
 //! TDMR.INIT and RD.
 
+use super::lookup;
 use super::{
-    codes, with_operand, KeyState, Model, Out, SysState, Tdmr, MAX_TDMRS, PRIVATE_HKIDS,
+    codes, with_operand, KeyState, Model, Out, Release, SysState, Tdmr, MAX_TDMRS, PRIVATE_HKIDS,
     TDCS_PAGES, TDMR_INIT_CHUNK, TDVPS_PAGES,
 };
 use crate::emulate::{Reg, Regs};
+use crate::fields::{sys, GlobalField};
 use crate::status::{OperandId, TdxStatus};
 
-/// Global metadata fields TDH.SYS.RD answers, sorted by id: the module's
-/// features and TDMR/PAMT limits under the ids of `tests/data/tdx-abi/fields.tsv`
-/// (Linux's `tdx_global_metadata.c`), and the control-structure sizes (TDR,
-/// TDCS, TDVPS base size) under the ids this model gives them, in the same
-/// class as Linux's TD-control fields.
-const SYS_FIELDS: [(u64, u64); 9] = [
-    // TDX_FEATURES0: bit 18, NO_RBP_MOD, which Linux requires.
-    (0x0A00_0003_0000_0008, 1 << 18),
-    // MAX_TDMRS, MAX_RESERVED_PER_TDMR, PAMT_4K/2M/1G_ENTRY_SIZE.
-    (0x9100_0001_0000_0008, MAX_TDMRS),
-    (0x9100_0001_0000_0009, 16),
-    (0x9100_0001_0000_0010, 16),
-    (0x9100_0001_0000_0011, 16),
-    (0x9100_0001_0000_0012, 16),
-    // TDR_BASE_SIZE, TDCS_BASE_SIZE, TDVPS_BASE_SIZE.
-    (0x9800_0001_0000_0000, 4096),
-    (0x9800_0001_0000_0100, TDCS_PAGES as u64 * 4096),
-    (0x9800_0001_0000_0200, TDVPS_PAGES as u64 * 4096),
-];
+/// TDX_FEATURES0 as the model reports it (TDH.SYS.RD): bit 18, NO_RBP_MOD.
+const TDX_FEATURES0: u64 = 1 << 18;
+/// Bit 16 of TDH.SYS.CONFIG's option word: Dynamic PAMT.
+const DYNAMIC_PAMT: u64 = 1 << 16;
 
 /// Byte offsets in a `TDMR_INFO` entry.
 const TDMR_INFO_BASE: u64 = 0;
@@ -65,8 +52,14 @@ impl Model {
     }
 
     /// TDH.SYS.CONFIG: RCX = PA of an array of `TDMR_INFO` PAs, RDX = their
-    /// number, R8 = the global private key id.
-    pub(super) fn sys_config(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+    /// number, R8 = the global private key id; from release 1.5.20 on R8 is
+    /// the option word, HKID in bits 15:0 and Dynamic PAMT in bit 16 (bits
+    /// 63:17 reserved; `sys_config_options_t`, intel/tdx-module
+    /// `include/tdx_api_defs.h` at e69a4391), which 1.5.01 refuses as an
+    /// HKID out of range. Version 1 (1.5.34 and later) adds R9, the
+    /// TDX_FEATURES0 bits of optional features to enable, which must be
+    /// features the module reports, and R10, reserved (0).
+    pub(super) fn sys_config(&mut self, inp: &Regs, version: u8) -> Result<(), TdxStatus> {
         if self.sys != SysState::InitDone {
             return Err(codes::SYS_CONFIG_NOT_PENDING);
         }
@@ -77,9 +70,22 @@ impl Model {
             return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rdx));
         }
         let list = Model::check_shared(inp.rcx, TDMR_INFO_ALIGN, OperandId::Rcx)?;
-        let hkid = inp.r8;
-        if hkid > u64::from(u16::MAX) || !PRIVATE_HKIDS.contains(&(hkid as u16)) {
+        let options = if self.release >= Release::V1_5_25 {
+            DYNAMIC_PAMT
+        } else {
+            0
+        };
+        let hkid = inp.r8 & 0xFFFF;
+        if inp.r8 & !(0xFFFF | options) != 0 || !PRIVATE_HKIDS.contains(&(hkid as u16)) {
             return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R8));
+        }
+        if version >= 1 {
+            if inp.r9 & !TDX_FEATURES0 != 0 {
+                return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R9));
+            }
+            if inp.r10 != 0 {
+                return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R10));
+            }
         }
         let mut tdmrs = Vec::new();
         for i in 0..inp.rdx {
@@ -105,6 +111,7 @@ impl Model {
             });
         }
         self.tdmrs = tdmrs;
+        self.dynamic_pamt = inp.r8 & DYNAMIC_PAMT != 0;
         self.kot.insert(hkid as u16, KeyState::Global);
         self.sys = SysState::ConfigDone;
         Ok(())
@@ -137,17 +144,66 @@ impl Model {
         Ok(())
     }
 
-    /// TDH.SYS.RD: RDX = field id; R8 = value, RDX = next field id (-1 after
-    /// the last).
+    /// TDH.SYS.RD: RDX = field id, looked up in the global table of
+    /// `fields.tsv` as the module does ([`lookup`]); R8 = value, RDX = the
+    /// next readable field id (-1 after the last), or, for the null id, the
+    /// first one with `TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT`.
     pub(super) fn sys_rd(&mut self, inp: &Regs, out: &mut Out) -> Result<(), TdxStatus> {
-        let Some(i) = SYS_FIELDS.iter().position(|(id, _)| *id == inp.rdx) else {
-            if inp.rdx == 0 {
-                out.set(Reg::Rdx, SYS_FIELDS[0].0);
-            }
-            return Err(TdxStatus::METADATA_FIELD_ID_INCORRECT);
-        };
-        out.set(Reg::R8, SYS_FIELDS[i].1);
-        out.set(Reg::Rdx, SYS_FIELDS.get(i + 1).map_or(u64::MAX, |f| f.0));
+        let table = sys::HOST_READ;
+        if lookup::is_null(inp.rdx) {
+            let first = lookup::first_from(table, 0, self.release, false);
+            out.set(
+                Reg::Rdx,
+                first.map_or(u64::MAX, |h| lookup::id_of(table, h)),
+            );
+            return Err(TdxStatus::METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+        }
+        let hit = lookup::find(table, inp.rdx, self.release)?;
+        let row = &table[hit.entry];
+        if lookup::read_mask(row, false) == 0 {
+            return Err(TdxStatus::METADATA_FIELD_NOT_READABLE);
+        }
+        let value = self.sys_value(row.0, hit.element);
+        out.set(Reg::R8, lookup::masked(row, false, value));
+        let next = lookup::next(table, hit, self.release, false);
+        out.set(Reg::Rdx, next.map_or(u64::MAX, |h| lookup::id_of(table, h)));
         Ok(())
+    }
+
+    /// Element `element` of the global field `f`: the module's version as
+    /// the release numbers it, the features and limits the model has (the
+    /// values Linux's `tdx_global_metadata.c` reads), its CMRs; 0 for the
+    /// fields whose state the model does not keep.
+    fn sys_value(&self, f: GlobalField, element: u64) -> u64 {
+        let (major, minor, update) = match self.release {
+            Release::V1_5_01 => (1, 5, 1),
+            Release::V1_5_25 => (1, 5, 25),
+            Release::V1_5_34 => (1, 5, 34),
+            _ => (2, 0, 18),
+        };
+        let cmr = self.cmrs.get(element as usize).copied().unwrap_or((0, 0));
+        let values: [(GlobalField, u64); 17] = [
+            (sys::NUM_PKGS, 1),
+            (sys::VENDOR_ID, 0x8086),
+            (sys::MAJOR_VERSION, major),
+            (sys::MINOR_VERSION, minor),
+            (sys::UPDATE_VERSION, update),
+            (sys::TDX_FEATURES0, TDX_FEATURES0),
+            (sys::NUM_CMRS, self.cmrs.len() as u64),
+            (sys::CMR_BASE, cmr.0),
+            (sys::CMR_SIZE, cmr.1),
+            (sys::MAX_TDMRS, MAX_TDMRS),
+            (sys::MAX_RESERVED_PER_TDMR, 16),
+            (sys::PAMT_4K_ENTRY_SIZE, 16),
+            (sys::PAMT_2M_ENTRY_SIZE, 16),
+            (sys::PAMT_1G_ENTRY_SIZE, 16),
+            (sys::TDR_BASE_SIZE, 4096),
+            (sys::TDCS_BASE_SIZE, TDCS_PAGES as u64 * 4096),
+            (sys::TDVPS_BASE_SIZE, TDVPS_PAGES as u64 * 4096),
+        ];
+        values
+            .iter()
+            .find(|(field, _)| *field == f)
+            .map_or(0, |(_, v)| *v)
     }
 }
