@@ -87,6 +87,7 @@ fn function(decl: &Decl, n: &Names, call: TokenStream, result: TokenStream) -> T
     let (attrs, vis, sig) = (&item.attrs, &item.vis, &item.sig);
     let has_inline = attrs.iter().any(|a| a.path().is_ident("inline"));
     let inline = (!has_inline).then(|| quote!(#[inline]));
+    let must_use = must_use(decl);
     let docs = docs::abi_docs(decl);
     let leaf_const = leaf::leaf_const(decl, n);
     let abi_assert = leaf::abi_assert(decl, n);
@@ -96,6 +97,7 @@ fn function(decl: &Decl, n: &Names, call: TokenStream, result: TokenStream) -> T
         #(#attrs)*
         #docs
         #inline
+        #must_use
         #vis #sig {
             #leaf_const
             #abi_assert
@@ -105,4 +107,20 @@ fn function(decl: &Decl, n: &Names, call: TokenStream, result: TokenStream) -> T
             #result
         }
     }
+}
+
+/// `#[must_use]` with what a dropped call loses, unless the declaration
+/// carries its own `#[must_use]`.
+fn must_use(decl: &Decl) -> Option<TokenStream> {
+    let attrs = &decl.func.item.attrs;
+    if attrs.iter().any(|a| a.path().is_ident("must_use")) {
+        return None;
+    }
+    let msg = match decl.ret() {
+        crate::ast::Ret::Raw { .. } | crate::ast::Ret::RawStatus => {
+            "the SEAMCALL's status is in the returned `TdxStatus`; ignoring it drops a failure (`.into_result()` gives a `Result`)"
+        }
+        _ => "the SEAMCALL's status is in the `Result`; ignoring it drops a failure",
+    };
+    Some(quote!(#[must_use = #msg]))
 }
