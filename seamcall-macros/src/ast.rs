@@ -87,6 +87,7 @@ pub fn read(cx: &Ctxt, item: Item) -> Func {
                 r,
                 "a SEAMCALL leaf takes no `self`; declare a free function and pass the value as a parameter",
             ),
+            FnArg::Typed(pt) if cfg_attr(cx, &pt.attrs) => {}
             FnArg::Typed(pt) => match &*pt.pat {
                 Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => params.push(Param {
                     ident: pi.ident.clone(),
@@ -101,6 +102,24 @@ pub fn read(cx: &Ctxt, item: Item) -> Func {
     }
     let ret = read_ret(cx, &item.sig);
     Func { item, params, ret }
+}
+
+/// Refuses `#[cfg]` and `#[cfg_attr]` on a parameter: the macro binds
+/// parameters to `in` registers by position before rustc strips anything,
+/// so a parameter configured away would shift every register after it.
+/// True when one was found (and reported).
+fn cfg_attr(cx: &Ctxt, attrs: &[Attribute]) -> bool {
+    let mut found = false;
+    for a in attrs {
+        if a.path().is_ident("cfg") || a.path().is_ident("cfg_attr") {
+            found = true;
+            cx.error_spanned_by(
+                a,
+                "`#[cfg]` and `#[cfg_attr]` cannot be used on a parameter of a SEAMCALL leaf: parameters bind to the `in` registers in order, before rustc removes anything; put the `#[cfg]` on whole declarations, one per configuration",
+            );
+        }
+    }
+    found
 }
 
 const RET_HELP: &str = "a SEAMCALL leaf returns `Result<T, SeamcallError>` (T = `()`, one value, or a tuple, one per `out` register) or the raw form `(TdxStatus, T)`";

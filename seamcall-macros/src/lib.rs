@@ -31,6 +31,7 @@ mod catalog;
 mod ctxt;
 mod decl;
 mod expand;
+mod limits;
 mod regs;
 mod valid;
 

@@ -206,6 +206,8 @@ fn check_leaf(cx: &Ctxt, args: &Args) -> Option<LeafWord> {
             }
         },
         Some(Leaf::Path(p)) => Some(LeafWord::Path(p.clone())),
+        // Reported where it was read.
+        Some(Leaf::Invalid) => None,
     }
 }
 
