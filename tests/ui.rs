@@ -47,6 +47,8 @@ fn ui() {
         "bad_leaf_value",
         "version_negative",
         "empty_entry",
+        "alias_arity",
+        "alias_not_result",
     ] {
         t.compile_fail(format!("tests/ui/{case}.rs"));
     }

@@ -142,10 +142,22 @@ pub mod extable;
 pub mod fields;
 pub mod leaves;
 mod reg;
+mod ret;
 mod status;
 mod types;
 
 pub use error::{ErrorKind, RawResult, SeamcallError, Trap};
+
+/// `Result<T, SeamcallError>`, what a declared leaf returns. A declaration
+/// may name it (or a crate's own alias of it) as its return type:
+///
+/// ```
+/// use seamcall_core::seamcall;
+///
+/// #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
+/// pub unsafe fn tdh_mng_rd(tdr: u64, field: u64) -> seamcall_core::Result<u64>;
+/// ```
+pub type Result<T> = core::result::Result<T, SeamcallError>;
 pub use reg::{FromReg, IntoReg};
 /// The grammar of the attribute is in [the crate
 /// documentation](crate#the-seamcall-declaration).
@@ -206,6 +218,7 @@ macro_rules! __seamcall_insn {
 pub mod __private {
     pub use crate::error::SeamcallError;
     pub use crate::reg::{FromReg, IntoReg};
+    pub use crate::ret::{LeafResult, Outputs};
     pub use crate::status::TdxStatus;
     pub use core;
     pub use seamcall_abi as abi;

@@ -57,6 +57,11 @@ pub enum Ret {
     Raw { value: Type },
     /// `TdxStatus` alone: the raw form of a leaf without outputs.
     RawStatus,
+    /// Any other path, `seamcall_core::Result<u64>` or a crate's `R<u64>`:
+    /// an alias only the type checker resolves. The expansion has it check,
+    /// through `__private::{LeafResult, Outputs}`, that it is
+    /// `Result<T, SeamcallError>` and that `T` fits the `out` registers.
+    Alias { ty: Type },
 }
 
 impl Ret {
@@ -65,7 +70,7 @@ impl Ret {
         match self {
             Ret::Result { ok, .. } => Some(ok),
             Ret::Raw { value } => Some(value),
-            Ret::RawStatus => None,
+            Ret::RawStatus | Ret::Alias { .. } => None,
         }
     }
 }
@@ -138,6 +143,9 @@ fn read_ret(cx: &Ctxt, sig: &Signature) -> Option<Ret> {
     match strip_parens(ty) {
         Type::Path(tp) if tp.qself.is_none() => {
             let last = tp.path.segments.last()?;
+            if let Some(alias) = alias(tp) {
+                return Some(alias);
+            }
             if last.ident == "Result" {
                 if let PathArguments::AngleBracketed(ab) = &last.arguments {
                     let types: Vec<&Type> = ab
@@ -155,15 +163,19 @@ fn read_ret(cx: &Ctxt, sig: &Signature) -> Option<Ret> {
                         });
                     }
                 }
-                cx.error_spanned_by(
-                    ty,
-                    format!("write the error type out: `Result<T, SeamcallError>`; {RET_HELP}"),
-                );
-                return None;
+                return Some(Ret::Alias {
+                    ty: Type::Path(tp.clone()),
+                });
             }
             if last.ident == "TdxStatus" && last.arguments.is_empty() {
                 return Some(Ret::RawStatus);
             }
+        }
+        // `<T as Trait>::Ret`: only the type checker knows.
+        Type::Path(tp) => {
+            return Some(Ret::Alias {
+                ty: Type::Path(tp.clone()),
+            })
         }
         Type::Tuple(t) if t.elems.len() == 2 && is_status(&t.elems[0]) => {
             return Some(Ret::Raw {
@@ -174,6 +186,45 @@ fn read_ret(cx: &Ctxt, sig: &Signature) -> Option<Ret> {
     }
     cx.error_spanned_by(ty, RET_HELP);
     None
+}
+
+/// The types whose name says they are not a `Result` (so the macro's own
+/// error, with the forms to write, beats the type checker's).
+const NOT_RESULT: &[&str] = &[
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "bool",
+    "char",
+    "str",
+    "f32",
+    "f64",
+    "Option",
+    "PhysAddr",
+    "VirtAddr",
+    "TdxStatus",
+    "Result",
+];
+
+/// A path the macro leaves to the type checker: not `Result<T, E>` as
+/// written, not `TdxStatus`, not a name that is plainly something else.
+fn alias(tp: &syn::TypePath) -> Option<Ret> {
+    let last = tp.path.segments.last()?;
+    if NOT_RESULT.iter().any(|n| last.ident == n) {
+        return None;
+    }
+    Some(Ret::Alias {
+        ty: Type::Path(tp.clone()),
+    })
 }
 
 fn is_status(ty: &Type) -> bool {

@@ -199,7 +199,56 @@ pub fn result(decl: &Decl, insn: &Insn, n: &Names) -> TokenStream {
         Ret::RawStatus => quote! {
             #private::#status_ty::from_raw(#status)
         },
+        Ret::Alias { ty } => alias_result(decl, insn, n, ty),
     }
+}
+
+/// The result for a return type only the type checker resolves: the
+/// `Result` and its value built through `__private::LeafResult` and
+/// `Outputs`, spanned at the type, and a `const` assertion that the value
+/// takes as many registers as `out` lists (its message names them).
+fn alias_result(decl: &Decl, insn: &Insn, n: &Names, ty: &syn::Type) -> TokenStream {
+    let (private, status) = (&n.private, &n.status);
+    let error_ty = format_ident!("{}", insn.error);
+    let outs: Vec<Ident> = decl.outputs.iter().map(|r| out_ident(*r)).collect();
+    let count = decl.outputs.len();
+    let list: Vec<&str> = decl.outputs.iter().map(|r| r.name()).collect();
+    let want = match count {
+        0 => "`()`, since the declaration has no `out` registers".to_string(),
+        1 => format!("a single value for `out = [{}]`, like `u64`", list[0]),
+        k => format!(
+            "a {k}-tuple, one element per register of `out = [{}]`, like `({})`",
+            list.join(", "),
+            vec!["u64"; k].join(", ")
+        ),
+    };
+    let msg = format!(
+        "the return type is an alias whose success value does not fit the `out` registers: it must be {want}"
+    );
+    let e = Ident::new("__seamcall_err", Span::mixed_site());
+    // One name for the type, spanned at it, so that a trait the type lacks
+    // is reported once (rustc merges equal errors at one span).
+    let ret = Ident::new("__SeamcallRet", ty.span());
+    let arity = quote_spanned! {ty.span()=>
+        const _: () = if <<#ret as #private::LeafResult>::Value as #private::Outputs>::COUNT != #count {
+            ::core::panic!(#msg)
+        };
+    };
+    let ok = quote_spanned! {ty.span()=>
+        <#ret as #private::LeafResult>::ok(
+            <<#ret as #private::LeafResult>::Value as #private::Outputs>::from_outputs([#(#outs),*])
+        )
+    };
+    let err = quote_spanned! {ty.span()=> <#ret as #private::LeafResult>::err(#e) };
+    quote! {{
+        #[allow(non_camel_case_types)]
+        type #ret = #ty;
+        #arity
+        match #private::#error_ty::from_status(#status) {
+            ::core::option::Option::None => #ok,
+            ::core::option::Option::Some(#e) => #err,
+        }
+    }}
 }
 
 /// The registers `scrub` zeroes: every output and clobbered general
