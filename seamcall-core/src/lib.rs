@@ -121,6 +121,7 @@
 //! | `proposed` | no | the leaves only proposed for Linux (Dynamic PAMT, page demotion, …); implies `leaves` |
 //! | `seamldr` | no | the P-SEAMLDR leaves (RAX bit 63); implies `leaves` |
 //! | `std` | no | links the standard library; nothing else in this crate needs it |
+//! | `error-hook` | no | [`hook`]: a function you register sees every failed SEAMCALL (leaf, status, output registers), `no_std`, called from the error path only |
 //! | `emulate` | no | `emulate`: trap-and-emulate and the software TDX module, for tests on Linux x86-64 without TDX; implies `std` and `leaves`, never for a kernel |
 //!
 //! Without `std` the crate is `no_std` and needs no allocator. The
@@ -140,6 +141,9 @@ pub mod emulate;
 mod error;
 pub mod extable;
 pub mod fields;
+#[cfg(feature = "error-hook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "error-hook")))]
+pub mod hook;
 pub mod leaves;
 mod reg;
 mod ret;
@@ -222,6 +226,22 @@ pub mod __private {
     pub use crate::status::TdxStatus;
     pub use core;
     pub use seamcall_abi as abi;
+
+    /// Called by the expansion when the status is not 0, on the error path
+    /// only: with feature `error-hook`, a call of the registered hook
+    /// ([`crate::hook`]); without it, nothing.
+    #[inline(always)]
+    pub fn failed(
+        function: &'static str,
+        leaf_word: u64,
+        status: u64,
+        outputs: &[(crate::leaves::Reg, u64)],
+    ) {
+        #[cfg(feature = "error-hook")]
+        crate::hook::report(function, leaf_word, status, outputs);
+        #[cfg(not(feature = "error-hook"))]
+        let _ = (function, leaf_word, status, outputs);
+    }
 
     /// Status loaded by the fixup pad when the instruction raised #UD.
     pub const SEAMCALL_UD: u64 = crate::error::TDX_SEAMCALL_UD;

@@ -183,8 +183,12 @@ pub fn result(decl: &Decl, insn: &Insn, n: &Names) -> TokenStream {
             // types" there rather than on the attribute.
             let error_ty = format_ident!("{}", insn.error);
             let e = Ident::new("__seamcall_err", *err);
+            let failed = failed(decl, n);
             let err_arm = quote_spanned! {*err=>
-                ::core::option::Option::Some(#e) => ::core::result::Result::Err(#e),
+                ::core::option::Option::Some(#e) => {
+                    #failed
+                    ::core::result::Result::Err(#e)
+                }
             };
             quote! {
                 match #private::#error_ty::from_status(#status) {
@@ -193,12 +197,20 @@ pub fn result(decl: &Decl, insn: &Insn, n: &Names) -> TokenStream {
                 }
             }
         }
-        Ret::Raw { .. } => quote! {
-            (#private::#status_ty::from_raw(#status), #value)
-        },
-        Ret::RawStatus => quote! {
-            #private::#status_ty::from_raw(#status)
-        },
+        Ret::Raw { .. } | Ret::RawStatus => {
+            let failed = failed(decl, n);
+            let raw = quote!(#private::#status_ty::from_raw(#status));
+            let raw = match decl.ret() {
+                Ret::RawStatus => raw,
+                _ => quote!((#raw, #value)),
+            };
+            quote! {{
+                if #status != 0 {
+                    #failed
+                }
+                #raw
+            }}
+        }
         Ret::Alias { ty } => alias_result(decl, insn, n, ty),
     }
 }
@@ -226,6 +238,7 @@ fn alias_result(decl: &Decl, insn: &Insn, n: &Names, ty: &syn::Type) -> TokenStr
         "the return type is an alias whose success value does not fit the `out` registers: it must be {want}"
     );
     let e = Ident::new("__seamcall_err", Span::mixed_site());
+    let failed = failed(decl, n);
     // One name for the type, spanned at it, so that a trait the type lacks
     // is reported once (rustc merges equal errors at one span).
     let ret = Ident::new("__SeamcallRet", ty.span());
@@ -246,9 +259,25 @@ fn alias_result(decl: &Decl, insn: &Insn, n: &Names, ty: &syn::Type) -> TokenStr
         #arity
         match #private::#error_ty::from_status(#status) {
             ::core::option::Option::None => #ok,
-            ::core::option::Option::Some(#e) => #err,
+            ::core::option::Option::Some(#e) => {
+                #failed
+                #err
+            }
         }
     }}
+}
+
+/// The call of `__private::failed` on the error path: the function's name,
+/// the leaf word, the status and every output register (feature
+/// `error-hook` of seamcall-core; without it the call is empty).
+fn failed(decl: &Decl, n: &Names) -> TokenStream {
+    let (private, status, word) = (&n.private, &n.status, &n.leaf_word);
+    let name = decl.func.item.sig.ident.to_string();
+    let outs = decl.outputs.iter().map(|r| {
+        let (v, o) = (regs::variant(*r), out_ident(*r));
+        quote!((#private::abi::Reg::#v, #o))
+    });
+    quote!(#private::failed(#name, #word, #status, &[#(#outs),*]);)
 }
 
 /// The registers `scrub` zeroes: every output and clobbered general
