@@ -229,18 +229,43 @@ pub mod __private {
 
     /// Called by the expansion when the status is not 0, on the error path
     /// only: with feature `error-hook`, a call of the registered hook
-    /// ([`crate::hook`]); without it, nothing.
+    /// ([`crate::hook`]); without it, nothing. It hands the status back, so
+    /// the caller need not keep it in a callee-saved register across the
+    /// call (which would cost a push on the success path too).
     #[inline(always)]
     pub fn failed(
         function: &'static str,
         leaf_word: u64,
         status: u64,
         outputs: &[(crate::leaves::Reg, u64)],
-    ) {
+    ) -> u64 {
         #[cfg(feature = "error-hook")]
-        crate::hook::report(function, leaf_word, status, outputs);
+        return crate::hook::report(function, leaf_word, status, outputs);
         #[cfg(not(feature = "error-hook"))]
-        let _ = (function, leaf_word, status, outputs);
+        {
+            let _ = (function, leaf_word, outputs);
+            status
+        }
+    }
+
+    /// [`failed`] for a `Result` leaf: the error back.
+    #[inline(always)]
+    pub fn failed_err(
+        function: &'static str,
+        leaf_word: u64,
+        e: SeamcallError,
+        outputs: &[(crate::leaves::Reg, u64)],
+    ) -> SeamcallError {
+        #[cfg(feature = "error-hook")]
+        {
+            let raw = failed(function, leaf_word, e.raw(), outputs);
+            SeamcallError::from_status(raw).unwrap_or(e)
+        }
+        #[cfg(not(feature = "error-hook"))]
+        {
+            let _ = (function, leaf_word, outputs);
+            e
+        }
     }
 
     /// Status loaded by the fixup pad when the instruction raised #UD.

@@ -183,7 +183,7 @@ pub fn result(decl: &Decl, insn: &Insn, n: &Names) -> TokenStream {
             // types" there rather than on the attribute.
             let error_ty = format_ident!("{}", insn.error);
             let e = Ident::new("__seamcall_err", *err);
-            let failed = failed(decl, n);
+            let failed = failed_err(decl, n, &e);
             let err_arm = quote_spanned! {*err=>
                 ::core::option::Option::Some(#e) => {
                     #failed
@@ -205,9 +205,7 @@ pub fn result(decl: &Decl, insn: &Insn, n: &Names) -> TokenStream {
                 _ => quote!((#raw, #value)),
             };
             quote! {{
-                if #status != 0 {
-                    #failed
-                }
+                let #status = if #status != 0 { #failed } else { #status };
                 #raw
             }}
         }
@@ -238,7 +236,7 @@ fn alias_result(decl: &Decl, insn: &Insn, n: &Names, ty: &syn::Type) -> TokenStr
         "the return type is an alias whose success value does not fit the `out` registers: it must be {want}"
     );
     let e = Ident::new("__seamcall_err", Span::mixed_site());
-    let failed = failed(decl, n);
+    let failed = failed_err(decl, n, &e);
     // One name for the type, spanned at it, so that a trait the type lacks
     // is reported once (rustc merges equal errors at one span).
     let ret = Ident::new("__SeamcallRet", ty.span());
@@ -277,7 +275,18 @@ fn failed(decl: &Decl, n: &Names) -> TokenStream {
         let (v, o) = (regs::variant(*r), out_ident(*r));
         quote!((#private::abi::Reg::#v, #o))
     });
-    quote!(#private::failed(#name, #word, #status, &[#(#outs),*]);)
+    quote!(#private::failed(#name, #word, #status, &[#(#outs),*]))
+}
+
+/// [`failed`] on a `Result` leaf's error arm: rebinds the error `e`.
+fn failed_err(decl: &Decl, n: &Names, e: &Ident) -> TokenStream {
+    let (private, word) = (&n.private, &n.leaf_word);
+    let name = decl.func.item.sig.ident.to_string();
+    let outs = decl.outputs.iter().map(|r| {
+        let (v, o) = (regs::variant(*r), out_ident(*r));
+        quote!((#private::abi::Reg::#v, #o))
+    });
+    quote!(let #e = #private::failed_err(#name, #word, #e, &[#(#outs),*]);)
 }
 
 /// The registers `scrub` zeroes: every output and clobbered general
