@@ -528,12 +528,18 @@ fn generated_main(decls: &[Decl]) -> String {
 
 /// Write the crate, build it (release, normal build), return the binary.
 fn build(decls: &[Decl]) -> PathBuf {
-    let dir = disasm::target_dir().join("codegen-catalog");
+    build_as(decls, "codegen-catalog", "")
+}
+
+/// [`build`] as package `name` in a directory of that name, with more
+/// features of seamcall-core (`, "error-hook"`).
+fn build_as(decls: &[Decl], name: &str, features: &str) -> PathBuf {
+    let dir = disasm::target_dir().join(name);
     fs::create_dir_all(dir.join("src")).unwrap();
     let core = disasm::workspace().join("seamcall-core");
     let manifest = format!(
-        "[package]\nname = \"codegen-catalog\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [dependencies]\nseamcall-core = {{ path = {:?}, features = [\"proposed\", \"seamldr\", \"tdx-io\"] }}\n\n\
+        "[package]\nname = {name:?}\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\nseamcall-core = {{ path = {:?}, features = [\"proposed\", \"seamldr\", \"tdx-io\"{features}] }}\n\n\
          [profile.release]\ndebug = 0\n\n[workspace]\n",
         core.display().to_string()
     );
@@ -543,12 +549,19 @@ fn build(decls: &[Decl]) -> PathBuf {
     if let Ok(lock) = fs::read(disasm::workspace().join("Cargo.lock")) {
         fs::write(dir.join("Cargo.lock"), lock).unwrap();
     }
+    // Each configuration in a target directory of its own, so seamcall-core
+    // with and without a feature is not rebuilt back and forth.
+    let target = if features.is_empty() {
+        disasm::target_dir()
+    } else {
+        dir.join("target")
+    };
     Cargo::release("build", &dir.join("Cargo.toml"))
         .args(["--quiet"])
-        .target_dir(&disasm::target_dir())
+        .target_dir(&target)
         .run()
         .unwrap_or_else(|e| panic!("building the generated crate failed: {e}"));
-    disasm::target_dir().join("release/codegen-catalog")
+    target.join("release").join(name)
 }
 
 /// The instructions of one function: its symbol's bytes, without the
@@ -746,5 +759,137 @@ fn every_catalog_leaf_equals_hand_written_asm() {
         "{} leaves differ:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+/// The instructions a call runs when the SEAMCALL succeeds (status 0 in
+/// RAX, CF=0): from the entry, falling through the CF branch, deciding each
+/// status test as RAX = 0 decides it (`test` of the status: equal; `cmp`
+/// with a retry status constant: not equal), following jumps, up to `ret`.
+fn success_path(code: &[Insn]) -> Vec<Insn> {
+    let at = |addr: u64| code.iter().position(|i| i.addr == addr);
+    let mut path = Vec::new();
+    let mut pc = 0;
+    // Whether the last flag-setting instruction found "equal" (ZF).
+    let mut zf = false;
+    // Registers known to hold the status (RAX, and copies of it).
+    let mut status = vec!["rax".to_string()];
+    while let Some(i) = code.get(pc) {
+        path.push(i.clone());
+        if path.len() > 4 * code.len() {
+            break; // a loop the rules below misjudge; the caller reports it
+        }
+        let ops: Vec<&str> = i.operands.split(',').collect();
+        match i.mnemonic.as_str() {
+            "ret" => break,
+            "mov" if ops.len() == 2 && status.iter().any(|r| r == ops[1]) => {
+                status.push(ops[0].to_string());
+            }
+            "test" if ops.len() == 2 && ops[0] == ops[1] => {
+                zf = status.iter().any(|r| r == ops[0]);
+            }
+            "cmp" | "test" | "and" | "xor" | "sub" | "add" => zf = false,
+            "jmp" => {
+                if let Some(t) = i.jump_target().and_then(at) {
+                    pc = t;
+                    continue;
+                }
+                break;
+            }
+            m if m.starts_with('j') => {
+                let taken = match m {
+                    "je" | "jz" => zf,
+                    "jne" | "jnz" => !zf,
+                    _ => false, // jb: CF=0 after a successful SEAMCALL
+                };
+                if taken {
+                    if let Some(t) = i.jump_target().and_then(at) {
+                        pc = t;
+                        continue;
+                    }
+                    break;
+                }
+            }
+            _ => {}
+        }
+        pc += 1;
+    }
+    path
+}
+
+/// Feature `error-hook` puts a call of the hook on the error path of every
+/// leaf. Without the feature the code is unchanged: the test above checks
+/// the expansion that holds the (then empty) call. With it, for every
+/// catalog leaf: the path a successful call runs (status 0, CF=0) reaches
+/// `ret` without calling anything, and the hook's call is in the function.
+/// What the feature does cost on that path is measured and printed, not
+/// hidden: the status test that leads to the hook (`test`, a branch not
+/// taken) where the compiler otherwise builds the `Result` branch-free
+/// (`setne`/`cmov`), and in some leaves a different register assignment
+/// (a callee-saved register pushed, the call's arguments kept alive).
+#[test]
+fn error_hook_leaves_every_success_path_as_it_was() {
+    let src = fs::read_to_string(disasm::workspace().join("seamcall-core/src/leaves/catalog.rs"))
+        .expect("the leaf catalog");
+    let decls = parse_catalog(&src);
+    let load = |bin: &PathBuf| {
+        let dis: BTreeMap<u64, Insn> = disasm::file(bin)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|i| (i.addr, i))
+            .collect();
+        (dis, disasm::symbols(bin).unwrap_or_else(|e| panic!("{e}")))
+    };
+    let off = load(&build_as(&decls, "codegen-catalog-nohook", ""));
+    let on = load(&build_as(
+        &decls,
+        "codegen-catalog-hook",
+        ", \"error-hook\"",
+    ));
+    let (mut failures, mut report) = (Vec::new(), String::new());
+    let (mut shorter, mut same, mut longer, mut pushed) = (0, 0, 0, 0);
+    for d in &decls {
+        let sym = format!("seamcall_core::leaves::catalog::{}", d.name);
+        let (a, b) = (function(&off.0, &off.1, &sym), function(&on.0, &on.1, &sym));
+        let show = format!("without:\n{}with error-hook:\n{}", listing(&a), listing(&b));
+        let (pa, pb) = (success_path(&a), success_path(&b));
+        let calls = |v: &[Insn]| v.iter().filter(|i| i.mnemonic == "call").count();
+        if pb.last().map(|i| i.mnemonic.as_str()) != Some("ret") || calls(&pb) > calls(&pa) {
+            failures.push(format!(
+                "{}: the success path calls out, or does not end in ret\n{show}",
+                d.name
+            ));
+        }
+        let pushes = |v: &[Insn]| v.iter().filter(|i| i.mnemonic == "push").count();
+        if pushes(&pb) > pushes(&pa) {
+            pushed += 1;
+        }
+        match pb.len().cmp(&pa.len()) {
+            std::cmp::Ordering::Less => shorter += 1,
+            std::cmp::Ordering::Equal => same += 1,
+            std::cmp::Ordering::Greater => longer += 1,
+        }
+        writeln!(
+            report,
+            "{}: success path {} instructions without, {} with",
+            d.name,
+            pa.len(),
+            pb.len()
+        )
+        .unwrap();
+    }
+    println!("{report}success path with the hook: {same} leaves as long, {shorter} shorter, {longer} longer; {pushed} push more");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The hook really is on the error path of the build with the feature.
+    let hooked = decls.iter().filter(|d| {
+        let sym = format!("seamcall_core::leaves::catalog::{}", d.name);
+        function(&on.0, &on.1, &sym)
+            .iter()
+            .any(|i| i.mnemonic == "call")
+    });
+    assert_eq!(
+        hooked.count(),
+        decls.len(),
+        "every leaf calls the hook on its error path"
     );
 }

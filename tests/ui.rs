@@ -36,4 +36,20 @@ fn ui() {
     ] {
         t.compile_fail(format!("tests/ui/{case}.rs"));
     }
+    // Issue 13: a dropped result, return types the type checker reads,
+    // bad literals and parameter attributes.
+    for case in [
+        "must_use_dropped",
+        "literal_suffix",
+        "cfg_param",
+        "deep_type",
+        "long_literal",
+        "bad_leaf_value",
+        "version_negative",
+        "empty_entry",
+        "alias_arity",
+        "alias_not_result",
+    ] {
+        t.compile_fail(format!("tests/ui/{case}.rs"));
+    }
 }

@@ -124,6 +124,7 @@
 //! | `proposed` | no | the leaves only proposed for Linux (Dynamic PAMT, page demotion, …); implies `leaves` |
 //! | `seamldr` | no | the P-SEAMLDR leaves (RAX bit 63); implies `leaves` |
 //! | `std` | no | links the standard library; nothing else in this crate needs it |
+//! | `error-hook` | no | [`hook`]: a function you register sees every failed SEAMCALL (leaf, status, output registers), `no_std`, called from the error path only |
 //! | `emulate` | no | `emulate`: trap-and-emulate and the software TDX module, for tests on Linux x86-64 without TDX; implies `std` and `leaves`, never for a kernel |
 //!
 //! Without `std` the crate is `no_std` and needs no allocator. The
@@ -144,12 +145,27 @@ mod error;
 pub mod extable;
 pub mod fields;
 pub mod guest;
+#[cfg(feature = "error-hook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "error-hook")))]
+pub mod hook;
 pub mod leaves;
 mod reg;
+mod ret;
 mod status;
 mod types;
 
 pub use error::{ErrorKind, RawResult, SeamcallError, Trap};
+
+/// `Result<T, SeamcallError>`, what a declared leaf returns. A declaration
+/// may name it (or a crate's own alias of it) as its return type:
+///
+/// ```
+/// use seamcall_core::seamcall;
+///
+/// #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
+/// pub unsafe fn tdh_mng_rd(tdr: u64, field: u64) -> seamcall_core::Result<u64>;
+/// ```
+pub type Result<T> = core::result::Result<T, SeamcallError>;
 pub use reg::{FromReg, IntoReg};
 /// The grammar of the attribute is in [the crate
 /// documentation](crate#the-seamcall-declaration).
@@ -234,9 +250,51 @@ macro_rules! __tdcall_insn {
 pub mod __private {
     pub use crate::error::SeamcallError;
     pub use crate::reg::{FromReg, IntoReg};
+    pub use crate::ret::{LeafResult, Outputs};
     pub use crate::status::TdxStatus;
     pub use core;
     pub use seamcall_abi as abi;
+
+    /// Called by the expansion when the status is not 0, on the error path
+    /// only: with feature `error-hook`, a call of the registered hook
+    /// ([`crate::hook`]); without it, nothing. It hands the status back, so
+    /// the caller need not keep it in a callee-saved register across the
+    /// call (which would cost a push on the success path too).
+    #[inline(always)]
+    pub fn failed(
+        function: &'static str,
+        leaf_word: u64,
+        status: u64,
+        outputs: &[(crate::leaves::Reg, u64)],
+    ) -> u64 {
+        #[cfg(feature = "error-hook")]
+        return crate::hook::report(function, leaf_word, status, outputs);
+        #[cfg(not(feature = "error-hook"))]
+        {
+            let _ = (function, leaf_word, outputs);
+            status
+        }
+    }
+
+    /// [`failed`] for a `Result` leaf: the error back.
+    #[inline(always)]
+    pub fn failed_err(
+        function: &'static str,
+        leaf_word: u64,
+        e: SeamcallError,
+        outputs: &[(crate::leaves::Reg, u64)],
+    ) -> SeamcallError {
+        #[cfg(feature = "error-hook")]
+        {
+            let raw = failed(function, leaf_word, e.raw(), outputs);
+            SeamcallError::from_status(raw).unwrap_or(e)
+        }
+        #[cfg(not(feature = "error-hook"))]
+        {
+            let _ = (function, leaf_word, outputs);
+            e
+        }
+    }
 
     /// Status loaded by the fixup pad when the instruction raised #UD.
     pub const SEAMCALL_UD: u64 = crate::error::TDX_SEAMCALL_UD;

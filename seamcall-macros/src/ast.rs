@@ -58,6 +58,11 @@ pub enum Ret {
     Raw { value: Type },
     /// `TdxStatus` alone: the raw form of a leaf without outputs.
     RawStatus,
+    /// Any other path, `seamcall_core::Result<u64>` or a crate's `R<u64>`:
+    /// an alias only the type checker resolves. The expansion has it check,
+    /// through `__private::{LeafResult, Outputs}`, that it is
+    /// `Result<T, SeamcallError>` and that `T` fits the `out` registers.
+    Alias { ty: Type },
 }
 
 impl Ret {
@@ -66,7 +71,7 @@ impl Ret {
         match self {
             Ret::Result { ok, .. } => Some(ok),
             Ret::Raw { value } => Some(value),
-            Ret::RawStatus => None,
+            Ret::RawStatus | Ret::Alias { .. } => None,
         }
     }
 }
@@ -89,6 +94,7 @@ pub fn read(cx: &Ctxt, family: Family, item: Item) -> Func {
                 r,
                 format!("a {n} leaf takes no `self`; declare a free function and pass the value as a parameter"),
             ),
+            FnArg::Typed(pt) if cfg_attr(cx, &pt.attrs) => {}
             FnArg::Typed(pt) => match &*pt.pat {
                 Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => params.push(Param {
                     ident: pi.ident.clone(),
@@ -103,6 +109,24 @@ pub fn read(cx: &Ctxt, family: Family, item: Item) -> Func {
     }
     let ret = read_ret(cx, family, &item.sig);
     Func { item, params, ret }
+}
+
+/// Refuses `#[cfg]` and `#[cfg_attr]` on a parameter: the macro binds
+/// parameters to `in` registers by position before rustc strips anything,
+/// so a parameter configured away would shift every register after it.
+/// True when one was found (and reported).
+fn cfg_attr(cx: &Ctxt, attrs: &[Attribute]) -> bool {
+    let mut found = false;
+    for a in attrs {
+        if a.path().is_ident("cfg") || a.path().is_ident("cfg_attr") {
+            found = true;
+            cx.error_spanned_by(
+                a,
+                "`#[cfg]` and `#[cfg_attr]` cannot be used on a parameter of a leaf: parameters bind to the `in` registers in order, before rustc removes anything; put the `#[cfg]` on whole declarations, one per configuration",
+            );
+        }
+    }
+    found
 }
 
 /// What a leaf of `family` returns.
@@ -127,6 +151,9 @@ fn read_ret(cx: &Ctxt, family: Family, sig: &Signature) -> Option<Ret> {
     match strip_parens(ty) {
         Type::Path(tp) if tp.qself.is_none() => {
             let last = tp.path.segments.last()?;
+            if let Some(alias) = alias(tp) {
+                return Some(alias);
+            }
             if last.ident == "Result" {
                 if let PathArguments::AngleBracketed(ab) = &last.arguments {
                     let types: Vec<&Type> = ab
@@ -144,15 +171,19 @@ fn read_ret(cx: &Ctxt, family: Family, sig: &Signature) -> Option<Ret> {
                         });
                     }
                 }
-                cx.error_spanned_by(
-                    ty,
-                    format!("write the error type out: `Result<T, {err_ty}>`; {help}"),
-                );
-                return None;
+                return Some(Ret::Alias {
+                    ty: Type::Path(tp.clone()),
+                });
             }
             if last.ident == "TdxStatus" && last.arguments.is_empty() {
                 return Some(Ret::RawStatus);
             }
+        }
+        // `<T as Trait>::Ret`: only the type checker knows.
+        Type::Path(tp) => {
+            return Some(Ret::Alias {
+                ty: Type::Path(tp.clone()),
+            })
         }
         Type::Tuple(t) if t.elems.len() == 2 && is_status(&t.elems[0]) => {
             return Some(Ret::Raw {
@@ -163,6 +194,45 @@ fn read_ret(cx: &Ctxt, family: Family, sig: &Signature) -> Option<Ret> {
     }
     cx.error_spanned_by(ty, help);
     None
+}
+
+/// The types whose name says they are not a `Result` (so the macro's own
+/// error, with the forms to write, beats the type checker's).
+const NOT_RESULT: &[&str] = &[
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "bool",
+    "char",
+    "str",
+    "f32",
+    "f64",
+    "Option",
+    "PhysAddr",
+    "VirtAddr",
+    "TdxStatus",
+    "Result",
+];
+
+/// A path the macro leaves to the type checker: not `Result<T, E>` as
+/// written, not `TdxStatus`, not a name that is plainly something else.
+fn alias(tp: &syn::TypePath) -> Option<Ret> {
+    let last = tp.path.segments.last()?;
+    if NOT_RESULT.iter().any(|n| last.ident == n) {
+        return None;
+    }
+    Some(Ret::Alias {
+        ty: Type::Path(tp.clone()),
+    })
 }
 
 fn is_status(ty: &Type) -> bool {

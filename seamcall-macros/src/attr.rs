@@ -13,8 +13,14 @@ use crate::regs::{self, Reg, ACCEPTED};
 /// The leaf number: a literal, checked in the macro, or a path to a constant,
 /// checked by a generated `const` assertion.
 pub enum Leaf {
-    Lit { value: u64, span: Span },
+    Lit {
+        value: u64,
+        span: Span,
+    },
     Path(Path),
+    /// Written, but not readable; its error is already reported (so no
+    /// second "missing `leaf`").
+    Invalid,
 }
 
 /// A register list as written, `[rcx, rdx]`; each register keeps its span.
@@ -110,7 +116,10 @@ fn parse_args(cx: &Ctxt, input: ParseStream, args: &mut Args) {
             }
         }
         if input.peek(Token![,]) {
-            let _ = input.parse::<Token![,]>();
+            match input.parse::<Token![,]>() {
+                Ok(comma) if arg.is_empty() => empty_entry(cx, comma.span),
+                _ => {}
+            }
         }
         if !arg.is_empty() {
             parse_one(cx, arg.into_iter().collect(), args);
@@ -118,7 +127,26 @@ fn parse_args(cx: &Ctxt, input: ParseStream, args: &mut Args) {
     }
 }
 
+/// `,,` or a leading `,`: an entry with nothing in it.
+fn empty_entry(cx: &Ctxt, comma: Span) {
+    cx.error_at(
+        comma,
+        "an empty entry: two commas in a row, or a comma before the first key; remove this `,`",
+    );
+}
+
 fn parse_one(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
+    let names_leaf =
+        matches!(tokens.clone().into_iter().next(), Some(TokenTree::Ident(id)) if id == "leaf");
+    let had_leaf = args.leaf.is_some();
+    parse_entry(cx, tokens, args);
+    // `leaf` written but unreadable: its error is out; no "missing `leaf`".
+    if names_leaf && !had_leaf && args.leaf.is_none() {
+        args.leaf = Some(Leaf::Invalid);
+    }
+}
+
+fn parse_entry(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
     let Some((key, value)) = split_key(cx, tokens) else {
         return;
     };
@@ -254,6 +282,9 @@ fn need_value(cx: &Ctxt, key: &Ident, value: Option<TokenStream>) -> Option<Toke
 }
 
 fn parse_leaf(cx: &Ctxt, v: TokenStream) -> Option<Leaf> {
+    if !plain_literal(cx, "leaf", "11", &v) {
+        return Some(Leaf::Invalid);
+    }
     if let Ok(lit) = syn::parse2::<LitInt>(v.clone()) {
         return match lit.base10_parse::<u64>() {
             Ok(value) => Some(Leaf::Lit {
@@ -261,9 +292,10 @@ fn parse_leaf(cx: &Ctxt, v: TokenStream) -> Option<Leaf> {
                 span: lit.span(),
             }),
             Err(_) => {
-                cx.error_at(
-                    lit.span(),
-                    "the leaf number must fit in 16 bits (0..=0xFFFF)",
+                // Negative, or past u64.
+                cx.error_spanned_by(
+                    &v,
+                    "the leaf number must fit in 16 bits (0..=0xFFFF); write it like `leaf = 11`",
                 );
                 None
             }
@@ -282,14 +314,26 @@ fn parse_leaf(cx: &Ctxt, v: TokenStream) -> Option<Leaf> {
 }
 
 fn parse_num(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<Num> {
+    let name = key.unraw().to_string();
+    let (range, example) = match name.as_str() {
+        "version" => ("0..=255", "1"),
+        _ => ("the number of attempts in all, 1..=4294967295", "10"),
+    };
+    if !plain_literal(cx, &name, example, &v) {
+        return None;
+    }
     match syn::parse2::<LitInt>(v.clone()) {
         Ok(lit) => match lit.base10_parse::<u64>() {
             Ok(value) => Some(Num {
                 value,
                 span: lit.span(),
             }),
-            Err(e) => {
-                cx.error_at(lit.span(), format!("`{key}`: {e}"));
+            Err(_) => {
+                // A negative number, or one past u64.
+                cx.error_spanned_by(
+                    &v,
+                    format!("`{name}` is {range}; write `{name} = {example}`"),
+                );
                 None
             }
         },
@@ -357,4 +401,52 @@ fn parse_regs(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<RegList> {
         list.complete = false;
     }
     Some(list)
+}
+
+/// The longest number literal read: `u64::MAX` in binary with a digit
+/// separator between every two digits is 2 + 127 characters. Longer ones are
+/// refused before any parsing (syn's literal parser takes time quadratic in
+/// the length).
+pub const MAX_LITERAL: usize = 130;
+
+/// Checks a number value before it is parsed: no type suffix (`11u8`,
+/// `0x7000xyz`: a suffix says nothing about a register word, and syn would
+/// drop it silently), not over-long. False (and the error reported) when
+/// the value is refused; true for anything else, which the caller parses.
+fn plain_literal(cx: &Ctxt, key: &str, example: &str, v: &TokenStream) -> bool {
+    let mut iter = v.clone().into_iter();
+    let lit = match (iter.next(), iter.next()) {
+        (Some(TokenTree::Literal(l)), None) => l,
+        // `-1`: the sign, then the literal.
+        (Some(TokenTree::Punct(p)), Some(TokenTree::Literal(l))) if p.as_char() == '-' => l,
+        _ => return true,
+    };
+    let text = lit.to_string();
+    if !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return true;
+    }
+    if text.len() > MAX_LITERAL {
+        cx.error_at(
+            lit.span(),
+            format!(
+                "this number is {} characters long; `{key}` takes a short integer literal, like `{key} = {example}`",
+                text.len()
+            ),
+        );
+        return false;
+    }
+    match syn::parse2::<LitInt>(TokenStream::from(TokenTree::Literal(lit.clone()))) {
+        Ok(l) if !l.suffix().is_empty() => {
+            let digits = &text[..text.len() - l.suffix().len()];
+            cx.error_at(
+                lit.span(),
+                format!(
+                    "`{key} = {text}`: the suffix `{}` is not part of the number, and the macro takes none; write `{key} = {digits}`",
+                    l.suffix()
+                ),
+            );
+            false
+        }
+        _ => true,
+    }
 }

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 
 use crate::family::Family;
-use crate::{ast, attr, ctxt, valid};
+use crate::{ast, attr, ctxt, limits, valid};
 
 /// Parse and validate one declaration: the checked tree, or the errors and
 /// a stand-in function.
@@ -21,6 +21,12 @@ pub fn declare_as(
     item: TokenStream,
 ) -> Result<valid::Decl, TokenStream> {
     let cx = ctxt::Ctxt::new();
+    // Input syn cannot parse safely gets its errors and no stand-in (which
+    // would be parsed too).
+    let (args_ok, item_ok) = (limits::check(&cx, &args), limits::check(&cx, &item));
+    if !(args_ok && item_ok) {
+        return Err(cx.check().err().unwrap_or_default());
+    }
     let args = attr::parse(&cx, args);
     let decl = ast::parse_item(&cx, family, item.clone())
         .map(|item| ast::read(&cx, family, item))

@@ -92,6 +92,7 @@ fn function(decl: &Decl, n: &Names, call: TokenStream, result: TokenStream) -> T
     let (attrs, vis, sig) = (&item.attrs, &item.vis, &item.sig);
     let has_inline = attrs.iter().any(|a| a.path().is_ident("inline"));
     let inline = (!has_inline).then(|| quote!(#[inline]));
+    let must_use = must_use(decl);
     let docs = match decl.family {
         Family::Vmcall => TokenStream::new(),
         _ => docs::abi_docs(decl),
@@ -104,6 +105,7 @@ fn function(decl: &Decl, n: &Names, call: TokenStream, result: TokenStream) -> T
         #(#attrs)*
         #docs
         #inline
+        #must_use
         #vis #sig {
             #leaf_const
             #abi_assert
@@ -113,4 +115,21 @@ fn function(decl: &Decl, n: &Names, call: TokenStream, result: TokenStream) -> T
             #result
         }
     }
+}
+
+/// `#[must_use]` with what a dropped call loses, unless the declaration
+/// carries its own `#[must_use]`.
+fn must_use(decl: &Decl) -> Option<TokenStream> {
+    let attrs = &decl.func.item.attrs;
+    if attrs.iter().any(|a| a.path().is_ident("must_use")) {
+        return None;
+    }
+    let insn = decl.family.insn();
+    let msg = match decl.ret() {
+        crate::ast::Ret::Raw { .. } | crate::ast::Ret::RawStatus => format!(
+            "the {insn}'s status is in the returned `TdxStatus`; ignoring it drops a failure (`.into_result()` gives a `Result`)"
+        ),
+        _ => format!("the {insn}'s status is in the `Result`; ignoring it drops a failure"),
+    };
+    Some(quote!(#[must_use = #msg]))
 }

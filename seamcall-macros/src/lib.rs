@@ -37,6 +37,7 @@ mod decl;
 mod expand;
 mod family;
 mod guest;
+mod limits;
 mod regs;
 mod tdvmcall;
 mod valid;

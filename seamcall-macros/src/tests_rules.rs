@@ -169,6 +169,8 @@ fn the_five_versioned_leaves_at_version_2_need_version_1_covered() {
     ];
     for (leaf, ins, outs, clobbers) in cases {
         let n_in = ins.to_string().matches(',').count() + 1;
+        // Unsuffixed: the macro refuses `3u16`.
+        let leaf = proc_macro2::Literal::u16_unsuffixed(leaf);
         let args = quote!(leaf = #leaf, version = 2, in = #ins, out = #outs, clobber = #clobbers);
         let item = if outs.to_string().contains(',') {
             let n = outs.to_string().matches(',').count() + 1;

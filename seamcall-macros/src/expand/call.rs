@@ -9,6 +9,7 @@ use syn::Ident;
 use super::block::{in_ident, out_ident, Block, Names};
 use super::insn::Insn;
 use crate::ast::{self, Ret};
+use crate::family::Family;
 use crate::regs::{self, Reg};
 use crate::valid::Decl;
 
@@ -183,8 +184,12 @@ pub fn result(decl: &Decl, insn: &Insn, n: &Names) -> TokenStream {
             // types" there rather than on the attribute.
             let error_ty = format_ident!("{}", insn.error);
             let e = Ident::new("__seamcall_err", *err);
+            let failed = failed_err(decl, n, &e);
             let err_arm = quote_spanned! {*err=>
-                ::core::option::Option::Some(#e) => ::core::result::Result::Err(#e),
+                ::core::option::Option::Some(#e) => {
+                    #failed
+                    ::core::result::Result::Err(#e)
+                }
             };
             quote! {
                 match #private::#error_ty::from_status(#status) {
@@ -193,13 +198,105 @@ pub fn result(decl: &Decl, insn: &Insn, n: &Names) -> TokenStream {
                 }
             }
         }
-        Ret::Raw { .. } => quote! {
-            (#private::#status_ty::from_raw(#status), #value)
-        },
-        Ret::RawStatus => quote! {
-            #private::#status_ty::from_raw(#status)
-        },
+        Ret::Raw { .. } | Ret::RawStatus => {
+            let failed = failed(decl, n)
+                .map(|failed| quote!(let #status = if #status != 0 { #failed } else { #status };));
+            let raw = quote!(#private::#status_ty::from_raw(#status));
+            let raw = match decl.ret() {
+                Ret::RawStatus => raw,
+                _ => quote!((#raw, #value)),
+            };
+            quote! {{
+                #failed
+                #raw
+            }}
+        }
+        Ret::Alias { ty } => alias_result(decl, insn, n, ty),
     }
+}
+
+/// The result for a return type only the type checker resolves: the
+/// `Result` and its value built through `__private::LeafResult` and
+/// `Outputs`, spanned at the type, and a `const` assertion that the value
+/// takes as many registers as `out` lists (its message names them).
+fn alias_result(decl: &Decl, insn: &Insn, n: &Names, ty: &syn::Type) -> TokenStream {
+    let (private, status) = (&n.private, &n.status);
+    let error_ty = format_ident!("{}", insn.error);
+    let outs: Vec<Ident> = decl.outputs.iter().map(|r| out_ident(*r)).collect();
+    let count = decl.outputs.len();
+    let list: Vec<&str> = decl.outputs.iter().map(|r| r.name()).collect();
+    let want = match count {
+        0 => "`()`, since the declaration has no `out` registers".to_string(),
+        1 => format!("a single value for `out = [{}]`, like `u64`", list[0]),
+        k => format!(
+            "a {k}-tuple, one element per register of `out = [{}]`, like `({})`",
+            list.join(", "),
+            vec!["u64"; k].join(", ")
+        ),
+    };
+    let msg = format!(
+        "the return type is an alias whose success value does not fit the `out` registers: it must be {want}"
+    );
+    let e = Ident::new("__seamcall_err", Span::mixed_site());
+    let failed = failed_err(decl, n, &e);
+    // One name for the type, spanned at it, so that a trait the type lacks
+    // is reported once (rustc merges equal errors at one span).
+    let ret = Ident::new("__SeamcallRet", ty.span());
+    let arity = quote_spanned! {ty.span()=>
+        const _: () = if <<#ret as #private::LeafResult<#private::#error_ty>>::Value as #private::Outputs>::COUNT != #count {
+            ::core::panic!(#msg)
+        };
+    };
+    let ok = quote_spanned! {ty.span()=>
+        <#ret as #private::LeafResult<#private::#error_ty>>::ok(
+            <<#ret as #private::LeafResult<#private::#error_ty>>::Value as #private::Outputs>::from_outputs([#(#outs),*])
+        )
+    };
+    let err =
+        quote_spanned! {ty.span()=> <#ret as #private::LeafResult<#private::#error_ty>>::err(#e) };
+    quote! {{
+        #[allow(non_camel_case_types)]
+        type #ret = #ty;
+        #arity
+        match #private::#error_ty::from_status(#status) {
+            ::core::option::Option::None => #ok,
+            ::core::option::Option::Some(#e) => {
+                #failed
+                #err
+            }
+        }
+    }}
+}
+
+/// The call of `__private::failed` on the error path: the function's name,
+/// the leaf word, the status and every output register (feature
+/// `error-hook` of seamcall-core; without it the call is empty). SEAMCALL
+/// leaves only: the hook reports host leaves by their ABI-table name.
+fn failed(decl: &Decl, n: &Names) -> Option<TokenStream> {
+    if decl.family != Family::Seamcall {
+        return None;
+    }
+    let (private, status, word) = (&n.private, &n.status, &n.leaf_word);
+    let name = decl.func.item.sig.ident.to_string();
+    let outs = decl.outputs.iter().map(|r| {
+        let (v, o) = (regs::variant(*r), out_ident(*r));
+        quote!((#private::abi::Reg::#v, #o))
+    });
+    Some(quote!(#private::failed(#name, #word, #status, &[#(#outs),*])))
+}
+
+/// [`failed`] on a `Result` leaf's error arm: rebinds the error `e`.
+fn failed_err(decl: &Decl, n: &Names, e: &Ident) -> TokenStream {
+    if decl.family != Family::Seamcall {
+        return TokenStream::new();
+    }
+    let (private, word) = (&n.private, &n.leaf_word);
+    let name = decl.func.item.sig.ident.to_string();
+    let outs = decl.outputs.iter().map(|r| {
+        let (v, o) = (regs::variant(*r), out_ident(*r));
+        quote!((#private::abi::Reg::#v, #o))
+    });
+    quote!(let #e = #private::failed_err(#name, #word, #e, &[#(#outs),*]);)
 }
 
 /// The registers `scrub` zeroes: every output and clobbered general

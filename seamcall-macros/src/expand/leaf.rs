@@ -22,7 +22,10 @@ pub fn leaf_const(decl: &Decl, n: &Names) -> TokenStream {
             let word = word.raw();
             quote!(const #name: u64 = #word;)
         }
+        // `as u64` takes a constant of any integer type; for a `u64` one
+        // clippy calls the cast unnecessary, in the user's crate.
         LeafWord::Path(p) => quote_spanned! {p.span()=>
+            #[allow(clippy::unnecessary_cast)]
             const #name: u64 = {
                 let leaf = #p as u64;
                 ::core::assert!(leaf <= 0xFFFF, "the leaf constant does not fit in bits 15:0 of RAX (0..=0xFFFF)");
@@ -60,7 +63,7 @@ pub fn abi_assert(decl: &Decl, n: &Names) -> TokenStream {
     };
     let (ins, outs, clob) = (set(&decl.inputs), set(&decl.outputs), set(&decl.clobbers));
     quote_spanned! {p.span()=>
-        #[allow(unused_variables)]
+        #[allow(unused_variables, clippy::unnecessary_cast)]
         const _: () = {
             let leaf = #p as u64;
             if leaf <= 0xFFFF {

@@ -1,0 +1,10 @@
+// An over-long number is refused before it is parsed (parsing takes time
+// quadratic in its length).
+use seamcall_core::seamcall;
+
+#[seamcall(leaf =
+11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111,
+unchecked)]
+unsafe fn f() -> Result<(), seamcall_core::SeamcallError>;
+
+fn main() {}
