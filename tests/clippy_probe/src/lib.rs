@@ -1,6 +1,7 @@
 //! Every form of the `#[seamcall]` grammar, declared as a user would: the
 //! leaf as a literal and as a constant of every integer type, each return
-//! form (aliases included), every key and flag, the RBX, RBP and XMM shapes.
+//! form (aliases included), every key and flag, the RBX, RBP and XMM shapes;
+//! and the guest forms (`#[tdcall]`, `#[tdvmcall]`).
 //! tests/clippy_probe.rs lints this crate with `-D warnings`.
 
 #![no_std]
@@ -173,7 +174,54 @@ pub fn first_hour(tdr: PhysAddr) -> Result<u64> {
         let (s, w) = raw(1);
         s.into_result()?;
         let x = raw_tuple().into_result()?;
-        seamcall_core::leaves::tdh_mng_init(tdr, tdr).into_result()?;
+        seamcall_core::leaves::tdh_mng_init(tdr, tdr, 0).into_result()?;
         Ok(v + u64::from(w) + x.0 + spelled(tdr, 4)?)
+    }
+}
+
+// The guest side: `#[tdcall]` (plain, raw forms) and `#[tdvmcall]` (GHCI
+// with outputs, RBX exposed, `no_scrub`, a vendor call through R10), linted
+// like the host forms.
+pub mod guest {
+    use seamcall_core::guest::{TdcallError, TdvmcallError};
+    use seamcall_core::x86_64::PhysAddr;
+    use seamcall_core::{tdcall, tdvmcall, TdxStatus};
+
+    #[tdcall(leaf = 1, out = [rcx, rdx, r8, r9, r10, r11], safe)]
+    pub fn vp_info() -> Result<(u64, u64, u64, u64, u64, u64), TdcallError>;
+
+    #[tdcall(leaf = 6, in = [rcx])]
+    pub unsafe fn accept(page: u64) -> TdxStatus;
+
+    #[tdcall(leaf = 7, version = 1, in = [rcx, rdx], out = [rdx, r8])]
+    pub unsafe fn vm_rd_v1(vm: u64, field: u64) -> (TdxStatus, (u64, u64));
+
+    #[tdcall(leaf = 2, in = [rcx, rdx])]
+    pub unsafe fn rtmr_extend(data: PhysAddr, index: u64) -> Result<(), TdcallError>;
+
+    #[tdvmcall(subfn = 0x1F, in = [r12], out = [r11])]
+    pub unsafe fn rdmsr(msr: u32) -> Result<u64, TdvmcallError>;
+
+    #[tdvmcall(subfn = 0x1F, in = [r12], out = [r11], no_scrub)]
+    pub unsafe fn rdmsr_no_scrub(msr: u32) -> Result<u64, TdvmcallError>;
+
+    #[tdvmcall(subfn = 10, in = [r12, r13, r14, r15, rbx], out = [rbx])]
+    pub unsafe fn with_rbx(a: u64, b: u64, c: u64, d: u64, e: u64) -> Result<u64, TdvmcallError>;
+
+    #[tdvmcall(in = [r10, r11, r12, r13, r14], out = [r10])]
+    pub unsafe fn kvm_hypercall(nr: u64, a1: u64, a2: u64, a3: u64, a4: u64)
+        -> Result<u64, TdvmcallError>;
+
+    /// Every guest form called once, so the call sites are linted too.
+    pub fn use_all() -> Result<u64, TdvmcallError> {
+        let (a, ..) = vp_info().unwrap_or_default();
+        // SAFETY (of the probe): never run; linted only.
+        unsafe {
+            let _ = accept(0x1000).into_result();
+            let (_, (next, v)) = vm_rd_v1(0, 0);
+            let _ = rtmr_extend(PhysAddr::new(0x2000), 0);
+            Ok(a + next + v + rdmsr(0x10)? + rdmsr_no_scrub(0x10)? + with_rbx(1, 2, 3, 4, 5)?
+                + kvm_hypercall(1, 0, 0, 0, 0)?)
+        }
     }
 }
