@@ -555,10 +555,10 @@ fn storm(what: &str, flags: libc::c_int, handler: extern "C" fn(libc::c_int)) {
                 unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGALRM) };
                 sent += 1;
                 let t = std::time::Instant::now();
-                // Yield, not spin: where the two threads share a CPU, the
-                // calling thread runs between the alarms.
+                // Spin, not sleep or yield: on a loaded machine either
+                // would leave the sender off the CPU for milliseconds.
                 while t.elapsed() < std::time::Duration::from_micros(5) {
-                    std::thread::yield_now();
+                    std::hint::spin_loop();
                 }
             }
             sent
