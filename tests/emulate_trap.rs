@@ -849,3 +849,54 @@ fn an_ignored_sigsegv_stays_ignored_when_sent_but_a_fault_kills() {
     assert!(!run.stdout.contains("survived"), "{run:?}");
     assert_eq!(run.status.signal(), Some(libc::SIGSEGV), "{run:?}");
 }
+
+// ---- the indexed exception table ------------------------------------------
+
+#[test]
+fn the_index_answers_as_the_linear_search() {
+    use seamcall_core::extable::{self, BufferTooSmall, Index, IndexEntry};
+    let n = extable::index_len();
+    assert!(n >= 4, "this binary declares leaves: {n}");
+    let mut short = vec![IndexEntry::EMPTY; n - 1];
+    assert_eq!(
+        Index::build(&mut short).unwrap_err(),
+        BufferTooSmall {
+            needed: n,
+            given: n - 1
+        }
+    );
+    let mut buf = vec![IndexEntry::EMPTY; n + 3];
+    let index = Index::build(&mut buf).unwrap();
+    assert_eq!(index.entries().len(), n);
+    assert!(index
+        .entries()
+        .windows(2)
+        .all(|w| (w[0].insn(), w[0].vector()) <= (w[1].insn(), w[1].vector())));
+    let sites: Vec<_> = extable::entries()
+        .iter()
+        .filter(|e| e.vector() != u32::MAX)
+        .collect();
+    for e in &sites {
+        for vector in [6u8, 13, 14, 0] {
+            assert_eq!(
+                index.search(e.insn(), vector),
+                extable::search(e.insn(), vector),
+                "{:#x} vector {vector}",
+                e.insn()
+            );
+        }
+        assert_eq!(index.search(e.insn(), e.vector() as u8), Some(e.fixup()));
+        assert!(index.contains(e.insn()));
+        for miss in [e.insn() - 1, e.insn() + 1] {
+            assert_eq!(index.contains(miss), extable::is_seamcall_site(miss));
+            assert_eq!(index.search(miss, 6), extable::search(miss, 6));
+        }
+    }
+    assert!(!index.contains(0) && !Index::EMPTY.contains(sites[0].insn()));
+    // The leaf of this file is among them, and the emulator finds it.
+    let mut m = Fixed(Outcome::Return, 0);
+    assert_eq!(
+        emulate::with_module(&mut m, || unsafe { tdh_mng_rd(6, 3) }),
+        Ok(5)
+    );
+}

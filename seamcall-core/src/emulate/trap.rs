@@ -17,8 +17,10 @@
 //!   module nor a chained handler changes what the interrupted code reads;
 //! * reading `si_code` and the `ucontext` registers: plain memory the kernel
 //!   wrote for this handler;
-//! * [`extable::is_seamcall_site`] / [`extable::search`]: a read-only scan of
-//!   a linker-built section, no allocation, no lock;
+//! * looking the RIP up: a binary search in the [`extable::Index`] that
+//!   [`install`] built (on the heap, before installing the handlers) from
+//!   the linker-built section, read-only from then on; no allocation, no
+//!   lock (`OnceLock::get` is an atomic load);
 //! * the thread's module: a `const`-initialized thread-local `Cell` of a
 //!   `Copy` type without destructor, so accessing it runs no lazy
 //!   initialization and registers no destructor;
@@ -82,7 +84,7 @@ use core::mem::MaybeUninit;
 use core::sync::atomic::{compiler_fence, AtomicBool, AtomicU8, Ordering};
 use std::any::Any;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use libc::{c_int, siginfo_t, ucontext_t};
 
@@ -236,6 +238,48 @@ pub fn with_module<M: Module, R>(module: &mut M, f: impl FnOnce() -> R) -> R {
 
 static INSTALL: Once = Once::new();
 
+/// The exception table sorted by address, built by [`install`] before the
+/// handlers, so that a fault finds its instruction in O(log n) whatever the
+/// number of declared leaves.
+static INDEX: OnceLock<extable::Index<'static>> = OnceLock::new();
+
+fn build_index() -> extable::Index<'static> {
+    let buf = vec![extable::IndexEntry::EMPTY; extable::index_len()].leak();
+    // The buffer holds `index_len()` entries, exactly what `build` needs;
+    // should it not, the linear scan answers instead (see `table`).
+    extable::Index::build(buf).unwrap_or(extable::Index::EMPTY)
+}
+
+/// Where the handler looks instructions up: the index, or the linear scan
+/// of the section if the index is missing or empty.
+enum Table {
+    Index(&'static extable::Index<'static>),
+    Linear,
+}
+
+impl Table {
+    fn get() -> Table {
+        match INDEX.get() {
+            Some(index) if !index.entries().is_empty() => Table::Index(index),
+            _ => Table::Linear,
+        }
+    }
+
+    fn is_site(&self, rip: u64) -> bool {
+        match self {
+            Table::Index(index) => index.contains(rip),
+            Table::Linear => extable::is_seamcall_site(rip),
+        }
+    }
+
+    fn search(&self, rip: u64, vector: u8) -> Option<u64> {
+        match self {
+            Table::Index(index) => index.search(rip, vector),
+            Table::Linear => extable::search(rip, vector),
+        }
+    }
+}
+
 /// The action that was in place for one signal before ours, published once
 /// by [`install_one`] and read by the handler.
 struct Prev {
@@ -329,6 +373,8 @@ const SYNCHRONOUS: [c_int; 5] = [
 /// it: [`with_module`] panics from then on, naming the signal.
 pub fn install() {
     INSTALL.call_once(|| {
+        // The index first: the handlers read it from their first fault on.
+        let _ = INDEX.set(build_index());
         for sig in [libc::SIGSEGV, libc::SIGILL] {
             install_one(sig);
         }
@@ -611,7 +657,8 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
     let rip = uc.uc_mcontext.gregs[libc::REG_RIP as usize] as u64;
 
     // Only a fault the kernel raised at a declared SEAMCALL is ours.
-    if code <= 0 || !extable::is_seamcall_site(rip) {
+    let table = Table::get();
+    if code <= 0 || !table.is_site(rip) {
         chain(sig, info, ctx);
         return;
     }
@@ -657,7 +704,7 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
         // VMfailInvalid: CF set, the other five clear, registers as they were.
         Outcome::VmFailInvalid => (next, (efl & !RFLAGS_ARITH) | RFLAGS_CF),
         // The pad loads the status; only RIP moves, as in a kernel.
-        Outcome::Fault(trap) => match extable::search(rip, trap.vector()) {
+        Outcome::Fault(trap) => match table.search(rip, trap.vector()) {
             Some(fixup) => (fixup, efl),
             // A hand-written site without an entry for this vector: the
             // fault is real and nobody recovers it.
