@@ -596,11 +596,13 @@ fn sig_child_entry() {
         "storm_plain" => storm(&what, 0, on_alarm),
         "storm_plain_big" => storm(&what, 0, on_alarm_big),
         "storm_onstack_big" => storm(&what, libc::SA_ONSTACK, on_alarm_4k),
-        "signal_in_module" => {
+        "signal_in_module" | "signal_in_module_own_altstack" => {
             // A signal that reaches the module (SIGBUS is not blocked while
             // it runs: faults raise it) with an `SA_ONSTACK` handler using
             // 4 KiB: it must not land on the live trap frame at the top of
-            // the alternate stack.
+            // the alternate stack. `_own_altstack`: the closure installs an
+            // alternate stack of its own (without `SS_AUTODISARM`, which
+            // `with_module` set on the first), so the handler disarms it.
             // SAFETY: as in `storm`.
             unsafe {
                 let mut act: libc::sigaction = std::mem::zeroed();
@@ -617,14 +619,30 @@ fn sig_child_entry() {
                 Outcome::Return
             };
             let n = 10_000u64;
+            let own = what.ends_with("own_altstack");
+            let mut altstack = vec![0u8; 64 * 1024];
             emulate::with_module(&mut m, || {
+                if own {
+                    // SAFETY: `altstack` outlives the closure and the
+                    // process (the child exits below); flags 0: armed,
+                    // without `SS_AUTODISARM`.
+                    unsafe {
+                        let ss = libc::stack_t {
+                            ss_sp: altstack.as_mut_ptr().cast(),
+                            ss_flags: 0,
+                            ss_size: altstack.len(),
+                        };
+                        assert_eq!(libc::sigaltstack(&ss, std::ptr::null_mut()), 0);
+                    }
+                }
                 for i in 0..n {
                     assert_eq!(unsafe { tdh_mng_rd(i, 7) }, Ok(i + 7));
                 }
             });
             let alarms = ALARMS.load(std::sync::atomic::Ordering::Relaxed);
             assert_eq!(alarms, n);
-            println!("signal_in_module: {alarms} signals, {n} calls checked");
+            println!("{what}: {alarms} signals, {n} calls checked");
+            std::process::exit(0);
         }
         "spawn_in_module" => {
             // The module spawns a thread and joins it; that thread makes
@@ -799,6 +817,13 @@ fn sigalrm_storm_handler_using_4k_of_alternate_stack() {
 #[test]
 fn a_signal_taken_inside_the_module_does_not_overwrite_the_trap_frame() {
     let run = sig_child("signal_in_module", 60);
+    assert!(run.status.success() && !run.timed_out, "{run:?}");
+    assert!(run.stdout.contains("10000 calls checked"), "{run:?}");
+}
+
+#[test]
+fn a_signal_taken_inside_the_module_does_not_overwrite_the_trap_frame_on_any_altstack() {
+    let run = sig_child("signal_in_module_own_altstack", 60);
     assert!(run.status.success() && !run.timed_out, "{run:?}");
     assert!(run.stdout.contains("10000 calls checked"), "{run:?}");
 }

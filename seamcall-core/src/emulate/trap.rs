@@ -61,9 +61,14 @@
 //!   IPI-like `tgkill`) is delivered until the handler returns; it stays
 //!   pending and is delivered right after `rt_sigreturn`. And for the
 //!   synchronous signals, which cannot be blocked, the alternate stack is
-//!   disarmed while the module runs (`sigaltstack(SS_DISABLE)` after the
-//!   stack switch, re-armed before switching back), so a fault in the module
-//!   is delivered on the thread's stack below the module's frames.
+//!   disarmed while the module runs, so a fault in the module is delivered
+//!   on the thread's stack below the module's frames: [`with_module`] sets
+//!   `SS_AUTODISARM` on the thread's alternate stack for its duration (the
+//!   kernel disarms it on delivery and re-arms it at `rt_sigreturn`, no
+//!   system call per instruction), and where that flag is not set (the
+//!   closure installed another alternate stack) the handler disarms it
+//!   itself (`sigaltstack(SS_DISABLE)` after the stack switch, re-armed
+//!   before switching back).
 //! * `SA_NODEFER`: SIGSEGV and SIGILL stay unblocked while the module runs,
 //!   so a thread the module spawns (which inherits the mask) can take its
 //!   own `SEAMCALL` faults. Such a thread does start with the asynchronous
@@ -223,12 +228,14 @@ pub fn with_module<M: Module, R>(module: &mut M, f: impl FnOnce() -> R) -> R {
         call: call_frame::<M>,
     };
     let restore = Restore(CURRENT.with(|c| c.replace(Some(slot))));
+    let autodisarm = AutoDisarm::arm();
     // The handler writes through `frame` and `module` while `f` runs; the
     // compiler cannot see that (it happens in a signal handler), so no load
     // of either may be moved across `f` or cached from before it.
     compiler_fence(Ordering::SeqCst);
     let result = f();
     compiler_fence(Ordering::SeqCst);
+    drop(autodisarm);
     drop(restore);
     if let Some(payload) = frame.panic.take() {
         resume_unwind(payload);
@@ -499,8 +506,8 @@ struct Request {
     regs: Regs,
     answer: Answer,
     /// Whether [`run_module`] runs on the thread's stack, switched to from
-    /// the alternate signal stack; it then disarms the alternate stack for
-    /// the call (see [`call_on_thread_stack`]).
+    /// the alternate signal stack while that stack is still armed; it then
+    /// disarms the alternate stack for the call (see [`AltStackOff`]).
     switched: bool,
 }
 
@@ -520,6 +527,62 @@ extern "C" fn run_module(req: *mut Request) {
     req.answer = unsafe { (req.slot.call)(req.slot.frame, &mut req.regs) };
     IN_MODULE.with(|m| m.set(false));
     drop(altstack);
+}
+
+/// `SS_AUTODISARM` (Linux 4.7, `include/uapi/linux/signal.h`): the kernel
+/// disarms the alternate stack while a handler runs on it and re-arms it at
+/// `rt_sigreturn`. The `libc` crate does not define it.
+const SS_AUTODISARM: c_int = 1 << 31;
+
+/// Sets `SS_AUTODISARM` on the thread's alternate signal stack for the
+/// duration of a [`with_module`], and clears it again on drop: a signal
+/// delivered on the alternate stack then disarms it, so while the module
+/// runs on the thread's stack a nested signal goes there instead of over the
+/// live trap frame, without a `sigaltstack` call per emulated instruction
+/// ([`AltStackOff`] is the fallback where this could not be set).
+struct AutoDisarm(Option<libc::stack_t>);
+
+impl AutoDisarm {
+    fn arm() -> AutoDisarm {
+        // SAFETY: `sigaltstack` reads and sets only this thread's alternate
+        // stack; the stack set is the one already installed, same base and
+        // size, with one more flag. It fails (and nothing changes) if the
+        // thread runs on that stack now.
+        unsafe {
+            let mut cur: libc::stack_t = core::mem::zeroed();
+            if libc::sigaltstack(core::ptr::null(), &mut cur) != 0
+                || cur.ss_flags & (libc::SS_DISABLE | libc::SS_ONSTACK | SS_AUTODISARM) != 0
+            {
+                return AutoDisarm(None);
+            }
+            let mut armed = cur;
+            armed.ss_flags = SS_AUTODISARM;
+            if libc::sigaltstack(&armed, core::ptr::null_mut()) != 0 {
+                return AutoDisarm(None);
+            }
+            AutoDisarm(Some(cur))
+        }
+    }
+}
+
+impl Drop for AutoDisarm {
+    fn drop(&mut self) {
+        if let Some(old) = &self.0 {
+            // SAFETY: re-installs the alternate stack as `arm` found it; if
+            // the closure installed another one meanwhile, only the flag of
+            // that one is replaced when it is the same stack.
+            unsafe {
+                let mut cur: libc::stack_t = core::mem::zeroed();
+                if libc::sigaltstack(core::ptr::null(), &mut cur) == 0
+                    && cur.ss_sp == old.ss_sp
+                    && cur.ss_size == old.ss_size
+                    && cur.ss_flags & libc::SS_ONSTACK == 0
+                {
+                    libc::sigaltstack(old, core::ptr::null_mut());
+                }
+            }
+        }
+    }
 }
 
 /// The thread's alternate signal stack, disarmed while the module runs on
@@ -577,7 +640,10 @@ fn call_on_thread_stack(req: &mut Request, uc: &ucontext_t) {
         run_module(req);
         return;
     }
-    req.switched = true;
+    // With `SS_AUTODISARM` (which `with_module` sets) the kernel disarmed
+    // the alternate stack when it delivered this signal and re-arms it at
+    // `rt_sigreturn`: nothing to do. Without it, disarm it for the call.
+    req.switched = uc.uc_stack.ss_flags & SS_AUTODISARM == 0;
     // Below the interrupted RSP and its red zone, 16-byte aligned as the
     // ABI requires at a call: memory the interrupted code does not use.
     let top = (rsp - RED_ZONE - 64) & !15;
