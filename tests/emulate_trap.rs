@@ -644,6 +644,29 @@ fn sig_child_entry() {
             println!("{what}: {alarms} signals, {n} calls checked");
             std::process::exit(0);
         }
+        "module_null" => {
+            // A crash in the module: SIGSEGV is not blocked while it runs
+            // (`SA_NODEFER`), so it reaches our handler again, which chains
+            // it; it must kill, not loop.
+            let mut m = |_: &mut Regs| -> Outcome {
+                // SAFETY: none; the point is to fault.
+                let v = unsafe { std::ptr::read_volatile(std::ptr::null::<u64>()) };
+                println!("module read {v}");
+                Outcome::Return
+            };
+            let v = emulate::with_module(&mut m, || unsafe { tdh_mng_rd(1, 2) });
+            println!("module_null: survived {v:?}");
+        }
+        "module_seamcall" => {
+            let mut m = |regs: &mut Regs| -> Outcome {
+                let inner = unsafe { tdh_mng_rd(1, 2) };
+                println!("module_seamcall: inner call returned {inner:?}");
+                regs.rax = 0;
+                Outcome::Return
+            };
+            let v = emulate::with_module(&mut m, || unsafe { tdh_mng_rd(1, 2) });
+            println!("module_seamcall: survived {v:?}");
+        }
         "spawn_in_module" => {
             // The module spawns a thread and joins it; that thread makes
             // SEAMCALLs with no module (the fixup) and with one of its own.
@@ -826,6 +849,29 @@ fn a_signal_taken_inside_the_module_does_not_overwrite_the_trap_frame_on_any_alt
     let run = sig_child("signal_in_module_own_altstack", 60);
     assert!(run.status.success() && !run.timed_out, "{run:?}");
     assert!(run.stdout.contains("10000 calls checked"), "{run:?}");
+}
+
+#[test]
+fn a_crash_inside_the_module_kills_with_sigsegv() {
+    use std::os::unix::process::ExitStatusExt;
+    let run = sig_child("module_null", 20);
+    assert!(!run.timed_out, "{run:?}");
+    assert_eq!(run.status.signal(), Some(libc::SIGSEGV), "{run:?}");
+    assert!(!run.stdout.contains("survived"), "{run:?}");
+}
+
+#[test]
+fn a_seamcall_made_by_the_module_itself_kills_with_a_message() {
+    use std::os::unix::process::ExitStatusExt;
+    let run = sig_child("module_seamcall", 20);
+    assert!(!run.timed_out, "{run:?}");
+    let sig = run.status.signal();
+    assert!(
+        sig == Some(libc::SIGSEGV) || sig == Some(libc::SIGILL),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("a module executed SEAMCALL"), "{run:?}");
+    assert!(!run.stdout.contains("returned"), "{run:?}");
 }
 
 #[test]
