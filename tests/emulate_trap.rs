@@ -525,7 +525,7 @@ fn use_stack<const N: usize>() {
 }
 
 /// `STORM_CALLS` checked emulated calls on this thread while another thread
-/// sends it SIGALRM every 5 µs (`tgkill`); the SIGALRM handler has `flags`.
+/// sends it SIGALRM every 10 µs (`tgkill`); the SIGALRM handler has `flags`.
 /// Prints the figures.
 fn storm(what: &str, flags: libc::c_int, handler: extern "C" fn(libc::c_int)) {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -548,18 +548,19 @@ fn storm(what: &str, flags: libc::c_int, handler: extern "C" fn(libc::c_int)) {
     let sender = {
         let stop = stop.clone();
         std::thread::spawn(move || {
+            // SAFETY: `prctl(PR_SET_TIMERSLACK)` changes only this thread's
+            // timer slack.
+            unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1u64) };
             let mut sent = 0u64;
             while !stop.load(Ordering::Relaxed) {
                 // SAFETY: `tgkill` to a thread of this process, which has a
                 // SIGALRM handler.
                 unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGALRM) };
                 sent += 1;
-                let t = std::time::Instant::now();
-                // Spin, not sleep or yield: on a loaded machine either
-                // would leave the sender off the CPU for milliseconds.
-                while t.elapsed() < std::time::Duration::from_micros(5) {
-                    std::hint::spin_loop();
-                }
+                // 10 µs apart: a sleep with 1 ns timer slack (the default
+                // 50 µs would space the alarms out), so that the sender does
+                // not take a CPU from the calling thread.
+                std::thread::sleep(std::time::Duration::from_micros(10));
             }
             sent
         })
@@ -570,6 +571,7 @@ fn storm(what: &str, flags: libc::c_int, handler: extern "C" fn(libc::c_int)) {
         Outcome::Return
     };
     let mut checked = 0u64;
+    let start = std::time::Instant::now();
     emulate::with_module(&mut m, || {
         for i in 0..STORM_CALLS {
             let (a, b) = (i.wrapping_mul(0x9e37_79b9_7f4a_7c15), !i);
@@ -578,10 +580,16 @@ fn storm(what: &str, flags: libc::c_int, handler: extern "C" fn(libc::c_int)) {
             checked += 1;
         }
     });
+    let took = start.elapsed();
     stop.store(true, Ordering::Relaxed);
     let sent = sender.join().unwrap();
     let alarms = ALARMS.load(Ordering::Relaxed);
-    println!("storm {what}: alarms delivered {alarms}, sent {sent}, calls checked {checked}");
+    assert!(!blocked(libc::SIGALRM), "the handler left SIGALRM blocked");
+    println!(
+        "storm {what}: alarms delivered {alarms}, sent {sent}, calls checked {checked}, \
+         in {:.2} s",
+        took.as_secs_f64()
+    );
 }
 
 /// Entry point of the signal-safety child processes; does nothing in a
