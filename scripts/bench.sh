@@ -18,7 +18,7 @@
 #    (scripts/bench_report.py);
 # 6. measures the emulated call against the size of the exception table:
 #    examples/bench_sites_{10,2000,10000}.rs, built normally (the real
-#    instruction, trapped), run in turn three times each; the medians and
+#    instruction, trapped), run in turn five times each; the medians and
 #    the ratios to the 10-site binary go to bench-out/sites.tsv and the
 #    terminal.
 #
@@ -44,7 +44,7 @@ sites_bench() {
     cargo build --release --example bench_sites_10 --example bench_sites_2000 --example bench_sites_10000
     local raw=$out/sites-raw.tsv
     : >"$raw"
-    for _ in 1 2 3; do
+    for _ in 1 2 3 4 5; do
         for n in 10 2000 10000; do
             "$base/release/examples/bench_sites_$n" | tee -a "$raw"
         done

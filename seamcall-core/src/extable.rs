@@ -216,6 +216,16 @@ impl IndexEntry {
         self.vector
     }
 
+    /// An entry with these fields, for tests of code built on the index.
+    #[cfg(test)]
+    pub(crate) fn from_parts(insn: u64, fixup: u64, vector: u32) -> IndexEntry {
+        IndexEntry {
+            insn,
+            fixup,
+            vector,
+        }
+    }
+
     fn key(&self) -> (u64, u32) {
         (self.insn, self.vector)
     }

@@ -82,6 +82,7 @@ compile_error!("the `emulate` feature needs Linux: it answers SEAMCALL from a si
 mod leaf_names;
 pub mod model;
 mod recorder;
+mod sites;
 mod trap;
 
 use core::fmt;

@@ -17,7 +17,7 @@
 //!   module nor a chained handler changes what the interrupted code reads;
 //! * reading `si_code` and the `ucontext` registers: plain memory the kernel
 //!   wrote for this handler;
-//! * looking the RIP up: a binary search in the [`extable::Index`] that
+//! * looking the RIP up: a hash map over the [`extable::Index`] that
 //!   [`install`] built (on the heap, before installing the handlers) from
 //!   the linker-built section, read-only from then on; no allocation, no
 //!   lock (`OnceLock::get` is an atomic load);
@@ -93,6 +93,7 @@ use std::sync::{Once, OnceLock};
 
 use libc::{c_int, siginfo_t, ucontext_t};
 
+use super::sites::SiteMap;
 use super::{Module, Outcome, Regs};
 use crate::error::Trap;
 use crate::extable;
@@ -245,43 +246,44 @@ pub fn with_module<M: Module, R>(module: &mut M, f: impl FnOnce() -> R) -> R {
 
 static INSTALL: Once = Once::new();
 
-/// The exception table sorted by address, built by [`install`] before the
-/// handlers, so that a fault finds its instruction in O(log n) whatever the
-/// number of declared leaves.
-static INDEX: OnceLock<extable::Index<'static>> = OnceLock::new();
+/// The exception table, indexed and hashed by address, built by [`install`]
+/// before the handlers, so that a fault finds its instruction in O(1)
+/// whatever the number of declared leaves.
+static SITES: OnceLock<SiteMap> = OnceLock::new();
 
-fn build_index() -> extable::Index<'static> {
+fn build_sites() -> SiteMap {
     let buf = vec![extable::IndexEntry::EMPTY; extable::index_len()].leak();
     // The buffer holds `index_len()` entries, exactly what `build` needs;
-    // should it not, the linear scan answers instead (see `table`).
-    extable::Index::build(buf).unwrap_or(extable::Index::EMPTY)
+    // should it not, the map is empty and the linear scan answers instead
+    // (see `Table`).
+    SiteMap::new(extable::Index::build(buf).unwrap_or(extable::Index::EMPTY))
 }
 
-/// Where the handler looks instructions up: the index, or the linear scan
-/// of the section if the index is missing or empty.
+/// Where the handler looks instructions up: the map, or the linear scan of
+/// the section if the map is missing or empty.
 enum Table {
-    Index(&'static extable::Index<'static>),
+    Map(&'static SiteMap),
     Linear,
 }
 
 impl Table {
     fn get() -> Table {
-        match INDEX.get() {
-            Some(index) if !index.entries().is_empty() => Table::Index(index),
+        match SITES.get() {
+            Some(map) if !map.is_empty() => Table::Map(map),
             _ => Table::Linear,
         }
     }
 
     fn is_site(&self, rip: u64) -> bool {
         match self {
-            Table::Index(index) => index.contains(rip),
+            Table::Map(map) => map.contains(rip),
             Table::Linear => extable::is_seamcall_site(rip),
         }
     }
 
     fn search(&self, rip: u64, vector: u8) -> Option<u64> {
         match self {
-            Table::Index(index) => index.search(rip, vector),
+            Table::Map(map) => map.search(rip, vector),
             Table::Linear => extable::search(rip, vector),
         }
     }
@@ -381,7 +383,7 @@ const SYNCHRONOUS: [c_int; 5] = [
 pub fn install() {
     INSTALL.call_once(|| {
         // The index first: the handlers read it from their first fault on.
-        let _ = INDEX.set(build_index());
+        let _ = SITES.set(build_sites());
         for sig in [libc::SIGSEGV, libc::SIGILL] {
             install_one(sig);
         }
