@@ -33,9 +33,10 @@
 //!   loads.
 //!
 //! For any other signal the handler only chains: it calls the handler that
-//! was installed before it (with the same arguments), or restores the
-//! default action with `sigaction` and re-raises with `raise`, both
-//! async-signal-safe.
+//! was installed before it (with the same arguments, under the signal mask
+//! the kernel would have given it, set and restored with `pthread_sigmask`),
+//! or restores the default action with `sigaction` and re-raises with
+//! `raise`, all async-signal-safe.
 //!
 //! # Signals while the handler runs
 //!
