@@ -8,7 +8,10 @@
 //!   status and one output: what the trap machinery adds to the floor.
 //! * `emulated/model_mng_rd`: the software TDX module answering TDH.MNG.RD.
 //!
-//! `cargo bench --bench emulate` prints the ratios at the end.
+//! `cargo bench --bench emulate` prints the ratios at the end. How the
+//! emulated call scales with the number of `SEAMCALL` sites in the binary
+//! (10, 2,000, 10,000) is measured by `examples/bench_sites_*.rs`, one
+//! binary per size, which `scripts/bench.sh` runs and reports together.
 
 use std::hint::black_box;
 

@@ -19,10 +19,16 @@
 # 6. the guest side (scripts/bench_guest.sh): #[tdvmcall]/#[tdcall] against
 #    the floor, td-shim's style and Linux's __tdcall_saved_ret, criterion
 #    and callgrind, as a section of docs/bench.md and docs/bench-guest.md.
+# 7. measures the emulated call against the size of the exception table:
+#    examples/bench_sites_{10,2000,10000}.rs, built normally (the real
+#    instruction, trapped), run in turn five times each; the medians and
+#    the ratios to the 10-site binary go to bench-out/sites.tsv and the
+#    terminal.
 #
 # Needs valgrind, objdump and python3. Timings are only as quiet as the
 # machine: the load average is recorded at the start and the end.
-# SKIP_COMPILE_TIME=1 skips step 4 (the report then says so).
+# SKIP_COMPILE_TIME=1 skips step 4 (the report then says so); SITES_ONLY=1
+# runs step 6 alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -30,9 +36,54 @@ root=$PWD
 base=${CARGO_TARGET_DIR:-$root/target}
 stub_dir=$base/seamcall-stub
 out=$base/bench-out
+export CARGO_TERM_COLOR=never
+
+# Step 6: the emulated call with 10, 2,000 and 10,000 SEAMCALL sites in the
+# binary. Each line of a binary's output: sites, table entries, the
+# measured leaf's position in the section, the emulated call (ns), one
+# lookup by the linear extable::search (ns), one by extable::Index (ns).
+sites_bench() {
+    echo "== exception-table size: the emulated call with 10, 2000, 10000 sites"
+    cargo build --release --example bench_sites_10 --example bench_sites_2000 --example bench_sites_10000
+    local raw=$out/sites-raw.tsv
+    : >"$raw"
+    for _ in 1 2 3 4 5; do
+        for n in 10 2000 10000; do
+            "$base/release/examples/bench_sites_$n" | tee -a "$raw"
+        done
+    done
+    python3 - "$raw" "$out/sites.tsv" <<'PY'
+import statistics, sys
+rows = [l.split("\t") for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for r in rows:
+    by.setdefault(int(r[0]), []).append(r)
+med = lambda rs, i: statistics.median(float(r[i]) for r in rs)
+base = med(by[min(by)], 3)
+with open(sys.argv[2], "w") as f:
+    head = "sites\tentries\tposition\temulated_ns\tratio\tlinear_search_ns\tindex_search_ns"
+    print(head, file=f)
+    print("| sites | table entries | emulated call (median ns) | ratio to 10 sites "
+          "| linear search (ns) | index search (ns) |")
+    print("|---|---|---|---|---|---|")
+    for n in sorted(by):
+        rs = by[n]
+        e = med(rs, 3)
+        print(f"{n}\t{rs[0][1]}\t{rs[0][2]}\t{e:.0f}\t{e / base:.3f}\t{med(rs, 4):.1f}\t{med(rs, 5):.1f}", file=f)
+        print(f"| {n} | {rs[0][1]} | {e:.0f} | {e / base:.3f} | {med(rs, 4):.1f} | {med(rs, 5):.1f} |")
+PY
+}
+
+if [ "${SITES_ONLY:-0}" = 1 ]; then
+    mkdir -p "$out"
+    echo "load_start	$(cut -d' ' -f1-3 /proc/loadavg)"
+    sites_bench
+    echo "load_end	$(cut -d' ' -f1-3 /proc/loadavg)"
+    exit 0
+fi
+
 rm -rf "$out"
 mkdir -p "$out"
-export CARGO_TERM_COLOR=never
 
 for tool in valgrind objdump python3; do
     command -v "$tool" >/dev/null || { echo "error: $tool is needed" >&2; exit 1; }
@@ -129,6 +180,8 @@ if [ "${SKIP_COMPILE_TIME:-0}" != 1 ]; then
     done
     rm -rf "$ct_dir-clean" "$out/ct.log"
 fi
+
+sites_bench
 
 echo "load_end	$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.tsv"
 

@@ -48,6 +48,7 @@ const EXIT_PANIC: i32 = (0x13 << 1) | 1;
 /// The checks the kernel must report as `ok`, in order.
 const CHECKS: &[&str] = &[
     "extable",
+    "extable_index",
     "handwritten",
     "mng_rd",
     "mng_rd_raw",

@@ -18,6 +18,34 @@
 //! [`fixup_frame`] does steps 2 and 3 for an `x86_64` crate
 //! [`InterruptStackFrame`], which lets a handler change RIP and nothing else.
 //!
+//! # Lookup cost: the index
+//!
+//! [`search`] scans the table linearly: one comparison per entry, two
+//! entries per `SEAMCALL` site, so a fault costs more the more leaves the
+//! image declares (about a nanosecond per entry). An image that takes many
+//! such faults builds an [`Index`] once, at boot, into a buffer it provides
+//! (no allocation: `no_std`), and looks faults up in it by binary search:
+//!
+//! ```
+//! use seamcall_core::extable::{self, Index, IndexEntry};
+//!
+//! // At boot: a buffer with room for every entry (`index_len()`), e.g. a
+//! // static array sized for the image, or memory from the boot allocator.
+//! let mut buf = [IndexEntry::EMPTY; 64];
+//! assert!(extable::index_len() <= buf.len());
+//! let index = Index::build(&mut buf).expect("buffer sized for the table");
+//!
+//! // In the #UD (6) / #GP (13) handler: the same answers as `search`.
+//! let rip = 0x1234_5678;
+//! assert_eq!(index.search(rip, 6), extable::search(rip, 6));
+//! ```
+//!
+//! In a handler, reach the index through a `static` written once at boot
+//! (for example a spin-lock-free once cell, or a `static mut` set before
+//! interrupts are enabled); [`Index::fixup_frame`] is the indexed
+//! [`fixup_frame`]. The table section itself is read-only (`"aR"`), so it is
+//! never sorted in place.
+//!
 //! # Format
 //!
 //! The section is named `seamcall_extable` (a C identifier, so GNU ld and lld
@@ -175,4 +203,166 @@ pub fn fixup_frame(frame: &mut InterruptStackFrame, vector: u8) -> bool {
             .update(|f| f.instruction_pointer = VirtAddr::new_truncate(fixup));
     }
     true
+}
+
+/// One entry of an [`Index`]: the absolute addresses of a table [`Entry`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct IndexEntry {
+    insn: u64,
+    fixup: u64,
+    vector: u32,
+}
+
+impl IndexEntry {
+    /// A placeholder to fill a buffer with before [`Index::build`].
+    pub const EMPTY: IndexEntry = IndexEntry {
+        insn: 0,
+        fixup: 0,
+        vector: u32::MAX,
+    };
+
+    /// Address of the instruction the entry covers.
+    pub fn insn(&self) -> u64 {
+        self.insn
+    }
+
+    /// Address of the fixup pad.
+    pub fn fixup(&self) -> u64 {
+        self.fixup
+    }
+
+    /// Exception vector the entry covers.
+    pub fn vector(&self) -> u32 {
+        self.vector
+    }
+
+    /// An entry with these fields, for tests of code built on the index.
+    #[cfg(test)]
+    pub(crate) fn from_parts(insn: u64, fixup: u64, vector: u32) -> IndexEntry {
+        IndexEntry {
+            insn,
+            fixup,
+            vector,
+        }
+    }
+
+    fn key(&self) -> (u64, u32) {
+        (self.insn, self.vector)
+    }
+}
+
+/// The buffer given to [`Index::build`] cannot hold every entry of the
+/// table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BufferTooSmall {
+    /// Entries the index needs ([`index_len`]).
+    pub needed: usize,
+    /// Entries the buffer holds.
+    pub given: usize,
+}
+
+impl core::fmt::Display for BufferTooSmall {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "the exception-table index needs {} entries, the buffer holds {}",
+            self.needed, self.given
+        )
+    }
+}
+
+impl core::error::Error for BufferTooSmall {}
+
+/// The number of entries an [`Index`] of this image's table holds: every
+/// entry but the crate's own anchors.
+pub fn index_len() -> usize {
+    entries().iter().filter(|e| e.vector != u32::MAX).count()
+}
+
+/// The exception table sorted by instruction address, for lookups in
+/// O(log n): build it once (at boot, or when a fault handler is installed)
+/// into a caller-provided buffer; see the [module docs](self#lookup-cost-the-index).
+///
+/// It answers exactly as [`search`] and [`is_seamcall_site`] do.
+#[derive(Clone, Copy, Debug)]
+pub struct Index<'a> {
+    entries: &'a [IndexEntry],
+}
+
+impl Index<'static> {
+    /// An index that finds nothing (a placeholder before [`Index::build`]).
+    pub const EMPTY: Index<'static> = Index { entries: &[] };
+}
+
+impl<'a> Index<'a> {
+    /// Index this image's table ([`entries`]) in `buf`, which must hold at
+    /// least [`index_len`] entries; the rest of `buf` is left unused.
+    pub fn build(buf: &'a mut [IndexEntry]) -> Result<Index<'a>, BufferTooSmall> {
+        Index::from_entries(entries(), buf)
+    }
+
+    /// Index the given table entries (for example a module's
+    /// `seamcall_extable` section, read by a loader) in `buf`.
+    pub fn from_entries(
+        table: &[Entry],
+        buf: &'a mut [IndexEntry],
+    ) -> Result<Index<'a>, BufferTooSmall> {
+        let needed = table.iter().filter(|e| e.vector != u32::MAX).count();
+        if buf.len() < needed {
+            return Err(BufferTooSmall {
+                needed,
+                given: buf.len(),
+            });
+        }
+        let buf = &mut buf[..needed];
+        for (slot, e) in buf
+            .iter_mut()
+            .zip(table.iter().filter(|e| e.vector != u32::MAX))
+        {
+            *slot = IndexEntry {
+                insn: e.insn(),
+                fixup: e.fixup(),
+                vector: e.vector,
+            };
+        }
+        buf.sort_unstable_by_key(IndexEntry::key);
+        Ok(Index { entries: buf })
+    }
+
+    /// The indexed entries, sorted by instruction address, then vector.
+    pub fn entries(&self) -> &'a [IndexEntry] {
+        self.entries
+    }
+
+    /// The fixup address for a fault at `rip` with exception `vector`, or
+    /// `None`; what [`search`] returns, by binary search.
+    pub fn search(&self, rip: u64, vector: u8) -> Option<u64> {
+        let key = (rip, u32::from(vector));
+        self.entries
+            .binary_search_by(|e| e.key().cmp(&key))
+            .ok()
+            .map(|i| self.entries[i].fixup)
+    }
+
+    /// Whether `rip` is the exact address of an instruction in the table;
+    /// what [`is_seamcall_site`] returns, by binary search.
+    pub fn contains(&self, rip: u64) -> bool {
+        let i = self.entries.partition_point(|e| e.insn < rip);
+        self.entries.get(i).is_some_and(|e| e.insn == rip)
+    }
+
+    /// [`fixup_frame`], looking the instruction up in this index.
+    pub fn fixup_frame(&self, frame: &mut InterruptStackFrame, vector: u8) -> bool {
+        let Some(fixup) = self.search(frame.instruction_pointer.as_u64(), vector) else {
+            return false;
+        };
+        // SAFETY: as in `fixup_frame`: `fixup` is the pad the expansion
+        // emitted for this very instruction and vector; only RIP changes.
+        unsafe {
+            frame
+                .as_mut()
+                .update(|f| f.instruction_pointer = VirtAddr::new_truncate(fixup));
+        }
+        true
+    }
 }

@@ -61,14 +61,20 @@
 //! * Linux on x86-64 only; the feature is for tests and development, never
 //!   for a kernel.
 //! * A module must not itself execute `SEAMCALL`: it runs inside the
-//!   handler of that very signal, which is blocked until the handler returns,
-//!   so a nested fault kills the process.
+//!   handler of that very signal; the nested fault prints a message and
+//!   kills the process with the signal. A thread the module spawns may
+//!   (with a module of its own, or none); it starts with the asynchronous
+//!   signals blocked, as they are while the module runs.
+//! * Asynchronous signals (timers, `tgkill`) stay pending while a module
+//!   runs and are delivered when the emulated instruction completes.
 //! * Until [`install`] or [`with_module`] has run, a `SEAMCALL` is a real
 //!   fault that kills the process.
 //! * A stack overflow is reported by the standard library's handler ("has
 //!   overflowed its stack") on threads it gave an alternate signal stack
-//!   (the main thread and `std::thread`s); a handler installed for SIGSEGV
-//!   or SIGILL after ours replaces it.
+//!   (the main thread and `std::thread`s), except inside a module, where the
+//!   kernel kills the process with SIGSEGV; a handler installed for SIGSEGV
+//!   or SIGILL after ours replaces it, and [`with_module`] then panics
+//!   saying so.
 
 #[cfg(not(target_os = "linux"))]
 compile_error!("the `emulate` feature needs Linux: it answers SEAMCALL from a signal handler.");
@@ -76,6 +82,7 @@ compile_error!("the `emulate` feature needs Linux: it answers SEAMCALL from a si
 mod leaf_names;
 pub mod model;
 mod recorder;
+mod sites;
 mod trap;
 
 use core::fmt;

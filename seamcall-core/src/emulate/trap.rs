@@ -17,8 +17,10 @@
 //!   module nor a chained handler changes what the interrupted code reads;
 //! * reading `si_code` and the `ucontext` registers: plain memory the kernel
 //!   wrote for this handler;
-//! * [`extable::is_seamcall_site`] / [`extable::search`]: a read-only scan of
-//!   a linker-built section, no allocation, no lock;
+//! * looking the RIP up: a hash map over the [`extable::Index`] that
+//!   [`install`] built (on the heap, before installing the handlers) from
+//!   the linker-built section, read-only from then on; no allocation, no
+//!   lock (`OnceLock::get` is an atomic load);
 //! * the thread's module: a `const`-initialized thread-local `Cell` of a
 //!   `Copy` type without destructor, so accessing it runs no lazy
 //!   initialization and registers no destructor;
@@ -31,35 +33,68 @@
 //!   loads.
 //!
 //! For any other signal the handler only chains: it calls the handler that
-//! was installed before it (with the same arguments), or restores the
-//! default action with `sigaction` and re-raises with `raise`, both
-//! async-signal-safe.
+//! was installed before it (with the same arguments, under the signal mask
+//! the kernel would have given it, set and restored with `pthread_sigmask`),
+//! or restores the default action with `sigaction` and re-raises with
+//! `raise`, all async-signal-safe.
 //!
-//! The handler is installed with `SA_SIGINFO | SA_ONSTACK` and without
-//! `SA_NODEFER`. `SA_ONSTACK` only means: on a thread that has an alternate
-//! signal stack (`sigaltstack`), the handler runs on it. The standard
-//! library gives one to the main thread and to the threads it spawns, and
-//! only when its own SIGSEGV handler is installed, which it does before
-//! `main` and only if no handler is in place yet; that is why [`install`]
-//! runs lazily, never before `main`. A stack overflow on such a thread is
-//! therefore delivered, and this handler chains it to the standard
-//! library's, which runs on the same alternate stack below this handler's
-//! small frame and reports "has overflowed its stack". On a thread without
-//! an alternate stack (created outside `std::thread`), the overflow fault
-//! cannot be delivered at all and the kernel kills the process with
-//! SIGSEGV, whatever the flags. Without `SA_NODEFER` the signal stays
-//! blocked while the module runs, so a crash *inside* the module is not
-//! re-entered but kills the process with that signal.
+//! # Signals while the handler runs
+//!
+//! The handler is installed with `SA_SIGINFO | SA_ONSTACK | SA_NODEFER` and
+//! an `sa_mask` that blocks every signal but the synchronous fault signals
+//! (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP):
+//!
+//! * `SA_ONSTACK`: on a thread that has an alternate signal stack
+//!   (`sigaltstack`), the handler starts on it. The standard library gives
+//!   one to the main thread and to the threads it spawns, and only when its
+//!   own SIGSEGV handler is installed, which it does before `main` and only
+//!   if no handler is in place yet; that is why [`install`] runs lazily,
+//!   never before `main`. A stack overflow on such a thread is therefore
+//!   delivered, and this handler chains it to the standard library's, which
+//!   reports "has overflowed its stack". On a thread without an alternate
+//!   stack (created outside `std::thread`), the overflow fault cannot be
+//!   delivered at all and the kernel kills the process with SIGSEGV.
+//! * The alternate stack is small, and the kernel decides whether a thread
+//!   is on it from RSP alone. The module runs on the thread's own stack
+//!   (see above), so while it runs the kernel would place a new `SA_ONSTACK`
+//!   signal at the top of the alternate stack, over the live signal frame
+//!   of this handler. Hence the mask: no asynchronous signal (a timer, an
+//!   IPI-like `tgkill`) is delivered until the handler returns; it stays
+//!   pending and is delivered right after `rt_sigreturn`. And for the
+//!   synchronous signals, which cannot be blocked, the alternate stack is
+//!   disarmed while the module runs, so a fault in the module is delivered
+//!   on the thread's stack below the module's frames: [`with_module`] sets
+//!   `SS_AUTODISARM` on the thread's alternate stack for its duration (the
+//!   kernel disarms it on delivery and re-arms it at `rt_sigreturn`, no
+//!   system call per instruction), and where that flag is not set (the
+//!   closure installed another alternate stack) the handler disarms it
+//!   itself (`sigaltstack(SS_DISABLE)` after the stack switch, re-armed
+//!   before switching back).
+//! * `SA_NODEFER`: SIGSEGV and SIGILL stay unblocked while the module runs,
+//!   so a thread the module spawns (which inherits the mask) can take its
+//!   own `SEAMCALL` faults. Such a thread does start with the asynchronous
+//!   signals blocked; process-directed signals go to other threads, and it
+//!   can unblock them with `pthread_sigmask`. A fault in the module re-enters
+//!   this handler, on the thread's stack: not at a declared `SEAMCALL`, it is
+//!   chained (the standard library's handler restores the default action and
+//!   the instruction faults again, fatally); at a declared `SEAMCALL` (the
+//!   module executed one), the handler prints that and the process dies of
+//!   the signal. Neither loops.
+//!
+//! [`with_module`] checks that this handler is still the installed action
+//! for both signals and panics if another replaced it.
 
-use core::cell::Cell;
+use core::cell::{Cell, UnsafeCell};
 use core::ffi::c_void;
-use core::sync::atomic::{compiler_fence, Ordering};
+use core::mem::MaybeUninit;
+use core::sync::atomic::{compiler_fence, AtomicBool, AtomicU8, Ordering};
 use std::any::Any;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{Once, OnceLock};
 
 use libc::{c_int, siginfo_t, ucontext_t};
 
+use super::sites::SiteMap;
 use super::{Module, Outcome, Regs};
 use crate::error::Trap;
 use crate::extable;
@@ -104,6 +139,9 @@ thread_local! {
     // plain load from the thread's TLS block, with no lazy initialization
     // and no destructor registration.
     static CURRENT: Cell<Option<Slot>> = const { Cell::new(None) };
+    // Whether this thread is inside a module call (same kind of access): a
+    // `SEAMCALL` fault then comes from the module itself.
+    static IN_MODULE: Cell<bool> = const { Cell::new(false) };
 }
 
 /// What [`with_module`] keeps on its stack for the handler.
@@ -173,8 +211,16 @@ impl Drop for Restore {
 ///
 /// Installs the signal handlers if they are not installed yet (see
 /// [`install`]).
+///
+/// # Panics
+///
+/// If a SIGSEGV or SIGILL handler was installed over the emulator's after
+/// [`install`]: it would receive the `SEAMCALL` faults instead, and one that
+/// returns would make the instruction fault again forever. The panic names
+/// the signal.
 pub fn with_module<M: Module, R>(module: &mut M, f: impl FnOnce() -> R) -> R {
     install();
+    check_installed();
     let mut frame = Frame {
         module: module as *mut M,
         panic: None,
@@ -184,12 +230,14 @@ pub fn with_module<M: Module, R>(module: &mut M, f: impl FnOnce() -> R) -> R {
         call: call_frame::<M>,
     };
     let restore = Restore(CURRENT.with(|c| c.replace(Some(slot))));
+    let autodisarm = AutoDisarm::arm();
     // The handler writes through `frame` and `module` while `f` runs; the
     // compiler cannot see that (it happens in a signal handler), so no load
     // of either may be moved across `f` or cached from before it.
     compiler_fence(Ordering::SeqCst);
     let result = f();
     compiler_fence(Ordering::SeqCst);
+    drop(autodisarm);
     drop(restore);
     if let Some(payload) = frame.panic.take() {
         resume_unwind(payload);
@@ -198,16 +246,120 @@ pub fn with_module<M: Module, R>(module: &mut M, f: impl FnOnce() -> R) -> R {
 }
 
 static INSTALL: Once = Once::new();
-static PREV_SEGV: OnceLock<libc::sigaction> = OnceLock::new();
-static PREV_ILL: OnceLock<libc::sigaction> = OnceLock::new();
 
-fn prev_slot(sig: c_int) -> Option<&'static OnceLock<libc::sigaction>> {
+/// The exception table, indexed and hashed by address, built by [`install`]
+/// before the handlers, so that a fault finds its instruction in O(1)
+/// whatever the number of declared leaves.
+static SITES: OnceLock<SiteMap> = OnceLock::new();
+
+fn build_sites() -> SiteMap {
+    let buf = vec![extable::IndexEntry::EMPTY; extable::index_len()].leak();
+    // The buffer holds `index_len()` entries, exactly what `build` needs;
+    // should it not, the map is empty and the linear scan answers instead
+    // (see `Table`).
+    SiteMap::new(extable::Index::build(buf).unwrap_or(extable::Index::EMPTY))
+}
+
+/// Where the handler looks instructions up: the map, or the linear scan of
+/// the section if the map is missing or empty.
+enum Table {
+    Map(&'static SiteMap),
+    Linear,
+}
+
+impl Table {
+    fn get() -> Table {
+        match SITES.get() {
+            Some(map) if !map.is_empty() => Table::Map(map),
+            _ => Table::Linear,
+        }
+    }
+
+    fn is_site(&self, rip: u64) -> bool {
+        match self {
+            Table::Map(map) => map.contains(rip),
+            Table::Linear => extable::is_seamcall_site(rip),
+        }
+    }
+
+    fn search(&self, rip: u64, vector: u8) -> Option<u64> {
+        match self {
+            Table::Map(map) => map.search(rip, vector),
+            Table::Linear => extable::search(rip, vector),
+        }
+    }
+}
+
+/// The action that was in place for one signal before ours, published once
+/// by [`install_one`] and read by the handler.
+struct Prev {
+    /// [`PREV_UNSET`] until [`install_one`] has exchanged the actions,
+    /// [`PREV_PENDING`] between the exchange and the store of `action`,
+    /// [`PREV_READY`] after it.
+    state: AtomicU8,
+    action: UnsafeCell<MaybeUninit<libc::sigaction>>,
+    /// Set when the previous action had `SA_RESETHAND` and has run once:
+    /// from then on it is `SIG_DFL`, as the kernel would have made it.
+    reset: AtomicBool,
+}
+
+const PREV_UNSET: u8 = 0;
+const PREV_PENDING: u8 = 1;
+const PREV_READY: u8 = 2;
+
+// SAFETY: `action` is written once, by `install_one` with `state ==
+// PREV_PENDING`, before `state` becomes `PREV_READY` (release); it is read
+// only after `state` was seen `PREV_READY` (acquire), and never written again.
+unsafe impl Sync for Prev {}
+
+impl Prev {
+    const fn new() -> Prev {
+        Prev {
+            state: AtomicU8::new(PREV_UNSET),
+            action: UnsafeCell::new(MaybeUninit::uninit()),
+            reset: AtomicBool::new(false),
+        }
+    }
+
+    /// The previous action, or `None` if ours was never installed for this
+    /// signal. Waits out the few instructions between the exchange and the
+    /// store on the installing thread (another thread: the installer blocks
+    /// every asynchronous signal meanwhile and cannot fault there).
+    fn get(&self) -> Option<&libc::sigaction> {
+        loop {
+            match self.state.load(Ordering::Acquire) {
+                PREV_READY => break,
+                PREV_PENDING => core::hint::spin_loop(),
+                _ => return None,
+            }
+        }
+        // SAFETY: `PREV_READY` was observed with acquire ordering, so the
+        // store of `action` that preceded the release store is visible, and
+        // nothing writes it again.
+        Some(unsafe { (*self.action.get()).assume_init_ref() })
+    }
+}
+
+static PREV_SEGV: Prev = Prev::new();
+static PREV_ILL: Prev = Prev::new();
+
+fn prev_slot(sig: c_int) -> Option<&'static Prev> {
     match sig {
         libc::SIGSEGV => Some(&PREV_SEGV),
         libc::SIGILL => Some(&PREV_ILL),
         _ => None,
     }
 }
+
+/// The signals a fault raises synchronously, at an instruction of the
+/// thread; every other signal is blocked while the handler runs.
+const SYNCHRONOUS: [c_int; 5] = [
+    libc::SIGSEGV,
+    libc::SIGBUS,
+    libc::SIGFPE,
+    libc::SIGILL,
+    libc::SIGTRAP,
+];
 
 /// Install the SIGSEGV and SIGILL handlers for this process, once.
 ///
@@ -217,47 +369,107 @@ fn prev_slot(sig: c_int) -> Option<&'static OnceLock<libc::sigaction>> {
 /// [`ErrorKind::Fault`](crate::ErrorKind::Fault)) calls it at start-up.
 /// From the first call on, that holds for every thread of the process;
 /// before it, a `SEAMCALL` is a real fault that kills the process. Calling
-/// it again does nothing.
+/// it again does nothing; calls racing from several threads install once.
 ///
 /// The handlers in place before are kept and called for every fault that is
-/// not at a declared `SEAMCALL`; among them the standard library's
-/// stack-overflow handler, which it installs before `main` only if no
-/// handler is in place yet, so a stack overflow still reports "has
-/// overflowed its stack". A handler that the program installs for SIGSEGV
-/// or SIGILL *after* this one replaces it.
+/// not at a declared `SEAMCALL`, with their own mask and flags; among them
+/// the standard library's stack-overflow handler, which it installs before
+/// `main` only if no handler is in place yet, so a stack overflow still
+/// reports "has overflowed its stack". Each handler is swapped in with one
+/// `sigaction` call that returns the action it replaced, so a handler
+/// another thread installs at the same moment is either replaced and
+/// chained, or replaces ours (which [`with_module`] then reports). A handler
+/// that the program installs for SIGSEGV or SIGILL *after* this one replaces
+/// it: [`with_module`] panics from then on, naming the signal.
 pub fn install() {
     INSTALL.call_once(|| {
+        // The index first: the handlers read it from their first fault on.
+        let _ = SITES.set(build_sites());
         for sig in [libc::SIGSEGV, libc::SIGILL] {
             install_one(sig);
         }
     });
 }
 
-fn install_one(sig: c_int) {
-    let Some(prev_slot) = prev_slot(sig) else {
-        return;
-    };
-    // SAFETY: `sigaction` with a null new action only reads the current one
-    // into `prev`, a zero-initialized plain C struct.
-    let mut prev: libc::sigaction = unsafe { core::mem::zeroed() };
-    let rc = unsafe { libc::sigaction(sig, core::ptr::null(), &mut prev) };
-    if rc != 0 {
-        return;
-    }
-    // Store the previous action before ours can run, so the handler always
-    // finds it.
-    let _ = prev_slot.set(prev);
-
+/// Our action for the trap signals: [`on_signal`] with `SA_SIGINFO`,
+/// `SA_ONSTACK` and `SA_NODEFER`, and every asynchronous signal blocked
+/// while it runs (see the module docs).
+fn our_action() -> libc::sigaction {
     // SAFETY: a zeroed `sigaction` is a valid "no flags, empty mask" value;
-    // `sigemptyset` initializes the mask; `on_signal` has the
-    // `SA_SIGINFO` signature the kernel calls. Installing a handler for
-    // SIGSEGV/SIGILL is allowed for a process.
+    // `sigfillset`/`sigdelset` initialize and edit the mask in place;
+    // `on_signal` has the `SA_SIGINFO` signature the kernel calls.
     unsafe {
         let mut act: libc::sigaction = core::mem::zeroed();
         act.sa_sigaction = on_signal as extern "C" fn(c_int, *mut siginfo_t, *mut c_void) as usize;
-        act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
-        libc::sigemptyset(&mut act.sa_mask);
-        libc::sigaction(sig, &act, core::ptr::null_mut());
+        act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+        libc::sigfillset(&mut act.sa_mask);
+        for s in SYNCHRONOUS {
+            libc::sigdelset(&mut act.sa_mask, s);
+        }
+        act
+    }
+}
+
+fn install_one(sig: c_int) {
+    let Some(prev) = prev_slot(sig) else {
+        return;
+    };
+    let act = our_action();
+    // SAFETY: `sigfillset` initializes `all`; `pthread_sigmask` only changes
+    // this thread's mask, restored below. Blocking the asynchronous signals
+    // here means no handler of ours can run on this thread between the
+    // exchange and the publication of the previous action (nothing in
+    // between can fault).
+    let mut all: libc::sigset_t = unsafe { core::mem::zeroed() };
+    let mut saved: libc::sigset_t = unsafe { core::mem::zeroed() };
+    unsafe {
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut saved);
+    }
+    prev.state.store(PREV_PENDING, Ordering::Relaxed);
+    // SAFETY: `old` is a valid out-parameter; one `sigaction` call installs
+    // ours and returns the action it replaced, atomically with respect to
+    // any other thread's `sigaction` for the same signal.
+    let mut old: libc::sigaction = unsafe { core::mem::zeroed() };
+    let rc = unsafe { libc::sigaction(sig, &act, &mut old) };
+    if rc == 0 {
+        // SAFETY: `state` is `PREV_PENDING`, so no reader dereferences
+        // `action` until the release store below.
+        unsafe { (*prev.action.get()).write(old) };
+        prev.state.store(PREV_READY, Ordering::Release);
+    } else {
+        prev.state.store(PREV_UNSET, Ordering::Release);
+    }
+    // SAFETY: restores the mask saved above.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &saved, core::ptr::null_mut()) };
+}
+
+/// Panics unless our handler is still the installed action for SIGSEGV and
+/// SIGILL: a handler installed over ours would receive every `SEAMCALL`
+/// fault, and one that returns makes the instruction fault again forever.
+fn check_installed() {
+    let ours = on_signal as extern "C" fn(c_int, *mut siginfo_t, *mut c_void) as usize;
+    for (sig, name) in [(libc::SIGSEGV, "SIGSEGV"), (libc::SIGILL, "SIGILL")] {
+        if prev_slot(sig).and_then(Prev::get).is_none() {
+            panic!(
+                "seamcall emulate: the {name} handler could not be installed \
+                 (sigaction failed); SEAMCALLs cannot be emulated"
+            );
+        }
+        // SAFETY: `sigaction` with a null new action only reads the current
+        // one into `cur`, a valid out-parameter.
+        let mut cur: libc::sigaction = unsafe { core::mem::zeroed() };
+        let rc = unsafe { libc::sigaction(sig, core::ptr::null(), &mut cur) };
+        if rc == 0 && cur.sa_sigaction != ours {
+            panic!(
+                "seamcall emulate: the {name} handler is no longer the emulator's: another \
+                 handler ({:#x}) was installed over it after emulate::install(), so a \
+                 SEAMCALL would never reach the module (a handler that returns makes it \
+                 fault again forever). Install that handler before the first \
+                 emulate::install() or with_module(), and the emulator chains to it.",
+                cur.sa_sigaction
+            );
+        }
     }
 }
 
@@ -296,6 +508,10 @@ struct Request {
     slot: Slot,
     regs: Regs,
     answer: Answer,
+    /// Whether [`run_module`] runs on the thread's stack, switched to from
+    /// the alternate signal stack while that stack is still armed; it then
+    /// disarms the alternate stack for the call (see [`AltStackOff`]).
+    switched: bool,
 }
 
 /// Runs the module of `req.slot` on `req.regs`.
@@ -306,10 +522,108 @@ extern "C" fn run_module(req: *mut Request) {
     // SAFETY: `req` points at the `Request` on the handler's frame, which
     // outlives this call; nothing else uses it meanwhile.
     let req = unsafe { &mut *req };
+    let altstack = req.switched.then(AltStackOff::disarm);
+    IN_MODULE.with(|m| m.set(true));
     // SAFETY: the slot was registered by `with_module` on this thread and is
     // still registered (the thread is inside that `with_module`'s closure,
     // at the faulting instruction), so its frame is alive and unborrowed.
     req.answer = unsafe { (req.slot.call)(req.slot.frame, &mut req.regs) };
+    IN_MODULE.with(|m| m.set(false));
+    drop(altstack);
+}
+
+/// `SS_AUTODISARM` (Linux 4.7, `include/uapi/linux/signal.h`): the kernel
+/// disarms the alternate stack while a handler runs on it and re-arms it at
+/// `rt_sigreturn`. The `libc` crate does not define it.
+const SS_AUTODISARM: c_int = 1 << 31;
+
+/// Sets `SS_AUTODISARM` on the thread's alternate signal stack for the
+/// duration of a [`with_module`], and clears it again on drop: a signal
+/// delivered on the alternate stack then disarms it, so while the module
+/// runs on the thread's stack a nested signal goes there instead of over the
+/// live trap frame, without a `sigaltstack` call per emulated instruction
+/// ([`AltStackOff`] is the fallback where this could not be set).
+struct AutoDisarm(Option<libc::stack_t>);
+
+impl AutoDisarm {
+    fn arm() -> AutoDisarm {
+        // SAFETY: `sigaltstack` reads and sets only this thread's alternate
+        // stack; the stack set is the one already installed, same base and
+        // size, with one more flag. It fails (and nothing changes) if the
+        // thread runs on that stack now.
+        unsafe {
+            let mut cur: libc::stack_t = core::mem::zeroed();
+            if libc::sigaltstack(core::ptr::null(), &mut cur) != 0
+                || cur.ss_flags & (libc::SS_DISABLE | libc::SS_ONSTACK | SS_AUTODISARM) != 0
+            {
+                return AutoDisarm(None);
+            }
+            let mut armed = cur;
+            armed.ss_flags = SS_AUTODISARM;
+            if libc::sigaltstack(&armed, core::ptr::null_mut()) != 0 {
+                return AutoDisarm(None);
+            }
+            AutoDisarm(Some(cur))
+        }
+    }
+}
+
+impl Drop for AutoDisarm {
+    fn drop(&mut self) {
+        if let Some(old) = &self.0 {
+            // SAFETY: re-installs the alternate stack as `arm` found it; if
+            // the closure installed another one meanwhile, only the flag of
+            // that one is replaced when it is the same stack.
+            unsafe {
+                let mut cur: libc::stack_t = core::mem::zeroed();
+                if libc::sigaltstack(core::ptr::null(), &mut cur) == 0
+                    && cur.ss_sp == old.ss_sp
+                    && cur.ss_size == old.ss_size
+                    && cur.ss_flags & libc::SS_ONSTACK == 0
+                {
+                    libc::sigaltstack(old, core::ptr::null_mut());
+                }
+            }
+        }
+    }
+}
+
+/// The thread's alternate signal stack, disarmed while the module runs on
+/// the thread's own stack, and re-armed on drop.
+///
+/// The kernel decides whether a thread is on its alternate stack from RSP.
+/// While the module runs, RSP is on the thread's stack although the
+/// handler's frame and the kernel's signal frame (the interrupted registers
+/// `rt_sigreturn` loads) are live at the top of the alternate stack; a signal
+/// with `SA_ONSTACK` delivered then would be placed at that top, over them.
+/// With the alternate stack disarmed, any signal that reaches the module
+/// (a fault in its code) is delivered on the thread's stack, below the
+/// module's frames.
+struct AltStackOff(Option<libc::stack_t>);
+
+impl AltStackOff {
+    fn disarm() -> AltStackOff {
+        // SAFETY: `sigaltstack` with `SS_DISABLE` changes only this thread's
+        // setting and returns the previous one in `old`; it is allowed here
+        // because RSP is not on the alternate stack (we switched off it).
+        unsafe {
+            let mut off: libc::stack_t = core::mem::zeroed();
+            off.ss_flags = libc::SS_DISABLE;
+            let mut old: libc::stack_t = core::mem::zeroed();
+            let rc = libc::sigaltstack(&off, &mut old);
+            AltStackOff((rc == 0 && old.ss_flags & libc::SS_DISABLE == 0).then_some(old))
+        }
+    }
+}
+
+impl Drop for AltStackOff {
+    fn drop(&mut self) {
+        if let Some(old) = &self.0 {
+            // SAFETY: re-installs the alternate stack `disarm` found, still
+            // off it (RSP is on the thread's stack until we switch back).
+            unsafe { libc::sigaltstack(old, core::ptr::null_mut()) };
+        }
+    }
 }
 
 /// Calls [`run_module`] on the interrupted thread's stack when the handler
@@ -323,10 +637,16 @@ fn call_on_thread_stack(req: &mut Request, uc: &ucontext_t) {
     let here = core::ptr::addr_of!(*req) as u64;
     if !on_alt(here) || on_alt(rsp) {
         // Already on the thread's stack (below the signal frame), or the
-        // interrupted code itself ran on the alternate stack: stay.
+        // interrupted code itself ran on the alternate stack: stay; a nested
+        // signal then goes below RSP, on this stack.
+        req.switched = false;
         run_module(req);
         return;
     }
+    // With `SS_AUTODISARM` (which `with_module` sets) the kernel disarmed
+    // the alternate stack when it delivered this signal and re-arms it at
+    // `rt_sigreturn`: nothing to do. Without it, disarm it for the call.
+    req.switched = uc.uc_stack.ss_flags & SS_AUTODISARM == 0;
     // Below the interrupted RSP and its red zone, 16-byte aligned as the
     // ABI requires at a call: memory the interrupted code does not use.
     let top = (rsp - RED_ZONE - 64) & !15;
@@ -406,15 +726,29 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
     let rip = uc.uc_mcontext.gregs[libc::REG_RIP as usize] as u64;
 
     // Only a fault the kernel raised at a declared SEAMCALL is ours.
-    if code <= 0 || !extable::is_seamcall_site(rip) {
+    let table = Table::get();
+    if code <= 0 || !table.is_site(rip) {
         chain(sig, info, ctx);
+        return;
+    }
+    if IN_MODULE.with(Cell::get) {
+        // The module executed a SEAMCALL itself: answering it would call the
+        // module again while it runs. Documented as fatal.
+        write_stderr(b"seamcall emulate: a module executed SEAMCALL; killed by the signal\n");
+        default_action(sig);
         return;
     }
 
     // A TDCALL site (a `#[tdcall]`/`#[tdvmcall]` expansion, same table) is
     // never handed to the thread's module, which answers SEAMCALL only: it
     // faults through its fixup, as without a module.
-    let module = if extable::is_tdcall_site(rip) {
+    // SAFETY: `table.is_site(rip)` held above, so `rip` is an instruction an
+    // expansion emitted into this binary's readable text, at least 4 bytes
+    // long (SEAMCALL, TDCALL, or the longer stand-in of a `seamcall_stub`
+    // build). Reading the bytes here keeps the look-up indexed (the
+    // `extable::is_tdcall_site` helper scans the table).
+    let bytes = unsafe { core::ptr::read_unaligned(rip as *const [u8; 4]) };
+    let module = if bytes == extable::TDCALL_BYTES {
         None
     } else {
         CURRENT.with(Cell::get)
@@ -431,6 +765,7 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
                 slot,
                 regs: load_regs(&uc.uc_mcontext.gregs),
                 answer: Answer::VMFAIL,
+                switched: false,
             };
             call_on_thread_stack(&mut req, uc);
             let Answer { outcome, rbp } = req.answer;
@@ -452,7 +787,7 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
         // VMfailInvalid: CF set, the other five clear, registers as they were.
         Outcome::VmFailInvalid => (next, (efl & !RFLAGS_ARITH) | RFLAGS_CF),
         // The pad loads the status; only RIP moves, as in a kernel.
-        Outcome::Fault(trap) => match extable::search(rip, trap.vector()) {
+        Outcome::Fault(trap) => match table.search(rip, trap.vector()) {
             Some(fixup) => (fixup, efl),
             // A hand-written site without an entry for this vector: the
             // fault is real and nobody recovers it.
@@ -466,33 +801,49 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
     uc.uc_mcontext.gregs[libc::REG_EFL as usize] = efl_out as i64;
 }
 
-/// Hand the signal to the handler installed before ours, or take the default
-/// action.
+/// Hand the signal to the handler installed before ours, as the kernel would
+/// have run it, or take the default action.
+///
+/// The previous handler runs with the signal mask the kernel would have
+/// given it: the interrupted code's mask, plus its `sa_mask`, plus the signal
+/// itself unless it has `SA_NODEFER`. With `SA_RESETHAND` it runs once; the
+/// signal then gets the default action. `SA_SIGINFO` decides between the
+/// three-argument and the one-argument call. `SA_ONSTACK` is not emulated:
+/// it runs on the stack this handler runs on.
 fn chain(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
     // SAFETY: `info` is the kernel's `siginfo_t` for this signal.
     let synchronous = unsafe { (*info).si_code } > 0;
-    let prev = prev_slot(sig).and_then(OnceLock::get);
-    let handler = prev.map_or(libc::SIG_DFL, |p| p.sa_sigaction);
+    let slot = prev_slot(sig);
+    let prev = slot.and_then(Prev::get);
+    let mut handler = prev.map_or(libc::SIG_DFL, |p| p.sa_sigaction);
+    if let (Some(slot), Some(p)) = (slot, prev) {
+        let special = handler == libc::SIG_DFL || handler == libc::SIG_IGN;
+        if !special
+            && p.sa_flags & libc::SA_RESETHAND != 0
+            && slot.reset.swap(true, Ordering::AcqRel)
+        {
+            // A one-shot handler that has already run.
+            handler = libc::SIG_DFL;
+        }
+    }
     if handler == libc::SIG_IGN && !synchronous {
         // A sent signal the program had chosen to ignore.
         return;
     }
-    if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
-        // Default action: restore it and raise the signal again; it is
-        // blocked until we return, then kills the process (a fault cannot be
-        // ignored: the kernel would raise it again forever).
-        // SAFETY: `sigaction` and `raise` are async-signal-safe; resetting a
-        // disposition to `SIG_DFL` is always valid.
-        unsafe {
-            let mut dfl: libc::sigaction = core::mem::zeroed();
-            dfl.sa_sigaction = libc::SIG_DFL;
-            libc::sigemptyset(&mut dfl.sa_mask);
-            libc::sigaction(sig, &dfl, core::ptr::null_mut());
-            libc::raise(sig);
-        }
+    let Some(prev) = prev.filter(|_| handler != libc::SIG_DFL && handler != libc::SIG_IGN) else {
+        // Default action (a fault cannot be ignored: the kernel would raise
+        // it again forever, so `SIG_IGN` gets it too).
+        default_action(sig);
         return;
-    }
-    let Some(prev) = prev else { return };
+    };
+    // SAFETY: `ctx` is the kernel's `ucontext_t` for this signal; its
+    // `uc_sigmask` is the interrupted code's mask.
+    let interrupted = unsafe { &(*ctx.cast::<ucontext_t>()).uc_sigmask };
+    let mask = chained_mask(sig, interrupted, prev);
+    // SAFETY: `pthread_sigmask` (async-signal-safe) sets this thread's mask
+    // for the call and restores the handler's own mask after it.
+    let mut saved: libc::sigset_t = unsafe { core::mem::zeroed() };
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &mask, &mut saved) };
     if prev.sa_flags & libc::SA_SIGINFO != 0 {
         // SAFETY: with `SA_SIGINFO` the previous owner installed a
         // three-argument handler at this address; it gets the arguments the
@@ -506,4 +857,52 @@ fn chain(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
         let f: extern "C" fn(c_int) = unsafe { core::mem::transmute::<usize, _>(handler) };
         f(sig);
     }
+    // SAFETY: restores the mask saved above.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &saved, core::ptr::null_mut()) };
+}
+
+/// The mask the kernel gives `prev`'s handler for `sig` when it interrupts
+/// code whose mask is `interrupted`.
+fn chained_mask(
+    sig: c_int,
+    interrupted: &libc::sigset_t,
+    prev: &libc::sigaction,
+) -> libc::sigset_t {
+    let mut mask = *interrupted;
+    // SAFETY: `sigismember`/`sigaddset` read and edit initialized sets; the
+    // numbers are in the kernel's signal range.
+    unsafe {
+        for s in 1..=64 {
+            if libc::sigismember(&prev.sa_mask, s) == 1 {
+                libc::sigaddset(&mut mask, s);
+            }
+        }
+        if prev.sa_flags & libc::SA_NODEFER == 0 {
+            libc::sigaddset(&mut mask, sig);
+        }
+    }
+    mask
+}
+
+/// Restore the default action of `sig` and raise it: the process dies of
+/// it, now (`sig` is not blocked: our handler has `SA_NODEFER`) or when it
+/// is unblocked.
+fn default_action(sig: c_int) {
+    // SAFETY: `sigaction` and `raise` are async-signal-safe; resetting a
+    // disposition to `SIG_DFL` is always valid.
+    unsafe {
+        let mut dfl: libc::sigaction = core::mem::zeroed();
+        dfl.sa_sigaction = libc::SIG_DFL;
+        libc::sigemptyset(&mut dfl.sa_mask);
+        libc::sigaction(sig, &dfl, core::ptr::null_mut());
+        libc::raise(sig);
+    }
+}
+
+/// Write `msg` to standard error with `write(2)`, which is
+/// async-signal-safe.
+fn write_stderr(msg: &[u8]) {
+    // SAFETY: `msg` is valid for `msg.len()` bytes; a short or failed write
+    // loses only the message.
+    unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
 }

@@ -121,6 +121,50 @@ fn check_extable() -> bool {
     line.ok()
 }
 
+/// The boot-time index of the table (`extable::Index`, in a buffer on the
+/// stack: no allocator here) answers every lookup as the linear
+/// `extable::search` does.
+fn check_extable_index() -> bool {
+    let mut buf = [extable::IndexEntry::EMPTY; 256];
+    let mut line = Line::new();
+    let needed = extable::index_len();
+    let index = match extable::Index::build(&mut buf) {
+        Ok(index) => index,
+        Err(_) => {
+            line.require(false, "the 256-entry buffer is too small for the table");
+            line.print_head("extable_index");
+            println!("{needed} entries needed");
+            return false;
+        }
+    };
+    let mut same = true;
+    let mut found = true;
+    let mut sorted = true;
+    for e in extable::entries().iter().filter(|e| e.vector() != u32::MAX) {
+        for rip in [e.insn(), e.insn() + 1, e.insn() - 1] {
+            for vector in [6, 13, 14] {
+                same &= index.search(rip, vector) == extable::search(rip, vector);
+            }
+            same &= index.contains(rip) == extable::is_seamcall_site(rip);
+        }
+        found &= index.search(e.insn(), e.vector() as u8) == Some(e.fixup());
+    }
+    for w in index.entries().windows(2) {
+        sorted &= (w[0].insn(), w[0].vector()) <= (w[1].insn(), w[1].vector());
+    }
+    line.require(index.entries().len() == needed, "the index lacks entries");
+    line.require(sorted, "the index is not sorted");
+    line.require(found, "an entry is not found in the index");
+    line.require(same, "the index and extable::search disagree");
+    line.print_head("extable_index");
+    println!(
+        "{} entries indexed at boot in a caller buffer, every lookup (sites, their \
+         neighbours, vectors 6/13/14) as extable::search answers it",
+        index.entries().len()
+    );
+    line.ok()
+}
+
 /// Run `probe` in the harness: it must come back with the #UD error, having
 /// faulted exactly once at a SEAMCALL and been resumed at its fixup pad,
 /// with RBX, RBP, R12–R15, RSP and the live values intact.
@@ -504,6 +548,7 @@ pub fn run() -> ! {
         }
     };
     tally(check_extable());
+    tally(check_extable_index());
     tally(check_leaf(
         "handwritten",
         "hand-written SEAMCALL site and table entries (reference, not the macro)",

@@ -1,0 +1,19 @@
+//! The emulated call in a binary with 10 `SEAMCALL` sites (the measured
+//! leaf and 9 fillers); see `benches/support/sites.rs`. Run by
+//! `scripts/bench.sh`, or:
+//!
+//! ```text
+//! cargo run --release --example bench_sites_10
+//! ```
+
+#![allow(unused_macros)]
+
+#[macro_use]
+#[path = "../benches/support/sites.rs"]
+mod sites;
+
+sites_9!(filler_0);
+
+fn main() {
+    sites::run(filler_0::keep());
+}
