@@ -57,8 +57,8 @@ mod tests {
     #[test]
     fn names_from_the_table() {
         assert_eq!(name_of(1), Some("TDG.VP.INFO"));
-        assert_eq!(name_of(7 | 1 << 16), Some("TDG.VM.RD"));
-        assert_eq!(name_of(9 | 1 << 16), None);
+        assert_eq!(name_of(LeafWord::new(7, 1).raw()), Some("TDG.VM.RD"));
+        assert_eq!(name_of(LeafWord::new(9, 1).raw()), None);
         assert_eq!(name_of(13), None);
         assert_eq!(name_of(1 | 1 << 24), None);
         assert_eq!(find(0, 0).map(|e| e.writes), Some(None));

@@ -41,7 +41,7 @@ use crate::leaves::{Reg, RegSet};
 /// What a guest catalog entry issues.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GuestCall {
-    /// A TDG leaf: RAX = `leaf | version << 16`.
+    /// A TDG leaf: RAX = `LeafWord::new(leaf, version)`.
     Tdcall {
         /// The leaf number.
         leaf: u16,
