@@ -278,10 +278,8 @@ fn allocator_pages_are_distinct_zeroed_and_inside_the_tdmr() {
     let len = 64 * PAGE;
     let base = TDMR + (1 << 20);
     let w = PhysWindow::new(base, len).unwrap();
-    let mut pages = Vec::new();
-    while let Some(pa) = w.alloc_page() {
-        pages.push(pa);
-    }
+    // One more than the window holds: the last must fail.
+    let pages: Vec<u64> = (0..65).map_while(|_| w.alloc_page()).collect();
     assert_eq!(pages.len(), 64);
     assert_eq!(w.allocated_pages(), 64);
     let mut sorted = pages.clone();

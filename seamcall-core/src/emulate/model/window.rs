@@ -95,7 +95,6 @@ enum Owner {
     Borrowed,
 }
 
-#[derive(Debug)]
 struct Inner {
     base: u64,
     len: usize,
@@ -168,9 +167,22 @@ impl Drop for Inner {
 /// w.read(pa, &mut b).unwrap();
 /// assert_eq!(u64::from_le_bytes(b), 0x1234);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PhysWindow {
     inner: Arc<Inner>,
+}
+
+impl fmt::Debug for PhysWindow {
+    /// The range and the allocator's count, not the per-page flags (a
+    /// 1 GiB window has 262,144).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PhysWindow")
+            .field("base", &format_args!("{:#x}", self.base()))
+            .field("len", &format_args!("{:#x}", self.len()))
+            .field("at", &self.inner.ptr)
+            .field("allocated_pages", &self.allocated_pages())
+            .finish()
+    }
 }
 
 impl PhysWindow {
