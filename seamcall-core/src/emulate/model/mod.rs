@@ -770,7 +770,8 @@ impl Model {
     /// physical address inside it go to the window's memory. The model
     /// keeps a clone (the same memory); the caller keeps allocating from and
     /// writing to its own. A window overlapping one already mapped is
-    /// [`WindowError::Overlap`], and nothing changes.
+    /// [`WindowError::Overlap`], and nothing changes. A clone of the model
+    /// shares its windows' memory, as two views of one machine would.
     pub fn map_window(&mut self, window: &PhysWindow) -> Result<&mut Model, WindowError> {
         if let Some(w) = self.mem.windows.iter().find(|w| w.overlaps(window)) {
             return Err(WindowError::Overlap {

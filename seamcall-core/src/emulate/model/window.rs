@@ -313,7 +313,8 @@ impl PhysWindow {
     }
 
     /// Fill `buf` from physical address `pa`; a [`MemError`] at the first
-    /// byte outside the window.
+    /// byte outside the window (this window alone: the model's own reads
+    /// go on to its other windows and its `HostMemory`).
     pub fn read(&self, pa: u64, buf: &mut [u8]) -> Result<(), MemError> {
         let src = self.span(pa, buf.len())?;
         // SAFETY: `span` checked that `src..src + buf.len()` lies in the
