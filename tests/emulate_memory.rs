@@ -315,6 +315,15 @@ fn allocator_pages_are_distinct_zeroed_and_inside_the_tdmr() {
     assert!(w.free_page(base + len as u64).is_err());
     assert!(w.free_page(base + 8).is_err());
     assert_eq!(w.free_pages(pages[0], 0), Ok(()));
+    // A run past the window's end frees nothing.
+    let last = base + len as u64 - PAGE as u64;
+    assert_eq!(
+        w.free_pages(last, usize::MAX),
+        Err(WindowError::NotAllocated {
+            pa: last + PAGE as u64
+        })
+    );
+    assert_eq!(w.allocated_pages(), 64);
 }
 
 #[test]

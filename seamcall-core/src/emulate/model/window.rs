@@ -388,12 +388,13 @@ impl PhysWindow {
         } else {
             return Err(WindowError::NotAllocated { pa });
         };
-        if let Some(i) = (first..first + n).find(|&i| !used.get(i).copied().unwrap_or(false)) {
+        let end = first.saturating_add(n);
+        if let Some(i) = (first..end).find(|&i| !used.get(i).copied().unwrap_or(false)) {
             return Err(WindowError::NotAllocated {
                 pa: self.base() + (i * PAGE) as u64,
             });
         }
-        used[first..first + n].fill(false);
+        used[first..end].fill(false);
         Ok(())
     }
 
