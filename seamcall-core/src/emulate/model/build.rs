@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use sha2::Digest;
 
 use super::{
-    codes, new_measurement, with_operand, KeyState, Lifecycle, Model, OpState, PageType, Td,
+    codes, new_measurement, with_operand, Fail, KeyState, Lifecycle, Model, OpState, PageType, Td,
     TdParams, Vcpu, PRIVATE_HKIDS, TDCS_PAGES, TDVPS_PAGES,
 };
 use crate::emulate::Regs;
@@ -84,14 +84,16 @@ impl Model {
     }
 
     /// TDH.MNG.INIT: RCX = TDR, RDX = `TD_PARAMS` (1024-byte aligned, shared).
-    pub(super) fn mng_init(&mut self, inp: &Regs) -> Result<(), TdxStatus> {
+    pub(super) fn mng_init(&mut self, inp: &Regs) -> Result<(), Fail> {
         let td = self.td_of(inp.rcx, OperandId::Rcx)?;
         Model::check_build_state(td)?;
         if td.op != OpState::Uninitialized {
-            return Err(TdxStatus::OP_STATE_INCORRECT);
+            return Err(TdxStatus::OP_STATE_INCORRECT.into());
         }
         let pa = Model::check_shared(inp.rdx, TdParams::SIZE as u64, OperandId::Rdx)?;
-        let params = TdParams::read(&self.mem, pa);
+        let mut image = [0u8; 64];
+        self.mem.read(pa, &mut image)?;
+        let params = TdParams::from_bytes(&image);
         let invalid = |op| Err(with_operand(TdxStatus::OPERAND_INVALID, op));
         let check = if params.attributes & !ATTRIBUTES_ALLOWED != 0 {
             invalid(OperandId::Attributes)

@@ -62,11 +62,20 @@
 //! ones the module zeroes on entry, and no others; every other register
 //! comes back unchanged.
 //!
-//! Physical memory is the model's own sparse [`HostMemory`]: the pages a
-//! call reads by physical address (the TDMR list for SYS.CONFIG, TD_PARAMS
-//! for MNG.INIT, the source page of MEM.PAGE.ADD) are read from it, and TD
-//! pages are written to it. Physical addresses are 46 bits wide; bits 51:46
-//! are the key id, ids 32–63 are private (TDX) key ids.
+//! Physical memory: the memory a call reads by physical address (the TDMR
+//! list for SYS.CONFIG, TD_PARAMS for MNG.INIT, the source page of
+//! MEM.PAGE.ADD, the TD pages MR.EXTEND measures) and the TD pages it
+//! writes (zeroed by MNG.CREATE, ADDCX, VP.CREATE, SEPT.ADD, PAGE.AUG,
+//! REMOVE and RECLAIM, filled by PAGE.ADD) are the process's own memory
+//! where a [`PhysWindow`] mapped with [`Model::map_window`] covers them, and
+//! the model's sparse [`HostMemory`] elsewhere. A read of a byte outside
+//! every window and never written to the `HostMemory` has no answer the
+//! module would give (it would read whatever lay there): the model panics
+//! with a message naming the leaf and the address ([`MemError`]); under
+//! [`with_module`](super::with_module) that `SEAMCALL` fails with
+//! VMfailInvalid and the panic reaches the test when the closure returns.
+//! Physical addresses are 46 bits wide; bits 51:46 are the key id, ids
+//! 32–63 are private (TDX) key ids.
 //!
 //! Simplifications, each visible in the status a call gets: one package and
 //! one logical processor (the thread), 4 KiB leaf mappings only (so no
@@ -86,6 +95,7 @@ mod pamt;
 mod sept;
 mod sys;
 mod teardown;
+mod window;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -93,7 +103,10 @@ use sha2::{Digest, Sha384};
 
 /// The module release the model behaves as (`seamcall_abi::Release`).
 pub use crate::leaves::abi::Release;
-pub use memory::HostMemory;
+pub use memory::{HostMemory, MemError};
+pub use window::{PhysWindow, WindowError};
+
+use memory::PhysMem;
 
 use super::leaf_names::row_of;
 use super::{Module, Outcome, Reg, Regs};
@@ -319,10 +332,16 @@ impl TdParams {
         b
     }
 
-    /// Read the structure from `mem` at `pa`.
-    pub fn read(mem: &HostMemory, pa: u64) -> TdParams {
+    /// Read the structure from `mem` at `pa` (its first 64 bytes, which
+    /// hold every field the model checks).
+    pub fn read(mem: &HostMemory, pa: u64) -> Result<TdParams, MemError> {
         let mut b = [0u8; 64];
-        mem.read(pa, &mut b);
+        mem.read(pa, &mut b)?;
+        Ok(TdParams::from_bytes(&b))
+    }
+
+    /// The structure from the first 64 bytes of its image in memory.
+    pub(crate) fn from_bytes(b: &[u8; 64]) -> TdParams {
         let u64_at = |o: usize| {
             let mut v = [0u8; 8];
             v.copy_from_slice(&b[o..o + 8]);
@@ -433,7 +452,7 @@ pub struct Model {
     pub(crate) tdmrs: Vec<Tdmr>,
     pub(crate) kot: BTreeMap<u16, KeyState>,
     pub(crate) pamt: BTreeMap<u64, PageMeta>,
-    pub(crate) mem: HostMemory,
+    pub(crate) mem: PhysMem,
     pub(crate) tds: BTreeMap<u64, Td>,
     pub(crate) vcpus: BTreeMap<u64, Vcpu>,
     pub(crate) cmrs: Vec<(u64, u64)>,
@@ -481,6 +500,9 @@ pub(crate) fn with_operand(code: TdxStatus, op: OperandId) -> TdxStatus {
 pub(crate) struct Fail {
     status: TdxStatus,
     septe: Option<(SeptEntry, SeptLevel)>,
+    /// The call read physical memory nothing backs: not a status, a bug in
+    /// the test, which [`Model::dispatch`] reports by panicking.
+    mem: Option<MemError>,
 }
 
 impl From<TdxStatus> for Fail {
@@ -488,6 +510,17 @@ impl From<TdxStatus> for Fail {
         Fail {
             status,
             septe: None,
+            mem: None,
+        }
+    }
+}
+
+impl From<MemError> for Fail {
+    fn from(e: MemError) -> Fail {
+        Fail {
+            status: TdxStatus::from_raw(0),
+            septe: None,
+            mem: Some(e),
         }
     }
 }
@@ -498,6 +531,7 @@ impl Fail {
         Fail {
             status,
             septe: Some((entry, level)),
+            mem: None,
         }
     }
 
@@ -659,7 +693,7 @@ impl Model {
             tdmrs: Vec::new(),
             kot: BTreeMap::new(),
             pamt: BTreeMap::new(),
-            mem: HostMemory::default(),
+            mem: PhysMem::default(),
             tds: BTreeMap::new(),
             vcpus: BTreeMap::new(),
             cmrs: vec![(0, 64 << 30)],
@@ -718,15 +752,66 @@ impl Model {
         self.dynamic_pamt
     }
 
-    /// The model's physical memory.
+    /// The model's own memory, which backs the physical addresses no
+    /// [`PhysWindow`] covers.
     pub fn memory(&self) -> &HostMemory {
-        &self.mem
+        &self.mem.host
     }
 
-    /// The model's physical memory, to place TDMR lists, TD_PARAMS and
-    /// source pages before the calls that read them.
+    /// The model's own memory, to place TDMR lists, TD_PARAMS and source
+    /// pages at addresses of the test's choosing before the calls that read
+    /// them. Host code that allocates its pages maps a [`PhysWindow`]
+    /// instead.
     pub fn memory_mut(&mut self) -> &mut HostMemory {
-        &mut self.mem
+        &mut self.mem.host
+    }
+
+    /// Map `window` into the model's physical memory: reads and writes by
+    /// physical address inside it go to the window's memory. The model
+    /// keeps a clone (the same memory); the caller keeps allocating from and
+    /// writing to its own. A window overlapping one already mapped is
+    /// [`WindowError::Overlap`], and nothing changes. A clone of the model
+    /// shares its windows' memory, as two views of one machine would.
+    pub fn map_window(&mut self, window: &PhysWindow) -> Result<&mut Model, WindowError> {
+        if let Some(w) = self.mem.windows.iter().find(|w| w.overlaps(window)) {
+            return Err(WindowError::Overlap {
+                base: window.base(),
+                mapped: w.base(),
+            });
+        }
+        self.mem.windows.push(window.clone());
+        Ok(self)
+    }
+
+    /// The same model with `window` mapped, see [`Model::map_window`].
+    pub fn with_window(mut self, window: &PhysWindow) -> Result<Model, WindowError> {
+        self.map_window(window)?;
+        Ok(self)
+    }
+
+    /// Unmap the window whose base is `base`; it, or `None` if no window
+    /// starts there.
+    pub fn unmap_window(&mut self, base: u64) -> Option<PhysWindow> {
+        let i = self.mem.windows.iter().position(|w| w.base() == base)?;
+        Some(self.mem.windows.remove(i))
+    }
+
+    /// The windows mapped, in the order they were mapped.
+    pub fn windows(&self) -> &[PhysWindow] {
+        &self.mem.windows
+    }
+
+    /// Read physical memory as the model does: from the window holding each
+    /// byte, else from [`HostMemory`]; a [`MemError`] at the first byte
+    /// neither backs.
+    pub fn read_phys(&self, pa: u64, buf: &mut [u8]) -> Result<(), MemError> {
+        self.mem.read(pa, buf)
+    }
+
+    /// Write physical memory as the model does: into the window holding
+    /// each byte, else into [`HostMemory`].
+    pub fn write_phys(&mut self, pa: u64, data: &[u8]) {
+        self.mem.write(pa, data);
     }
 
     /// Script an answer: the call `when` selects gets `what` instead of
@@ -816,9 +901,19 @@ impl Model {
     }
 
     /// Run the handler of `leaf`; the status for RAX (0: success).
+    ///
+    /// # Panics
+    ///
+    /// If the handler read physical memory that nothing backs (a
+    /// [`MemError`]): the module would have read whatever lay there, so no
+    /// status would be right; the panic names the leaf and the address.
     fn dispatch(&mut self, leaf: u16, version: u8, inp: &Regs, out: &mut Out) -> u64 {
         match self.handle(leaf, version, inp, out) {
             Ok(()) => 0,
+            Err(Fail { mem: Some(e), .. }) => {
+                let name = row_of(LeafWord::new(leaf, version)).map_or("?", |r| r.name);
+                panic!("seamcall model: {name} (leaf {leaf}) reads unbacked memory: {e}")
+            }
             Err(fail) => fail.report(out),
         }
     }

@@ -154,7 +154,7 @@ impl Model {
         Model::leaf_free(td, gpa)?;
         let source = Model::check_shared(inp.r9, PAGE, OperandId::R9)?;
         self.check_page(inp.r8, OperandId::R8, PageType::Nda)?;
-        self.mem.copy_page(source, inp.r8);
+        self.mem.copy_page(source, inp.r8)?;
         self.assign(inp.r8, PageType::Reg, inp.rdx);
         self.map_leaf(inp.rdx, gpa, inp.r8, LeafState::Mapped);
         if let Some(td) = self.tds.get_mut(&inp.rdx) {
@@ -186,7 +186,7 @@ impl Model {
             None => return Err(entry_error(td, page, L4K, TdxStatus::EPT_WALK_FAILED)),
         };
         let mut chunk = [0u8; 256];
-        self.mem.read(hpa + (gpa - page), &mut chunk);
+        self.mem.read(hpa + (gpa - page), &mut chunk)?;
         if let Some(td) = self.tds.get_mut(&inp.rdx) {
             td.sha.update(measurement_block(b"MR.EXTEND", gpa));
             td.sha.update(chunk);

@@ -3,8 +3,8 @@
 
 use super::lookup;
 use super::{
-    codes, with_operand, KeyState, Model, Out, Release, SysState, Tdmr, MAX_TDMRS, PRIVATE_HKIDS,
-    TDCS_PAGES, TDMR_INIT_CHUNK, TDVPS_PAGES,
+    codes, with_operand, Fail, KeyState, Model, Out, Release, SysState, Tdmr, MAX_TDMRS,
+    PRIVATE_HKIDS, TDCS_PAGES, TDMR_INIT_CHUNK, TDVPS_PAGES,
 };
 use crate::emulate::{Reg, Regs};
 use crate::fields::{sys, GlobalField};
@@ -59,15 +59,15 @@ impl Model {
     /// HKID out of range. Version 1 (1.5.34 and later) adds R9, the
     /// TDX_FEATURES0 bits of optional features to enable, which must be
     /// features the module reports, and R10, reserved (0).
-    pub(super) fn sys_config(&mut self, inp: &Regs, version: u8) -> Result<(), TdxStatus> {
+    pub(super) fn sys_config(&mut self, inp: &Regs, version: u8) -> Result<(), Fail> {
         if self.sys != SysState::InitDone {
-            return Err(codes::SYS_CONFIG_NOT_PENDING);
+            return Err(codes::SYS_CONFIG_NOT_PENDING.into());
         }
         if !self.lp_initialized {
-            return Err(codes::SYS_LP_INIT_NOT_DONE);
+            return Err(codes::SYS_LP_INIT_NOT_DONE.into());
         }
         if inp.rdx == 0 || inp.rdx > MAX_TDMRS {
-            return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rdx));
+            return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rdx).into());
         }
         let list = Model::check_shared(inp.rcx, TDMR_INFO_ALIGN, OperandId::Rcx)?;
         let options = if self.release >= Release::V1_5_25 {
@@ -77,32 +77,32 @@ impl Model {
         };
         let hkid = inp.r8 & 0xFFFF;
         if inp.r8 & !(0xFFFF | options) != 0 || !PRIVATE_HKIDS.contains(&(hkid as u16)) {
-            return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R8));
+            return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R8).into());
         }
         if version >= 1 {
             if inp.r9 & !TDX_FEATURES0 != 0 {
-                return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R9));
+                return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R9).into());
             }
             if inp.r10 != 0 {
-                return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R10));
+                return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::R10).into());
             }
         }
         let mut tdmrs = Vec::new();
         for i in 0..inp.rdx {
-            let info = self.mem.read_u64(list + 8 * i);
+            let info = self.mem.read_u64(list + 8 * i)?;
             let info = Model::check_shared(info, TDMR_INFO_ALIGN, OperandId::Rcx)?;
-            let base = self.mem.read_u64(info + TDMR_INFO_BASE);
-            let size = self.mem.read_u64(info + TDMR_INFO_SIZE);
+            let base = self.mem.read_u64(info + TDMR_INFO_BASE)?;
+            let size = self.mem.read_u64(info + TDMR_INFO_SIZE)?;
             if size == 0 || base % TDMR_INIT_CHUNK != 0 || size % TDMR_INIT_CHUNK != 0 {
-                return Err(tdmr_error(codes::INVALID_TDMR, i));
+                return Err(tdmr_error(codes::INVALID_TDMR, i).into());
             }
             if let Some(prev) = tdmrs.last().map(|t: &Tdmr| t.base + t.size) {
                 if base < prev {
-                    return Err(tdmr_error(codes::NON_ORDERED_TDMR, i));
+                    return Err(tdmr_error(codes::NON_ORDERED_TDMR, i).into());
                 }
             }
             if !self.in_cmrs(base, size) {
-                return Err(tdmr_error(codes::TDMR_OUTSIDE_CMRS, i));
+                return Err(tdmr_error(codes::TDMR_OUTSIDE_CMRS, i).into());
             }
             tdmrs.push(Tdmr {
                 base,
