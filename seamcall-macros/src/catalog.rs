@@ -10,8 +10,8 @@ use crate::ast::Item;
 use crate::valid::{Decl, LeafWord};
 use crate::{decl, expand};
 
-/// The catalog's items: `#[seamcall]` declarations, one after another.
-struct Items(Vec<Item>);
+/// A catalog's items: declarations, one after another.
+pub struct Items(pub Vec<Item>);
 
 impl syn::parse::Parse for Items {
     fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
@@ -67,18 +67,37 @@ pub fn catalog(tokens: TokenStream) -> TokenStream {
 
 /// One item: its validated declaration, its `#[cfg]`s and its expansion,
 /// or the errors.
-fn one(mut item: Item) -> Result<(Decl, Vec<syn::Attribute>, TokenStream), TokenStream> {
+fn one(item: Item) -> Result<(Decl, Vec<syn::Attribute>, TokenStream), TokenStream> {
+    let split = split_item(
+        item,
+        &["seamcall"],
+        "every catalog item is a `#[seamcall(..)]` declaration",
+    )?;
+    let decl = decl::declare(split.args, split.tokens)?;
+    let tokens = expand::expand(&decl);
+    Ok((decl, split.cfgs, tokens))
+}
+
+/// A catalog item taken apart: which of the catalog's attributes it
+/// carries, that attribute's arguments, its `#[cfg]`s, and the item
+/// without that attribute.
+pub struct Split {
+    pub attr: syn::Attribute,
+    pub args: TokenStream,
+    pub cfgs: Vec<syn::Attribute>,
+    pub tokens: TokenStream,
+}
+
+/// Takes the first attribute named one of `names` off `item`; `missing` is
+/// the error when it has none.
+pub fn split_item(mut item: Item, names: &[&str], missing: &str) -> Result<Split, TokenStream> {
     let ident = item.sig.ident.clone();
     let Some(pos) = item
         .attrs
         .iter()
-        .position(|a| a.path().is_ident("seamcall"))
+        .position(|a| names.iter().any(|n| a.path().is_ident(n)))
     else {
-        return Err(syn::Error::new(
-            ident.span(),
-            "every catalog item is a `#[seamcall(..)]` declaration",
-        )
-        .to_compile_error());
+        return Err(syn::Error::new(ident.span(), missing).to_compile_error());
     };
     let attr = item.attrs.remove(pos);
     let args = match attr.meta.require_list() {
@@ -96,9 +115,13 @@ fn one(mut item: Item) -> Result<(Decl, Vec<syn::Attribute>, TokenStream), Token
         Some(b) => quote!(#b),
         None => quote!(;),
     };
-    let decl = decl::declare(args, quote!(#(#attrs)* #vis #sig #body))?;
-    let tokens = expand::expand(&decl);
-    Ok((decl, cfgs, tokens))
+    let tokens = quote!(#(#attrs)* #vis #sig #body);
+    Ok(Split {
+        attr,
+        args,
+        cfgs,
+        tokens,
+    })
 }
 
 /// The table's name for a catalog leaf: every catalog leaf is a literal
