@@ -109,12 +109,22 @@ const SEAMCALL: Grammar = Grammar {
     unraw: false,
 };
 
-pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
-    let span = tokens
+/// The span of the first token, for errors about the whole list.
+pub fn first_span(tokens: &TokenStream) -> Span {
+    tokens
         .clone()
         .into_iter()
         .next()
-        .map_or_else(Span::call_site, |t| t.span());
+        .map_or_else(Span::call_site, |t| t.span())
+}
+
+/// The crate path the expansion names: `crate = ..`, or `::seamcall_core`.
+pub fn krate_or_default(krate: Option<Path>) -> Path {
+    krate.unwrap_or_else(|| syn::parse_quote!(::seamcall_core))
+}
+
+pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
+    let span = first_span(&tokens);
     let mut args = Args {
         leaf: None,
         version: None,
@@ -475,11 +485,7 @@ pub fn parse_reg_list(
 /// A register list's value that is not `[..]`: the error, and an
 /// incomplete list so the counting rules stay quiet.
 fn not_a_list(cx: &Ctxt, key: &str, v: TokenStream, example: &str) -> RegList {
-    let span = v
-        .clone()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |t| t.span());
+    let span = first_span(&v);
     cx.error_spanned_by(
         v,
         format!("`{key}` takes a list of registers in brackets, like `{key} = {example}`"),

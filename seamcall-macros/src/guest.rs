@@ -11,7 +11,7 @@ use quote::quote;
 use seamcall_abi::TDCALL;
 
 use crate::ast::Item;
-use crate::catalog::{split_item, Items};
+use crate::catalog::{drive, split_item, Entry};
 use crate::decl::declare_as;
 use crate::family::Family;
 use crate::regs;
@@ -40,24 +40,10 @@ pub fn tdvmcall_block_impl(args: TokenStream, item: TokenStream) -> TokenStream 
 /// built from the same validated tree. A `#[tdcall]` of the catalog is a
 /// literal leaf the guest table knows (the table names it).
 pub fn catalog(tokens: TokenStream) -> TokenStream {
-    let items = match syn::parse2::<Items>(tokens) {
-        Ok(items) => items.0,
-        Err(e) => return e.to_compile_error(),
+    let (mut out, infos, krate) = match drive(tokens, one) {
+        Ok(driven) => driven,
+        Err(errors) => return errors,
     };
-    let mut out = TokenStream::new();
-    let mut infos = Vec::new();
-    let mut krate: Option<syn::Path> = None;
-    for item in items {
-        match one(item) {
-            Ok(entry) => {
-                out.extend(entry.tokens);
-                infos.extend(entry.info);
-                krate.get_or_insert(entry.krate);
-            }
-            Err(errors) => out.extend(errors),
-        }
-    }
-    let krate = krate.unwrap_or_else(|| syn::parse_quote!(crate));
     out.extend(quote! {
         /// Every call of the guest catalog, in declaration order: its name,
         /// the function, the TDG leaf or the GHCI sub-function with its
@@ -66,14 +52,6 @@ pub fn catalog(tokens: TokenStream) -> TokenStream {
         pub static ALL: &[#krate::guest::GuestCallInfo] = &[#(#infos),*];
     });
     out
-}
-
-/// One guest catalog item, expanded: its tokens (and any error), its
-/// `GuestCallInfo` under its `#[cfg]`s, its crate path.
-struct Entry {
-    tokens: TokenStream,
-    info: Option<TokenStream>,
-    krate: syn::Path,
 }
 
 /// One item through its attribute's stages, or the errors.

@@ -33,11 +33,7 @@ pub struct Args {
 }
 
 pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
-    let span = tokens
-        .clone()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |t| t.span());
+    let span = host::first_span(&tokens);
     let mut args = Args {
         subfn: None,
         vendor: None,

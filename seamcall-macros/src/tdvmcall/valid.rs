@@ -142,9 +142,7 @@ pub fn validate(cx: &Ctxt, args: Args, item: Item) -> Option<Decl> {
         inputs: regs(&lists.inputs),
         outputs: regs(&lists.outputs),
         clobbers: regs(&lists.clobbers),
-        krate: args
-            .krate
-            .unwrap_or_else(|| syn::parse_quote!(::seamcall_core)),
+        krate: crate::attr::krate_or_default(args.krate),
         scrub: args.no_scrub.is_none(),
         item,
     })
