@@ -156,14 +156,7 @@ fn read_ret(cx: &Ctxt, family: Family, sig: &Signature) -> Option<Ret> {
             }
             if last.ident == "Result" {
                 if let PathArguments::AngleBracketed(ab) = &last.arguments {
-                    let types: Vec<&Type> = ab
-                        .args
-                        .iter()
-                        .filter_map(|a| match a {
-                            GenericArgument::Type(t) => Some(t),
-                            _ => None,
-                        })
-                        .collect();
+                    let types = type_args(ab);
                     if types.len() == 2 && ab.args.len() == 2 {
                         return Some(Ret::Result {
                             ok: types[0].clone(),
@@ -240,7 +233,19 @@ fn is_status(ty: &Type) -> bool {
         && tp.path.segments.last().is_some_and(|s| s.ident == "TdxStatus" && s.arguments.is_empty()))
 }
 
-fn strip_parens(ty: &Type) -> &Type {
+/// The type arguments of `<..>`, lifetimes and constants left out.
+pub fn type_args(ab: &syn::AngleBracketedGenericArguments) -> Vec<&Type> {
+    ab.args
+        .iter()
+        .filter_map(|a| match a {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `ty` without the parentheses and invisible groups around it.
+pub fn strip_parens(ty: &Type) -> &Type {
     match ty {
         Type::Paren(p) => strip_parens(&p.elem),
         Type::Group(g) => strip_parens(&g.elem),

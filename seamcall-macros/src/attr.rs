@@ -37,6 +37,20 @@ impl RegList {
     pub fn contains(&self, reg: Reg) -> bool {
         self.regs.iter().any(|(r, _)| *r == reg)
     }
+
+    /// The span of `reg` as written, if the list has it.
+    pub fn span_of(&self, reg: Reg) -> Option<Span> {
+        self.regs.iter().find(|(r, _)| *r == reg).map(|(_, s)| *s)
+    }
+
+    /// A list the declaration did not write.
+    pub fn empty(span: Span) -> RegList {
+        RegList {
+            span,
+            regs: Vec::new(),
+            complete: true,
+        }
+    }
 }
 
 /// A numeric argument with its span.
@@ -71,12 +85,46 @@ pub struct Args {
 const KEYS: &str =
     "leaf, version, in, out, clobber, crate, safe, seamldr, unchecked, retry, retry_busy, scrub";
 
-pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
-    let span = tokens
+/// What the messages of an attribute's parser name: its keys, an example
+/// key, and how a key is shown (as written, or without `r#`).
+pub struct Grammar {
+    pub keys: &'static str,
+    pub example: &'static str,
+    pub unraw: bool,
+}
+
+impl Grammar {
+    fn show(&self, key: &Ident) -> String {
+        if self.unraw {
+            key.unraw().to_string()
+        } else {
+            key.to_string()
+        }
+    }
+}
+
+const SEAMCALL: Grammar = Grammar {
+    keys: KEYS,
+    example: "leaf = 11",
+    unraw: false,
+};
+
+/// The span of the first token, for errors about the whole list.
+pub fn first_span(tokens: &TokenStream) -> Span {
+    tokens
         .clone()
         .into_iter()
         .next()
-        .map_or_else(Span::call_site, |t| t.span());
+        .map_or_else(Span::call_site, |t| t.span())
+}
+
+/// The crate path the expansion names: `crate = ..`, or `::seamcall_core`.
+pub fn krate_or_default(krate: Option<Path>) -> Path {
+    krate.unwrap_or_else(|| syn::parse_quote!(::seamcall_core))
+}
+
+pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
+    let span = first_span(&tokens);
     let mut args = Args {
         leaf: None,
         version: None,
@@ -147,7 +195,7 @@ fn parse_one(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
 }
 
 fn parse_entry(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
-    let Some((key, value)) = split_key(cx, tokens) else {
+    let Some((key, value)) = split_key(cx, tokens, &SEAMCALL) else {
         return;
     };
     let name = key.unraw().to_string();
@@ -166,26 +214,34 @@ fn parse_entry(cx: &Ctxt, tokens: TokenStream, args: &mut Args) {
 }
 
 /// `key`, `key = value`: the key and the value's tokens.
-fn split_key(cx: &Ctxt, tokens: TokenStream) -> Option<(Ident, Option<TokenStream>)> {
+pub fn split_key(
+    cx: &Ctxt,
+    tokens: TokenStream,
+    grammar: &Grammar,
+) -> Option<(Ident, Option<TokenStream>)> {
     let mut iter = tokens.into_iter();
     let key = match iter.next() {
         Some(TokenTree::Ident(id)) => id,
         Some(other) => {
             cx.error_at(
                 other.span(),
-                format!("expected a key such as `leaf = 11`; the keys are: {KEYS}"),
+                format!(
+                    "expected a key such as `{}`; the keys are: {}",
+                    grammar.example, grammar.keys
+                ),
             );
             return None;
         }
         None => return None,
     };
+    let shown = grammar.show(&key);
     let rest: Vec<TokenTree> = iter.collect();
     let value = match rest.first() {
         None => None,
         Some(TokenTree::Punct(p)) if p.as_char() == '=' => {
             let v: TokenStream = rest[1..].iter().cloned().collect();
             if v.is_empty() {
-                cx.error_at(p.span(), format!("`{key} =` needs a value after `=`"));
+                cx.error_at(p.span(), format!("`{shown} =` needs a value after `=`"));
                 return None;
             }
             Some(v)
@@ -193,7 +249,7 @@ fn split_key(cx: &Ctxt, tokens: TokenStream) -> Option<(Ident, Option<TokenStrea
         Some(other) => {
             cx.error_at(
                 other.span(),
-                format!("expected `=` or `,` after `{key}`; write `{key} = value`"),
+                format!("expected `=` or `,` after `{shown}`; write `{shown} = value`"),
             );
             return None;
         }
@@ -224,20 +280,21 @@ fn set_value(cx: &Ctxt, args: &mut Args, key: &Ident, name: &str, value: Option<
         "leaf" => args.leaf = parse_leaf(cx, v),
         "version" => args.version = parse_num(cx, key, v),
         "retry" => args.retry = parse_num(cx, key, v),
-        "in" => args.inputs = parse_regs(cx, key, v),
-        "out" => args.outputs = parse_regs(cx, key, v),
-        "clobber" => args.clobbers = parse_regs(cx, key, v),
-        _ => args.krate = parse_crate(cx, v),
+        "in" => args.inputs = Some(parse_regs(cx, key, v)),
+        "out" => args.outputs = Some(parse_regs(cx, key, v)),
+        "clobber" => args.clobbers = Some(parse_regs(cx, key, v)),
+        _ => args.krate = parse_crate(cx, v, "my_hv::seamcall_core"),
     }
 }
 
-fn parse_crate(cx: &Ctxt, v: TokenStream) -> Option<Path> {
+/// `crate = path`; `example` is the path the error shows.
+pub fn parse_crate(cx: &Ctxt, v: TokenStream, example: &str) -> Option<Path> {
     match syn::parse2::<Path>(v) {
         Ok(p) => Some(p),
         Err(e) => {
             cx.error_at(
                 e.span(),
-                "`crate` takes a path, like `crate = my_hv::seamcall_core`",
+                format!("`crate` takes a path, like `crate = {example}`"),
             );
             None
         }
@@ -253,6 +310,17 @@ fn set_flag(cx: &Ctxt, args: &mut Args, key: &Ident, name: &str, value: Option<T
         "retry_busy" => &mut args.retry_busy,
         _ => &mut args.scrub,
     };
+    set_flag_slot(cx, slot, key, name, value);
+}
+
+/// A flag into its slot: refused when given twice or with a value.
+pub fn set_flag_slot(
+    cx: &Ctxt,
+    slot: &mut Option<Span>,
+    key: &Ident,
+    name: &str,
+    value: Option<TokenStream>,
+) {
     if slot.is_some() {
         cx.error_at(key.span(), format!("`{name}` is given twice; keep one"));
         return;
@@ -268,15 +336,29 @@ fn set_flag(cx: &Ctxt, args: &mut Args, key: &Ident, name: &str, value: Option<T
 }
 
 fn need_value(cx: &Ctxt, key: &Ident, value: Option<TokenStream>) -> Option<TokenStream> {
+    let hint = match key.unraw().to_string().as_str() {
+        "leaf" => "leaf = 11",
+        "version" => "version = 1",
+        "retry" => "retry = 10",
+        "crate" => "crate = seamcall_core",
+        _ => "in = [rcx, rdx]",
+    };
+    need_value_like(cx, key, &key.to_string(), hint, value)
+}
+
+/// The value of a key that takes one, or the error naming `hint`.
+pub fn need_value_like(
+    cx: &Ctxt,
+    key: &Ident,
+    shown: &str,
+    hint: &str,
+    value: Option<TokenStream>,
+) -> Option<TokenStream> {
     if value.is_none() {
-        let hint = match key.unraw().to_string().as_str() {
-            "leaf" => "leaf = 11",
-            "version" => "version = 1",
-            "retry" => "retry = 10",
-            "crate" => "crate = seamcall_core",
-            _ => "in = [rcx, rdx]",
-        };
-        cx.error_at(key.span(), format!("`{key}` needs a value, like `{hint}`"));
+        cx.error_at(
+            key.span(),
+            format!("`{shown}` needs a value, like `{hint}`"),
+        );
     }
     value
 }
@@ -347,26 +429,23 @@ fn parse_num(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<Num> {
     }
 }
 
-fn parse_regs(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<RegList> {
+fn parse_regs(cx: &Ctxt, key: &Ident, v: TokenStream) -> RegList {
+    parse_reg_list(cx, &key.to_string(), v, "[rcx, rdx]", ACCEPTED)
+}
+
+/// `key = [a, b]`: the registers with their spans; `example` is the list
+/// the errors show, `accepted` the registers an unknown one is told of.
+pub fn parse_reg_list(
+    cx: &Ctxt,
+    key: &str,
+    v: TokenStream,
+    example: &str,
+    accepted: &str,
+) -> RegList {
     let mut iter = v.clone().into_iter();
     let group = match (iter.next(), iter.next()) {
         (Some(TokenTree::Group(g)), None) if g.delimiter() == Delimiter::Bracket => g,
-        _ => {
-            let span = v
-                .clone()
-                .into_iter()
-                .next()
-                .map_or_else(Span::call_site, |t| t.span());
-            cx.error_spanned_by(
-                v,
-                format!("`{key}` takes a list of registers in brackets, like `{key} = [rcx, rdx]`"),
-            );
-            return Some(RegList {
-                span,
-                regs: Vec::new(),
-                complete: false,
-            });
-        }
+        _ => return not_a_list(cx, key, v, example),
     };
     let mut list = RegList {
         span: group.span(),
@@ -382,7 +461,7 @@ fn parse_regs(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<RegList> {
                     list.complete = false;
                     cx.error_at(
                         id.span(),
-                        format!("unknown register `{id}`; expected one of {ACCEPTED}"),
+                        format!("unknown register `{id}`; expected one of {accepted}"),
                     )
                 }
             }
@@ -396,11 +475,26 @@ fn parse_regs(cx: &Ctxt, key: &Ident, v: TokenStream) -> Option<RegList> {
     if let Err(e) = parser.parse2(group.stream()) {
         cx.error_at(
             e.span(),
-            format!("`{key}` takes register names separated by commas, like `[rcx, rdx]`"),
+            format!("`{key}` takes register names separated by commas, like `{example}`"),
         );
         list.complete = false;
     }
-    Some(list)
+    list
+}
+
+/// A register list's value that is not `[..]`: the error, and an
+/// incomplete list so the counting rules stay quiet.
+fn not_a_list(cx: &Ctxt, key: &str, v: TokenStream, example: &str) -> RegList {
+    let span = first_span(&v);
+    cx.error_spanned_by(
+        v,
+        format!("`{key}` takes a list of registers in brackets, like `{key} = {example}`"),
+    );
+    RegList {
+        span,
+        regs: Vec::new(),
+        complete: false,
+    }
 }
 
 /// The longest number literal read: `u64::MAX` in binary with a digit

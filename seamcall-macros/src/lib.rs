@@ -18,8 +18,10 @@
 //!      │    insn ← block ← call ← docs; leaf     (one function per job)
 //!      ├─ catalog                `__catalog!`: decl + expand per item, then ALL
 //!      ├─ guest                  `#[tdcall]`, the `#[tdvmcall]` block, `__guest_catalog!`
-//!      └─ tdvmcall               `#[tdvmcall]`: its own keys and rules, the mask,
-//!                                then a leaf-0 block through `guest`
+//!      │                         (items taken apart as `catalog` does)
+//!      └─ tdvmcall               `#[tdvmcall]`: attr → valid → docs → expand (its
+//!                                own keys and rules, the mask; attr's value
+//!                                parsers), then a leaf-0 block through `guest`
 //! (family: which attribute, read by ast, valid and expand)
 //! ```
 //!

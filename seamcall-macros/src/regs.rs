@@ -51,6 +51,13 @@ pub fn variant(r: Reg) -> syn::Ident {
     syn::Ident::new(&v, Span::call_site())
 }
 
+/// `&[krate::leaves::Reg::Rcx, ..]`: a register list as a slice of the
+/// runtime's `Reg`, for the catalogs' metadata.
+pub fn variant_slice(krate: &syn::Path, list: &[Reg]) -> proc_macro2::TokenStream {
+    let vs = list.iter().map(|r| variant(*r));
+    quote::quote!(&[#(#krate::leaves::Reg::#vs),*])
+}
+
 /// The list shown in "unknown register" errors.
 pub const ACCEPTED: &str =
     "rcx, rdx, rbx, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15 (and rbp, xmm0-xmm15 in `clobber`)";

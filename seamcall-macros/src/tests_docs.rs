@@ -3,8 +3,8 @@
 use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 
-/// Every `#[doc = ".."]` string of an expansion, joined by newlines.
-fn docs(args: TokenStream, item: TokenStream) -> String {
+/// Every `#[doc = ".."]` string of `ts`, joined by newlines.
+pub fn doc_strings(ts: TokenStream) -> String {
     fn walk(ts: TokenStream, out: &mut Vec<String>) {
         let tts: Vec<TokenTree> = ts.into_iter().collect();
         for (i, tt) in tts.iter().enumerate() {
@@ -22,10 +22,16 @@ fn docs(args: TokenStream, item: TokenStream) -> String {
         }
     }
     let mut out = Vec::new();
-    let expansion = crate::seamcall_impl(args, item);
-    walk(expansion.clone(), &mut out);
-    assert!(!out.is_empty(), "no docs in {expansion}");
+    walk(ts, &mut out);
     out.join("\n")
+}
+
+/// The docs of `#[seamcall(args)] item`'s expansion.
+fn docs(args: TokenStream, item: TokenStream) -> String {
+    let expansion = crate::seamcall_impl(args, item);
+    let d = doc_strings(expansion.clone());
+    assert!(!d.is_empty(), "no docs in {expansion}");
+    d
 }
 
 #[test]

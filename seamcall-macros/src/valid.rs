@@ -106,9 +106,7 @@ pub fn validate(cx: &Ctxt, family: Family, mut args: Args, func: Func) -> Option
         inputs: regs(&lists.inputs),
         outputs: regs(&lists.outputs),
         clobbers: regs(&lists.clobbers),
-        krate: args
-            .krate
-            .unwrap_or_else(|| syn::parse_quote!(::seamcall_core)),
+        krate: crate::attr::krate_or_default(args.krate),
         retry,
         retry_busy: args.retry_busy.is_some(),
         scrub: args.scrub.is_some(),

@@ -166,10 +166,7 @@ fn unchecked_panics(decl: &Decl, who: &str) -> [TokenStream; 3] {
 /// The `LeafInfo` the catalog lists for this declaration.
 pub fn leaf_info(decl: &Decl, name: &str) -> TokenStream {
     let krate = &decl.krate;
-    let regs = |list: &[Reg]| {
-        let vs = list.iter().map(|r| regs::variant(*r));
-        quote!(&[#(#krate::leaves::Reg::#vs),*])
-    };
+    let regs = |list: &[Reg]| regs::variant_slice(krate, list);
     let leaf = match &decl.leaf {
         LeafWord::Lit(w) => {
             let l = w.leaf();
