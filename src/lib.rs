@@ -6,3 +6,4 @@ pub mod disasm;
 pub mod guest_style;
 pub mod linux_style;
 pub mod shapes;
+pub mod vendored;
