@@ -1,6 +1,7 @@
 //! Support code shared by the workspace's examples, tests and benchmarks.
 //! Not published; nothing here is part of seamcall's API.
 
+pub mod bench;
 pub mod callee_saved;
 pub mod disasm;
 pub mod guest_style;
