@@ -7,4 +7,5 @@ pub mod disasm;
 pub mod guest_style;
 pub mod linux_style;
 pub mod shapes;
+pub mod sites;
 pub mod vendored;
