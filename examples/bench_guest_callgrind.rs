@@ -15,24 +15,10 @@
 mod variants;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--list") {
-        for v in variants::VARIANTS {
-            println!("{}", v.id());
-        }
-        return;
-    }
-    if !variants::STUB {
-        eprintln!("error: {}", variants::NEED_STUB);
-        std::process::exit(1);
-    }
-    let (Some(id), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u64>().ok())) else {
-        eprintln!("usage: bench_guest_callgrind VARIANT ITERATIONS | --list");
-        std::process::exit(2);
-    };
-    let Some(v) = variants::VARIANTS.iter().find(|v| v.id() == *id) else {
-        eprintln!("unknown variant {id}; --list prints them");
-        std::process::exit(2);
-    };
-    (v.run)(n);
+    seamcall_tests::bench::callgrind_main(
+        "bench_guest_callgrind",
+        variants::VARIANTS,
+        variants::STUB,
+        variants::NEED_STUB,
+    );
 }

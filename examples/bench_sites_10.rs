@@ -12,8 +12,6 @@
 #[path = "../benches/support/sites.rs"]
 mod sites;
 
-sites_9!(filler_0);
-
-fn main() {
-    sites::run(filler_0::keep());
+binary! {
+    sites_9!(filler_0);
 }

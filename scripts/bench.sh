@@ -101,39 +101,9 @@ done
 } >"$out/machine.tsv"
 echo "== machine"; cat "$out/machine.tsv"
 
-# Loops aligned to 64 bytes: where the linker happens to put each loop
-# otherwise moves its time by up to a third on this machine (the same
-# instructions, 2 bytes apart in encoding, measured 1.80 against 1.47 ns),
-# which would be measuring code placement, not the variants.
-stub_flags="--cfg seamcall_stub -C llvm-args=-align-loops=64"
-stub() { RUSTFLAGS="$stub_flags" CARGO_TARGET_DIR="$stub_dir" "$@"; }
-
-echo "== build (stub)"
-stub cargo build --release --bench seamcall --example bench_callgrind
-
-echo "== criterion"
-rm -rf "$stub_dir"/criterion/narrow_* "$stub_dir"/criterion/wide_*
-SEAMCALL_BENCH_INTERLEAVED="$out/interleaved.tsv" \
-    stub cargo bench --bench seamcall -- --noplot 2>&1 | tee "$out/criterion.log"
-for d in "$stub_dir"/criterion/narrow_* "$stub_dir"/criterion/wide_*; do
-    cp "$d/new/estimates.json" "$out/criterion-$(basename "$d").json"
-done
-
-echo "== callgrind"
-bin=$stub_dir/release/examples/bench_callgrind
-n1=200000
-n2=400000
-printf 'variant\tn1\tir1\tn2\tir2\n' >"$out/callgrind.tsv"
-for v in $("$bin" --list); do
-    irs=()
-    for n in $n1 $n2; do
-        valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" "$bin" "$v" "$n" 2>"$out/cg.err" \
-            || { cat "$out/cg.err" >&2; exit 1; }
-        irs+=("$(awk '/^summary:/ {print $2}' "$out/cg.out")")
-    done
-    printf '%s\t%s\t%s\t%s\t%s\n' "$v" $n1 "${irs[0]}" $n2 "${irs[1]}" | tee -a "$out/callgrind.tsv"
-done
-rm -f "$out/cg.out" "$out/cg.err"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+bench_suite "" seamcall bench_callgrind SEAMCALL_BENCH_INTERLEAVED "" narrow wide
 
 echo "== disassembly"
 objdump -d -C --no-show-raw-insn -M intel "$bin" >"$out/bench_callgrind.dis"

@@ -34,35 +34,9 @@ if [ ! -f "$out/machine.tsv" ]; then
     } >"$out/machine.tsv"
 fi
 
-stub_flags="--cfg seamcall_stub -C llvm-args=-align-loops=64"
-stub() { RUSTFLAGS="$stub_flags" CARGO_TARGET_DIR="$stub_dir" "$@"; }
-
-echo "== guest: build (stub)"
-stub cargo build --release --bench guest --example bench_guest_callgrind
-
-echo "== guest: criterion"
-rm -rf "$stub_dir"/criterion/rdmsr_* "$stub_dir"/criterion/vp_info_*
-SEAMCALL_BENCH_GUEST_INTERLEAVED="$out/guest-interleaved.tsv" \
-    stub cargo bench --bench guest -- --noplot 2>&1 | tee "$out/guest-criterion.log"
-for d in "$stub_dir"/criterion/rdmsr_* "$stub_dir"/criterion/vp_info_*; do
-    cp "$d/new/estimates.json" "$out/guest-criterion-$(basename "$d").json"
-done
-
-echo "== guest: callgrind"
-bin=$stub_dir/release/examples/bench_guest_callgrind
-n1=200000
-n2=400000
-printf 'variant\tn1\tir1\tn2\tir2\n' >"$out/guest-callgrind.tsv"
-for v in $("$bin" --list); do
-    irs=()
-    for n in $n1 $n2; do
-        valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" "$bin" "$v" "$n" 2>"$out/cg.err" \
-            || { cat "$out/cg.err" >&2; exit 1; }
-        irs+=("$(awk '/^summary:/ {print $2}' "$out/cg.out")")
-    done
-    printf '%s\t%s\t%s\t%s\t%s\n' "$v" $n1 "${irs[0]}" $n2 "${irs[1]}" | tee -a "$out/guest-callgrind.tsv"
-done
-rm -f "$out/cg.out" "$out/cg.err"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+bench_suite "guest: " guest bench_guest_callgrind SEAMCALL_BENCH_GUEST_INTERLEAVED guest- rdmsr vp_info
 
 echo "load_end_guest	$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.tsv"
 python3 scripts/bench_guest_report.py "$out" docs

@@ -95,6 +95,19 @@ impl std::fmt::Display for Insn {
     }
 }
 
+/// The macro's instructions and the hand-written ones, one per indented
+/// line under `macro:` and `hand-written:`: the listing a codegen test
+/// prints when the two differ.
+pub fn side_by_side(mac: &[Insn], floor: &[Insn]) -> String {
+    let show = |v: &[Insn]| {
+        v.iter()
+            .map(|i| format!("    {i}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    format!("macro:\n{}\nhand-written:\n{}", show(mac), show(floor))
+}
+
 /// The text of `objdump -d --no-show-raw-insn -M intel` with `args` on
 /// `path`.
 fn objdump(path: &Path, args: &[String]) -> Result<String, String> {

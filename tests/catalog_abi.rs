@@ -17,71 +17,30 @@
 //! to check the feature-gated leaves as well.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use seamcall_core::leaves::abi::Release;
 use seamcall_core::leaves::{self, LeafInfo, LeafWord, Reg, RegSet, ABI};
 
-/// A row of a TSV file, by column name.
-type Row = BTreeMap<String, String>;
-
-fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tdx-abi")
-}
+use seamcall_tests::vendored::{self, Row};
 
 /// The copies in `tests/data` are the originals, byte for byte, wherever
 /// the originals are present.
 #[test]
 fn vendored_facts_match_the_originals() {
-    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tdx-abi");
-    if !shared.is_dir() {
-        println!("{} not present: nothing to compare", shared.display());
-        return;
-    }
-    for name in [
-        "leaves.tsv",
-        "writes.tsv",
-        "leaves-2.0.tsv",
-        "writes-2.0.tsv",
-        "module-versions.md",
-    ] {
-        let read = |p: PathBuf| {
-            std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
-        };
-        assert!(
-            read(data_dir().join(name)) == read(shared.join(name)),
-            "tests/data/tdx-abi/{name} differs from {}: copy the original over it",
-            shared.join(name).display()
-        );
-    }
+    vendored::assert_copies_match(
+        "",
+        &[
+            "leaves.tsv",
+            "writes.tsv",
+            "leaves-2.0.tsv",
+            "writes-2.0.tsv",
+            "module-versions.md",
+        ],
+    );
 }
 
 fn read_tsv(name: &str) -> Vec<Row> {
-    let path = data_dir().join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<String> = lines
-        .next()
-        .unwrap_or_else(|| panic!("{name} is empty"))
-        .split('\t')
-        .map(str::to_owned)
-        .collect();
-    lines
-        .map(|line| {
-            let cells: Vec<&str> = line.split('\t').collect();
-            header
-                .iter()
-                .cloned()
-                .zip(
-                    cells
-                        .iter()
-                        .map(|c| c.to_string())
-                        .chain(std::iter::repeat(String::new())),
-                )
-                .collect()
-        })
-        .collect()
+    vendored::read_tsv(&vendored::data_dir("").join(name))
 }
 
 /// `rcx,rdx,r8 (module also …)` → {rcx, rdx, r8}; `-` → {}; `?` → None.

@@ -10,13 +10,7 @@ fn mng_rd_shape_matches_hand_written_asm() {
     let bin = disasm::build_release_example("codegen_shapes").unwrap_or_else(|e| panic!("{e}"));
     let mac = disasm::function(&bin, "codegen_mng_rd_macro").unwrap_or_else(|e| panic!("{e}"));
     let floor = disasm::function(&bin, "codegen_mng_rd_floor").unwrap_or_else(|e| panic!("{e}"));
-    let show = |v: &[disasm::Insn]| {
-        v.iter()
-            .map(|i| format!("    {i}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let listing = format!("macro:\n{}\nhand-written:\n{}", show(&mac), show(&floor));
+    let listing = disasm::side_by_side(&mac, &floor);
     assert!(
         mac.iter().any(|i| i.mnemonic == "jb" || i.mnemonic == "jc"),
         "the CF check is missing\n{listing}"

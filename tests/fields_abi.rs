@@ -19,12 +19,10 @@ use std::path::PathBuf;
 use seamcall_core::fields::{self, Field, GlobalField, Scope, TdField, VcpuField};
 use seamcall_core::{FieldContext, FieldId};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use seamcall_tests::vendored::{data_dir as vendored_dir, root};
 
 fn data_dir() -> PathBuf {
-    root().join("tests/data/tdx-abi")
+    vendored_dir("")
 }
 
 const GENERATED: &str = "seamcall-core/src/fields/generated.rs";
@@ -35,21 +33,7 @@ fn read(path: PathBuf) -> String {
 
 #[test]
 fn vendored_facts_match_the_originals() {
-    let shared = root().join("../shared/tdx-abi");
-    if !shared.is_dir() {
-        println!("{} not present: nothing to compare", shared.display());
-        return;
-    }
-    for name in ["fields.tsv", "fields.md"] {
-        let bytes = |p: PathBuf| {
-            std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
-        };
-        assert!(
-            bytes(data_dir().join(name)) == bytes(shared.join(name)),
-            "tests/data/tdx-abi/{name} differs from {}: copy the original over it",
-            shared.join(name).display()
-        );
-    }
+    seamcall_tests::vendored::assert_copies_match("", &["fields.tsv", "fields.md"]);
 }
 
 // ---------------------------------------------------------------------

@@ -10,7 +10,6 @@
 //! being skipped.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use seamcall_core::guest::abi::GUEST_ABI;
 use seamcall_core::leaves::{Reg, RegSet};
@@ -20,21 +19,7 @@ use guest_tsv::*;
 
 #[test]
 fn vendored_facts_match_the_originals() {
-    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tdx-abi/guest");
-    if !shared.is_dir() {
-        println!("{} not present: nothing to compare", shared.display());
-        return;
-    }
-    for name in ["tdcall-leaves.tsv", "tdvmcall.tsv"] {
-        let read = |p: PathBuf| {
-            std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
-        };
-        assert!(
-            read(data_dir().join(name)) == read(shared.join(name)),
-            "tests/data/tdx-abi/guest/{name} differs from {}: copy the original over it",
-            shared.join(name).display()
-        );
-    }
+    seamcall_tests::vendored::assert_copies_match("guest", &["tdcall-leaves.tsv", "tdvmcall.tsv"]);
 }
 
 #[test]

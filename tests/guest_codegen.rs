@@ -12,13 +12,7 @@ fn compare(bin: &std::path::Path, shape: &str) {
             .unwrap_or_else(|e| panic!("{e}"))
     };
     let (mac, floor) = (get("macro"), get("floor"));
-    let show = |v: &[disasm::Insn]| {
-        v.iter()
-            .map(|i| format!("    {i}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let listing = format!("macro:\n{}\nhand-written:\n{}", show(&mac), show(&floor));
+    let listing = disasm::side_by_side(&mac, &floor);
     assert!(
         mac.iter()
             .any(|i| i.mnemonic == "tdcall" || i.operands.contains("tdcall")),

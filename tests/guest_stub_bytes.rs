@@ -16,9 +16,9 @@
 
 use seamcall_core::guest::{TdcallError, TdvmcallError};
 use seamcall_core::{extable, tdcall, tdvmcall};
+use seamcall_tests::sites::{site_in, STAND_IN};
 
 const TDCALL: &[u8] = &[0x66, 0x0f, 0x01, 0xcc];
-const STAND_IN: &[u8] = &[0x0f, 0x1f, 0x00, 0x31, 0xc0];
 const EXPECTED: &[u8] = if cfg!(seamcall_stub) {
     STAND_IN
 } else {
@@ -32,25 +32,6 @@ fn vp_info() -> Result<(u64, u64, u64, u64, u64, u64), TdcallError>;
 #[tdvmcall(subfn = 0x1F, in = [r12], out = [r11])]
 #[inline(never)]
 unsafe fn rdmsr(msr: u32) -> Result<u64, TdvmcallError>;
-
-/// The one site (one #UD and one #GP entry) in the `len` bytes from `start`.
-fn site_in(start: usize, len: usize) -> usize {
-    let range = start as u64..(start + len) as u64;
-    let mut hits: Vec<(u64, u32)> = extable::entries()
-        .iter()
-        .filter(|e| e.vector() != u32::MAX && range.contains(&e.insn()))
-        .map(|e| (e.insn(), e.vector()))
-        .collect();
-    hits.sort_unstable();
-    assert_eq!(
-        hits.len(),
-        2,
-        "one #UD and one #GP entry in {range:x?}: {hits:x?}"
-    );
-    assert_eq!(hits[0].0, hits[1].0);
-    assert_eq!([hits[0].1, hits[1].1], [6, 13]);
-    hits[0].0 as usize
-}
 
 fn check_site(what: &str, site: usize) {
     // SAFETY: `site` is an instruction address from this binary's table,

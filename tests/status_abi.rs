@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use seamcall_core::TdxStatus;
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tdx-abi")
+    seamcall_tests::vendored::data_dir("")
 }
 
 fn read(name: &str) -> String {
@@ -25,21 +25,7 @@ fn read(name: &str) -> String {
 /// the originals are present.
 #[test]
 fn vendored_facts_match_the_originals() {
-    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tdx-abi");
-    if !shared.is_dir() {
-        println!("{} not present: nothing to compare", shared.display());
-        return;
-    }
-    for name in ["status.tsv", "NOTES-2.0.md"] {
-        let bytes = |p: PathBuf| {
-            std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
-        };
-        assert!(
-            bytes(data_dir().join(name)) == bytes(shared.join(name)),
-            "tests/data/tdx-abi/{name} differs from {}: copy the original over it",
-            shared.join(name).display()
-        );
-    }
+    seamcall_tests::vendored::assert_copies_match("", &["status.tsv", "NOTES-2.0.md"]);
 }
 
 fn hex(cell: &str) -> Option<u64> {

@@ -21,11 +21,10 @@
 
 use seamcall_core::{extable, seamcall, SeamcallError};
 use seamcall_tests::linux_style::{self, TdxModuleArgs};
+use seamcall_tests::sites::{site_in, STAND_IN};
 
 /// `SEAMCALL`.
 const SEAMCALL: &[u8] = &[0x66, 0x0f, 0x01, 0xcf];
-/// The stand-in: `nop dword ptr [rax]` (`0F 1F 00`), `xor eax, eax` (`31 C0`).
-const STAND_IN: &[u8] = &[0x0f, 0x1f, 0x00, 0x31, 0xc0];
 
 /// What this build must emit.
 const EXPECTED: &[u8] = if cfg!(seamcall_stub) {
@@ -43,31 +42,6 @@ extern "C" {
     // only to take their addresses.
     fn linux_seamcall_ret(leaf: u64, args: *mut TdxModuleArgs) -> u64;
     fn linux_seamcall_saved_ret(leaf: u64, args: *mut TdxModuleArgs) -> u64;
-}
-
-/// The instruction address of the table entries that lie in the `len` bytes
-/// from `start`, checked to be exactly one instruction with its #UD and #GP
-/// entries.
-fn site_in(start: usize, len: usize) -> usize {
-    let range = start as u64..(start + len) as u64;
-    let mut hits: Vec<(u64, u32)> = extable::entries()
-        .iter()
-        .filter(|e| e.vector() != u32::MAX && range.contains(&e.insn()))
-        .map(|e| (e.insn(), e.vector()))
-        .collect();
-    hits.sort_unstable();
-    assert_eq!(
-        hits.len(),
-        2,
-        "expected one #UD and one #GP entry in {range:x?}, found {hits:x?}"
-    );
-    assert_eq!(
-        hits[0].0, hits[1].0,
-        "both entries must cover the same instruction"
-    );
-    let vectors: Vec<u32> = hits.iter().map(|h| h.1).collect();
-    assert_eq!(vectors, [6, 13]);
-    hits[0].0 as usize
 }
 
 /// `n` code bytes at `addr`.

@@ -346,39 +346,9 @@ info_loop!(vp_info_outline_floor, vp_info_floor_outline);
 info_loop!(vp_info_outline_tdshim, vp_info_tdshim_outline);
 info_loop!(vp_info_outline_linux_saved_ret, vp_info_linux_outline);
 
-/// One measured variant.
-pub struct Variant {
-    /// `rdmsr` or `vp_info`.
-    pub shape: &'static str,
-    /// `inline` or `outline`.
-    pub placement: &'static str,
-    /// `loop_only`, `macro`, `floor`, `macro_no_scrub`, `floor_no_scrub`,
-    /// `tdshim`, `linux_saved_ret`.
-    pub name: &'static str,
-    /// Issue the call this many times.
-    pub run: fn(u64),
-}
-
-impl Variant {
-    /// `shape/placement/name`, the criterion id and the callgrind argument.
-    pub fn id(&self) -> String {
-        format!("{}/{}/{}", self.shape, self.placement, self.name)
-    }
-}
-
-macro_rules! variants {
-    ($($shape:ident $placement:ident $name:ident => $f:ident,)*) => {
-        /// Every variant, in report order.
-        pub const VARIANTS: &[Variant] = &[$(Variant {
-            shape: stringify!($shape),
-            placement: stringify!($placement),
-            name: stringify!($name),
-            run: $f,
-        },)*];
-    };
-}
-
-variants! {
+// Names: `loop_only`, `macro`, `floor`, `macro_no_scrub`, `floor_no_scrub`,
+// `tdshim`, `linux_saved_ret`.
+seamcall_tests::bench_variants! {
     rdmsr inline loop_only => rdmsr_inline_loop_only,
     rdmsr inline macro => rdmsr_inline_macro,
     rdmsr inline floor => rdmsr_inline_floor,

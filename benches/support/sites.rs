@@ -104,6 +104,19 @@ macro_rules! sites_1000 {
     };
 }
 
+/// A benchmark binary's filler modules and its `main`: each
+/// `sites_N!(name);` line declares a module, and `main` runs [`run`] with
+/// the number of leaves all of them hold.
+macro_rules! binary {
+    ($($m:ident!($name:ident);)*) => {
+        $($m!($name);)*
+
+        fn main() {
+            crate::sites::run(0 $(+ $name::keep())*);
+        }
+    };
+}
+
 /// The measured leaf.
 #[seamcall(leaf = 11, in = [rcx, rdx], out = [r8])]
 #[inline(never)]

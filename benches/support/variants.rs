@@ -798,41 +798,11 @@ wide_chained_loop!(wide_outline_chained_macro_ptr, |a| (
     0
 ));
 
-/// One measured variant.
-pub struct Variant {
-    /// `narrow` or `wide`.
-    pub shape: &'static str,
-    /// `inline` or `outline`.
-    pub placement: &'static str,
-    /// `macro`, `floor`, `linux_saved_ret`, `linux_ret`, `macro_match`,
-    /// `floor_match`; for the wide leaf also `struct_macro`,
-    /// `struct_linux_saved_ret`, `chained_macro`, `chained_linux_saved_ret`,
-    /// and out of line `struct_macro_ptr`, `chained_macro_ptr`.
-    pub name: &'static str,
-    /// Issue the call this many times.
-    pub run: fn(u64),
-}
-
-impl Variant {
-    /// `shape/placement/name`, the criterion id and the callgrind argument.
-    pub fn id(&self) -> String {
-        format!("{}/{}/{}", self.shape, self.placement, self.name)
-    }
-}
-
-macro_rules! variants {
-    ($($shape:ident $placement:ident $name:ident => $f:ident,)*) => {
-        /// Every variant, in report order.
-        pub const VARIANTS: &[Variant] = &[$(Variant {
-            shape: stringify!($shape),
-            placement: stringify!($placement),
-            name: stringify!($name),
-            run: $f,
-        },)*];
-    };
-}
-
-variants! {
+// Names: `macro`, `floor`, `linux_saved_ret`, `linux_ret`, `macro_match`,
+// `floor_match`; for the wide leaf also `struct_macro`,
+// `struct_linux_saved_ret`, `chained_macro`, `chained_linux_saved_ret`, and
+// out of line `struct_macro_ptr`, `chained_macro_ptr`.
+seamcall_tests::bench_variants! {
     narrow inline macro => narrow_inline_macro,
     narrow inline floor => narrow_inline_floor,
     narrow inline linux_saved_ret => narrow_inline_linux_saved_ret,

@@ -145,45 +145,74 @@ pub enum ErrorKind {
 #[must_use]
 pub struct SeamcallError(NonZeroU64);
 
-const _: () = assert!(core::mem::size_of::<SeamcallError>() == 8);
-const _: () = assert!(core::mem::size_of::<Result<(), SeamcallError>>() == 8);
+/// What an error type that is the non-zero raw status (one `NonZeroU64`
+/// field) has in common: the size checks, `from_status`, `fault`, `raw`,
+/// `status`, `Debug` (`Name(0x…: Display)`) and [`core::error::Error`].
+/// Used by [`SeamcallError`] and the guest's `TdcallError`.
+macro_rules! raw_status_error {
+    ($name:ident) => {
+        const _: () = assert!(core::mem::size_of::<$name>() == 8);
+        const _: () = assert!(core::mem::size_of::<Result<(), $name>>() == 8);
+        // Two registers (RAX:RDX in the SysV ABI), never memory.
+        const _: () = assert!(core::mem::size_of::<Result<u64, $name>>() == 16);
+
+        impl $name {
+            /// The error for a raw status, or `None` for 0 (success).
+            #[inline(always)]
+            pub const fn from_status(status: u64) -> Option<$name> {
+                match core::num::NonZeroU64::new(status) {
+                    Some(v) => Some($name(v)),
+                    None => None,
+                }
+            }
+
+            /// The error a fixup pad reports for `trap`.
+            pub const fn fault(trap: $crate::error::Trap) -> $name {
+                $name(match core::num::NonZeroU64::new(trap.status().raw()) {
+                    Some(v) => v,
+                    None => unreachable!(),
+                })
+            }
+
+            /// The raw 64-bit status, as RAX held it (or as the fixup pad
+            /// loaded it).
+            #[inline(always)]
+            pub const fn raw(self) -> u64 {
+                self.0.get()
+            }
+
+            /// The raw status as a [`TdxStatus`](crate::TdxStatus).
+            #[inline(always)]
+            pub const fn status(self) -> $crate::status::TdxStatus {
+                $crate::status::TdxStatus::from_raw(self.0.get())
+            }
+        }
+
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write!(
+                    f,
+                    concat!(stringify!($name), "({:#018x}: {})"),
+                    self.raw(),
+                    self
+                )
+            }
+        }
+
+        impl core::error::Error for $name {}
+    };
+}
+pub(crate) use raw_status_error;
+
+raw_status_error!(SeamcallError);
 
 impl SeamcallError {
-    /// The error for a raw status, or `None` for 0 (success).
-    #[inline(always)]
-    pub const fn from_status(status: u64) -> Option<SeamcallError> {
-        match NonZeroU64::new(status) {
-            Some(v) => Some(SeamcallError(v)),
-            None => None,
-        }
-    }
-
-    /// The error for a trap, as the fixup pad reports it.
-    pub const fn fault(trap: Trap) -> SeamcallError {
-        SeamcallError(match NonZeroU64::new(trap.status().raw()) {
-            Some(v) => v,
-            None => unreachable!(),
-        })
-    }
-
     /// The error for VMfailInvalid (CF=1).
     pub const VM_FAIL_INVALID: SeamcallError =
         SeamcallError(match NonZeroU64::new(TDX_SEAMCALL_VMFAILINVALID) {
             Some(v) => v,
             None => unreachable!(),
         });
-
-    /// The raw 64-bit status, as RAX held it (or as the fixup pad loaded it).
-    #[inline(always)]
-    pub const fn raw(self) -> u64 {
-        self.0.get()
-    }
-
-    /// The raw status as a [`TdxStatus`].
-    #[inline(always)]
-    pub const fn status(self) -> TdxStatus {
-        TdxStatus::from_raw(self.0.get())
-    }
 
     /// Decode the error.
     pub const fn kind(self) -> ErrorKind {
@@ -199,12 +228,6 @@ impl SeamcallError {
     /// bits). Use [`TdxStatus::code`] to compare without the operand id.
     pub const fn is(self, status: TdxStatus) -> bool {
         self.0.get() == status.raw()
-    }
-}
-
-impl fmt::Debug for SeamcallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SeamcallError({:#018x}: {})", self.raw(), self)
     }
 }
 
@@ -224,8 +247,6 @@ impl fmt::Display for SeamcallError {
         }
     }
 }
-
-impl core::error::Error for SeamcallError {}
 
 impl fmt::Display for Trap {
     /// `#UD` or `#GP`, the mnemonic of the exception.
@@ -324,6 +345,19 @@ mod tests {
     use std::boxed::Box;
     use std::collections::BTreeSet;
     use std::string::ToString;
+
+    #[test]
+    fn debug_is_the_name_the_raw_value_and_display() {
+        assert_eq!(
+            std::format!("{:?}", SeamcallError::VM_FAIL_INVALID),
+            "SeamcallError(0x8000ff00ffff0000: SEAMCALL VMfailInvalid (no TDX module loaded))"
+        );
+        let e = SeamcallError::from_status(0x8000_0203_0000_0000).unwrap();
+        assert_eq!(
+            std::format!("{e:?}"),
+            "SeamcallError(0x8000020300000000: TDX_RND_NO_ENTROPY)"
+        );
+    }
 
     #[test]
     fn software_codes_decode() {

@@ -6,39 +6,18 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use seamcall_core::leaves::{Reg, RegSet};
 
-/// A row of a TSV file, by column name.
-pub type Row = BTreeMap<String, String>;
+pub use seamcall_tests::vendored::Row;
 
 pub fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tdx-abi/guest")
+    seamcall_tests::vendored::data_dir("guest")
 }
 
 pub fn read_tsv(name: &str) -> Vec<Row> {
-    let path = data_dir().join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<String> = lines
-        .next()
-        .unwrap_or_else(|| panic!("{name} is empty"))
-        .split('\t')
-        .map(str::to_owned)
-        .collect();
-    lines
-        .map(|line| {
-            let cells = line.split('\t').map(str::to_owned);
-            header
-                .iter()
-                .cloned()
-                .zip(cells.chain(std::iter::repeat(String::new())))
-                .collect()
-        })
-        .collect()
+    seamcall_tests::vendored::read_tsv(&data_dir().join(name))
 }
 
 /// The text with every parenthesized part removed (not nested in the TSV).

@@ -37,41 +37,9 @@ pub enum TdcallErrorKind {
 #[repr(transparent)]
 pub struct TdcallError(NonZeroU64);
 
-const _: () = assert!(core::mem::size_of::<TdcallError>() == 8);
-const _: () = assert!(core::mem::size_of::<Result<(), TdcallError>>() == 8);
-// Two registers (RAX:RDX in the SysV ABI), never memory.
-const _: () = assert!(core::mem::size_of::<Result<u64, TdcallError>>() == 16);
+crate::error::raw_status_error!(TdcallError);
 
 impl TdcallError {
-    /// The error for a raw status, or `None` for 0 (success).
-    #[inline(always)]
-    pub const fn from_status(status: u64) -> Option<TdcallError> {
-        match NonZeroU64::new(status) {
-            Some(v) => Some(TdcallError(v)),
-            None => None,
-        }
-    }
-
-    /// The error a fixup pad reports for `trap`.
-    pub const fn fault(trap: Trap) -> TdcallError {
-        TdcallError(match NonZeroU64::new(trap.status().raw()) {
-            Some(v) => v,
-            None => unreachable!(),
-        })
-    }
-
-    /// The raw 64-bit value, as RAX held it (or as the fixup pad loaded it).
-    #[inline(always)]
-    pub const fn raw(self) -> u64 {
-        self.0.get()
-    }
-
-    /// The raw value as a [`TdxStatus`].
-    #[inline(always)]
-    pub const fn status(self) -> TdxStatus {
-        TdxStatus::from_raw(self.0.get())
-    }
-
     /// Decode the error.
     pub const fn kind(self) -> TdcallErrorKind {
         match self.0.get() {
@@ -102,12 +70,6 @@ impl TdcallError {
     }
 }
 
-impl fmt::Debug for TdcallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TdcallError({:#018x}: {})", self.raw(), self)
-    }
-}
-
 impl fmt::Display for TdcallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind() {
@@ -121,8 +83,6 @@ impl fmt::Display for TdcallError {
         }
     }
 }
-
-impl core::error::Error for TdcallError {}
 
 /// What went wrong in a TDG.VP.VMCALL, decoded from a [`TdvmcallError`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -390,6 +350,14 @@ mod tests {
         assert!(format!("{e:?}").contains("RAX = 0xc000010000000001"));
         let e = TdvmcallError::fault(Trap::InvalidOpcode);
         assert_eq!(e.to_string(), "TDCALL raised #UD (not running inside a TD)");
+    }
+
+    #[test]
+    fn tdcall_debug_is_the_name_the_raw_value_and_display() {
+        assert_eq!(
+            format!("{:?}", TdcallError::fault(Trap::InvalidOpcode)),
+            "TdcallError(0x8000ff0000000006: TDCALL raised #UD (not running inside a TD))"
+        );
     }
 
     #[test]
