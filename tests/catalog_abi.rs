@@ -74,7 +74,8 @@ fn leaf_number(cell: &str) -> (u16, bool) {
     (word.leaf(), word.seamldr())
 }
 
-/// Registers module 1.5.01 writes only at version 1 and above (NOTES.md §6),
+/// Registers module 1.5.01 writes only at version 1 and above (the
+/// "version>=1 only" notes of tests/data/tdx-abi/writes.tsv),
 /// so a version-0 declaration need not cover them.
 const ONLY_FROM_V1: &[(&str, &[Reg])] = &[
     ("TDH.MNG.RD", &[Reg::Rdx]),

@@ -1,6 +1,9 @@
-//! The peers' calls written with `#[tdvmcall]` (guest/NOTES.md §d of the
-//! project's ABI notes, vendored under tests/data/tdx-abi/guest): each
-//! compiles, and each binds what the peer missed by construction.
+//! The peers' calls written with `#[tdvmcall]`: the register contracts of
+//! coconut-svsm/svsm kernel/src/tdx/tdcall.rs@f4bc4bcd, td-shim
+//! tdx-tdcall/src/asm and td-shim/src/bin/td-shim/asm/ap_loop.asm@125eeab,
+//! and microsoft/openvmm vm/x86/tdcall/src/lib.rs@1488a37b, where the mask
+//! and the operand list disagree. Each compiles, and each binds what the
+//! peer missed by construction.
 
 use seamcall_core::guest::TdvmcallError;
 use seamcall_core::tdvmcall;
