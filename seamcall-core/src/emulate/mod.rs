@@ -91,6 +91,7 @@ pub mod model;
 mod recorder;
 mod sites;
 mod trap;
+pub mod vmm;
 
 use core::fmt;
 
