@@ -23,11 +23,110 @@
 //! KVM's user space does after ReportFatalError. A stopped TD never returns
 //! from its `TDCALL`; the emulator cannot leave the thread hanging, so the
 //! `TDCALL` raises #UD instead (as outside a TD): the declared call returns
-//! its fault error with every register unchanged. `VmcallOnly` also
+//! its fault error with every register unchanged. [`VmcallOnly`] also
 //! remembers the stop and faults every later `TDCALL` of that TD without
 //! asking the VMM.
+//!
+//! # What is here
+//!
+//! * [`vp_vmcall`]: the leaf, for a guest model's dispatcher;
+//! * [`Vmm`], [`VmcallExit`]: what a test implements and what it sees;
+//! * [`GhciVmm`]: a default VMM with the GHCI calls a guest kernel makes at
+//!   boot (MapGPA with RETRY, Instruction.CPUID/RDMSR/WRMSR/HLT/IO,
+//!   ReportFatalError, GetTdVmCallInfo, GetQuote);
+//! * [`Recorder`]: wraps any VMM and keeps every call with the mask the VMM
+//!   saw (the VMM-side counterpart of [`emulate::Recorder`](super::Recorder));
+//! * [`VmcallOnly`]: a guest module with only TDG.VP.VMCALL, for testing
+//!   TDVMCALL code without a TD.
+//!
+//! ```
+//! use seamcall_core::emulate::{self, vmm};
+//! use seamcall_core::guest;
+//!
+//! // A VMM that changes every register it is shown.
+//! let hostile = |exit: &mut vmm::VmcallExit| {
+//!     for g in exit.gprs.iter_mut() {
+//!         *g = 0xBAD;
+//!     }
+//!     exit.gprs[10] = 0; // SUCCESS
+//! };
+//! let mut td = vmm::VmcallOnly::new(vmm::Recorder::new(hostile));
+//! let r = emulate::with_guest(&mut td, || unsafe { guest::tdvmcall_rdmsr(0x10) });
+//! assert_eq!(r, Ok(0xBAD), "R11, exposed");
+//! let call = td.vmm().last().unwrap();
+//! assert_eq!((call.mask(), call.name()), (0x1C00, Some("Instruction.RDMSR")));
+//! assert_eq!(call.seen.gprs[12], 0x10);
+//! ```
+
+mod ghci;
+mod only;
+mod recorder;
+
+pub use ghci::{
+    FatalError, GhciVmm, GuestMemory, PortIo, QuoteRequest, SharedWindow, MAP_GPA_CHUNK,
+    QUOTE_SERVICE_UNAVAILABLE,
+};
+pub use only::VmcallOnly;
+pub use recorder::{Call, Recorder};
 
 use super::{Outcome, Regs, Trap};
+
+/// The GHCI sub-functions (R11 of a standard call, R10 = 0), as
+/// `tests/data/tdx-abi/guest/tdvmcall.tsv` lists them.
+pub mod subfn {
+    /// Instruction.CPUID.
+    pub const CPUID: u64 = 0xA;
+    /// Instruction.HLT.
+    pub const HLT: u64 = 0xC;
+    /// Instruction.IO.
+    pub const IO: u64 = 0x1E;
+    /// Instruction.RDMSR.
+    pub const RDMSR: u64 = 0x1F;
+    /// Instruction.WRMSR.
+    pub const WRMSR: u64 = 0x20;
+    /// #VE.RequestMMIO.
+    pub const REQUEST_MMIO: u64 = 0x30;
+    /// Instruction.WBINVD.
+    pub const WBINVD: u64 = 0x36;
+    /// Instruction.PCONFIG.
+    pub const PCONFIG: u64 = 0x41;
+    /// GetTdVmCallInfo.
+    pub const GET_TD_VM_CALL_INFO: u64 = 0x1_0000;
+    /// MapGPA.
+    pub const MAP_GPA: u64 = 0x1_0001;
+    /// GetQuote.
+    pub const GET_QUOTE: u64 = 0x1_0002;
+    /// ReportFatalError.
+    pub const REPORT_FATAL_ERROR: u64 = 0x1_0003;
+    /// SetupEventNotifyInterrupt.
+    pub const SETUP_EVENT_NOTIFY_INTERRUPT: u64 = 0x1_0004;
+    /// Service.
+    pub const SERVICE: u64 = 0x1_0005;
+    /// MigTD.
+    pub const MIGTD: u64 = 0x1_0006;
+}
+
+/// The GHCI name of a sub-function (`"MapGPA"`), where known.
+pub const fn ghci_name(subfunction: u64) -> Option<&'static str> {
+    Some(match subfunction {
+        subfn::CPUID => "Instruction.CPUID",
+        subfn::HLT => "Instruction.HLT",
+        subfn::IO => "Instruction.IO",
+        subfn::RDMSR => "Instruction.RDMSR",
+        subfn::WRMSR => "Instruction.WRMSR",
+        subfn::REQUEST_MMIO => "#VE.RequestMMIO",
+        subfn::WBINVD => "Instruction.WBINVD",
+        subfn::PCONFIG => "Instruction.PCONFIG",
+        subfn::GET_TD_VM_CALL_INFO => "GetTdVmCallInfo",
+        subfn::MAP_GPA => "MapGPA",
+        subfn::GET_QUOTE => "GetQuote",
+        subfn::REPORT_FATAL_ERROR => "ReportFatalError",
+        subfn::SETUP_EVENT_NOTIFY_INTERRUPT => "SetupEventNotifyInterrupt",
+        subfn::SERVICE => "Service",
+        subfn::MIGTD => "MigTD",
+        _ => return None,
+    })
+}
 
 /// The VMX exit reason of a TDCALL, which the VMM finds in RAX.
 pub const EXIT_REASON_TDCALL: u64 = 77;
