@@ -92,6 +92,7 @@ mod lookup;
 mod memory;
 mod meta;
 mod pamt;
+mod script;
 mod sept;
 mod sys;
 mod teardown;
@@ -104,6 +105,7 @@ use sha2::{Digest, Sha384};
 /// The module release the model behaves as (`seamcall_abi::Release`).
 pub use crate::leaves::abi::Release;
 pub use memory::{HostMemory, MemError};
+pub use script::{sequence, Cause, Exit, GpaState, Gprs, GuestScript, NoVcpu, Resume, Sequence};
 pub use window::{PhysWindow, WindowError};
 
 use memory::PhysMem;
@@ -404,6 +406,8 @@ pub(crate) struct Vcpu {
     pub(crate) x2apic_id: Option<u32>,
     pub(crate) pend_nmi: u64,
     pub(crate) gprs: [u64; 16],
+    /// The guest it runs (TDH.VP.ENTER).
+    pub(crate) guest: script::Guest,
 }
 
 /// A configured TDMR.
@@ -468,8 +472,8 @@ pub struct Model {
     pub(crate) pamt_pairs: BTreeMap<u64, [u64; 2]>,
     /// With Dynamic PAMT: every page serving as a PAMT page.
     pub(crate) dpamt_pages: BTreeSet<u64>,
-    /// The call just answered was a TD exit that zeroes RBP.
-    pub(crate) rbp_zeroed: bool,
+    /// RBP after the call just answered, a TD exit that writes it.
+    pub(crate) rbp_out: Option<u64>,
     rules: Vec<Rule>,
     calls: u64,
     leaf_calls: BTreeMap<u16, u64>,
@@ -702,7 +706,7 @@ impl Model {
             dynamic_pamt: false,
             pamt_pairs: BTreeMap::new(),
             dpamt_pages: BTreeSet::new(),
-            rbp_zeroed: false,
+            rbp_out: None,
             rules: Vec::new(),
             calls: 0,
             leaf_calls: BTreeMap::new(),
@@ -1065,7 +1069,7 @@ impl Module for Model {
         };
         let injected = self.take_injection(leaf, nth);
         self.calls += 1;
-        self.rbp_zeroed = false;
+        self.rbp_out = None;
         let allowed = *self
             .allowed
             .entry(LeafWord::new(leaf, version))
@@ -1104,8 +1108,8 @@ impl Module for Model {
     /// on later releases unless the TD set `CONFIG_FLAGS.NO_RBP_MOD`; left
     /// alone by every other call.
     fn rbp_after(&mut self, leaf_word: u64) -> Option<u64> {
-        let zeroed = core::mem::take(&mut self.rbp_zeroed);
-        (zeroed && leaf_word as u16 == leaf::VP_ENTER).then_some(0)
+        let rbp = self.rbp_out.take();
+        rbp.filter(|_| leaf_word as u16 == leaf::VP_ENTER)
     }
 }
 

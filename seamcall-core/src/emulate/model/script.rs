@@ -1,0 +1,365 @@
+//! The guest a vCPU runs: a [`GuestScript`] the test attaches with
+//! [`Model::set_guest`], which decides, each time the guest runs, how it
+//! next exits to the host ([`Exit`]), seeing the vCPU's registers and why it
+//! runs again ([`Resume`]).
+//!
+//! ```
+//! use seamcall_core::emulate::model::{Exit, Model, Resume};
+//! use seamcall_core::emulate::Reg;
+//!
+//! // A guest that asks the host for CPUID leaf 0x4000_0000 through
+//! // TDG.VP.VMCALL<Instruction.CPUID> (R10 = 0, R11 = 10, R12 = leaf;
+//! // GPR_SELECT exposes R10–R15), then halts.
+//! let script = vec![
+//!     Exit::vmcall(0xFC00)
+//!         .with(Reg::R10, 0)
+//!         .with(Reg::R11, 10)
+//!         .with(Reg::R12, 0x4000_0000),
+//!     Exit::Hlt { interrupt_blocked: false },
+//! ];
+//! // A closure sees each resume: here, how the VMCALL came back.
+//! let closure = |r: &Resume| Exit::ExternalInterrupt { vector: r.gprs.get(Reg::R11) as u8 };
+//! # let _ = (script, closure);
+//! ```
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::Model;
+use crate::emulate::Reg;
+
+/// A guest's behaviour: the exits a vCPU takes, one per run.
+///
+/// Each time TDH.VP.ENTER runs the vCPU (and each time the guest goes on
+/// without a TD exit, after a rejected TDG.VP.VMCALL or a #VE), the model
+/// asks the script for the guest's next exit, with the vCPU's registers and
+/// the reason it runs ([`Resume`]). `None` means the guest has nothing more
+/// to do: it runs on until the host's next interrupt, an asynchronous exit
+/// on an external interrupt (as a vCPU without a script does at once).
+///
+/// Implemented for closures `FnMut(&Resume) -> Exit` (never `None`), for
+/// `Vec<Exit>` and `VecDeque<Exit>` (taken from the front, `None` once
+/// empty) and, through [`Sequence`], for any iterator of [`Exit`]s.
+/// A script runs inside the emulated `SEAMCALL` on the thread that entered
+/// the vCPU; a panic in it (a failed assertion) makes that `SEAMCALL` fail
+/// with VMfailInvalid and reaches the test when
+/// [`with_module`](crate::emulate::with_module) returns.
+pub trait GuestScript: Send {
+    /// The guest's next exit, or `None`: nothing more to do.
+    fn next_exit(&mut self, resume: &Resume) -> Option<Exit>;
+}
+
+impl<F: FnMut(&Resume) -> Exit + Send> GuestScript for F {
+    fn next_exit(&mut self, resume: &Resume) -> Option<Exit> {
+        Some(self(resume))
+    }
+}
+
+impl GuestScript for Vec<Exit> {
+    fn next_exit(&mut self, _: &Resume) -> Option<Exit> {
+        (!self.is_empty()).then(|| self.remove(0))
+    }
+}
+
+impl GuestScript for VecDeque<Exit> {
+    fn next_exit(&mut self, _: &Resume) -> Option<Exit> {
+        self.pop_front()
+    }
+}
+
+/// An iterator of [`Exit`]s as a [`GuestScript`]: see [`sequence`].
+#[derive(Clone, Debug)]
+pub struct Sequence<I>(pub I);
+
+impl<I: Iterator<Item = Exit> + Send> GuestScript for Sequence<I> {
+    fn next_exit(&mut self, _: &Resume) -> Option<Exit> {
+        self.0.next()
+    }
+}
+
+/// The exits `exits` yields, in order, as a [`GuestScript`].
+pub fn sequence<I: IntoIterator<Item = Exit>>(exits: I) -> Sequence<I::IntoIter> {
+    Sequence(exits.into_iter())
+}
+
+/// What the guest does that ends its run (or, for some, is answered inside
+/// the TD; see each variant).
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum Exit {
+    /// TDG.VP.VMCALL (TDCALL leaf 0): the guest writes `set` into its
+    /// registers, RCX = `control` (GPR_SELECT in bits 15:0, XMM_SELECT in
+    /// bits 31:16) and RAX = 0, and executes TDCALL. A valid `control`
+    /// exits to the host with the selected registers; an invalid one
+    /// (GPR_SELECT bit 0, 1 or 4, bit 5 when the TD set
+    /// `CONFIG_FLAGS.NO_RBP_MOD`, or any of bits 63:32) is refused inside
+    /// the TD: the guest goes on with RAX = `TDX_OPERAND_INVALID` (RCX) and
+    /// nothing reaches the host ([`Cause::VmcallRejected`]).
+    Vmcall {
+        /// The guest's RCX.
+        control: u64,
+        /// Registers the guest sets before the TDCALL (RAX and RCX are
+        /// then overwritten as above).
+        set: Vec<(Reg, u64)>,
+    },
+    /// An access to `gpa` that the CPU reports as an EPT violation with
+    /// VMX exit qualification `qualification` (bit 0 read, 1 write, 2
+    /// instruction fetch; see [`Exit::EPT_WRITE`]). The module decides from
+    /// the S-EPT what happens: a private page that is mapped takes no fault
+    /// ([`Cause::Accessed`]); a pending one raises #VE in the guest unless
+    /// the TD set `ATTRIBUTES.SEPT_VE_DISABLE` ([`Cause::Ve`]); anything
+    /// else, and every shared GPA, exits to the host.
+    EptViolation {
+        /// The guest-physical address accessed.
+        gpa: u64,
+        /// The VMX exit qualification of the access.
+        qualification: u64,
+    },
+    /// HLT. A TD's HLT does not exit to the host (the module turns it into
+    /// a #VE); the guest asks the host to halt it through
+    /// TDG.VP.VMCALL<Instruction.HLT>: R10 = 0, R11 = 12 (VMX exit reason
+    /// HLT), R12 = 1 if interrupts are blocked (GPR_SELECT = R10–R12), the
+    /// sub-function of `tests/data/tdx-abi/guest/tdvmcall.tsv`.
+    Hlt {
+        /// RFLAGS.IF was 0 at the halt.
+        interrupt_blocked: bool,
+    },
+    /// An external interrupt arrives while the guest runs: an asynchronous
+    /// exit, VMX exit reason 1, with the interrupt's VM-exit interruption
+    /// information in R9 (valid, external interrupt, `vector`).
+    ExternalInterrupt {
+        /// The interrupt vector.
+        vector: u8,
+    },
+    /// A triple fault: an asynchronous exit (VMX exit reason 2) with status
+    /// `TDX_NON_RECOVERABLE_VCPU`; the vCPU cannot be entered again.
+    TripleFault,
+}
+
+impl Exit {
+    /// EPT-violation qualification bit 0: a data read.
+    pub const EPT_READ: u64 = 1 << 0;
+    /// EPT-violation qualification bit 1: a data write.
+    pub const EPT_WRITE: u64 = 1 << 1;
+    /// EPT-violation qualification bit 2: an instruction fetch.
+    pub const EPT_FETCH: u64 = 1 << 2;
+
+    /// A TDG.VP.VMCALL exposing the registers of `gpr_select` (bit n stands
+    /// for the register with encoding n, [`Reg::index`]), no XMM register;
+    /// add the values the guest sets with [`Exit::with`].
+    pub fn vmcall(gpr_select: u16) -> Exit {
+        Exit::Vmcall {
+            control: u64::from(gpr_select),
+            set: Vec::new(),
+        }
+    }
+
+    /// This TDG.VP.VMCALL with the guest setting `reg` to `value` first; any
+    /// other exit unchanged.
+    pub fn with(mut self, reg: Reg, value: u64) -> Exit {
+        if let Exit::Vmcall { set, .. } = &mut self {
+            set.push((reg, value));
+        }
+        self
+    }
+}
+
+/// The 16 general registers of a vCPU as the guest sees them, by encoding
+/// (RAX = 0 … R15 = 15, [`Reg::index`]).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Gprs(pub [u64; 16]);
+
+impl Gprs {
+    /// The value of general register `reg` (0 for an XMM register, which
+    /// the model does not keep).
+    pub fn get(&self, reg: Reg) -> u64 {
+        self.0.get(usize::from(reg.index())).copied().unwrap_or(0)
+    }
+
+    /// Set general register `reg`; an XMM register is ignored.
+    pub fn set(&mut self, reg: Reg, value: u64) {
+        if let Some(slot) = self.0.get_mut(usize::from(reg.index())) {
+            *slot = value;
+        }
+    }
+}
+
+impl fmt::Debug for Gprs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Gprs");
+        for (i, v) in self.0.iter().enumerate() {
+            let name = Reg::from_index(i as u8).map_or("?", Reg::name);
+            s.field(name, &format_args!("{v:#x}"));
+        }
+        s.finish()
+    }
+}
+
+/// What a [`GuestScript`] is told when the guest runs.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub struct Resume {
+    /// The vCPU's general registers now, as the module restored them (after
+    /// a TDG.VP.VMCALL: the registers the guest selected hold what the host
+    /// passed to TDH.VP.ENTER, RAX = 0, RCX = the guest's control value).
+    pub gprs: Gprs,
+    /// Why the guest runs.
+    pub cause: Cause,
+    /// The number of TDH.VP.ENTER calls that ran this vCPU, this one
+    /// included.
+    pub entries: u64,
+}
+
+/// Why the guest runs again, see [`Resume`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum Cause {
+    /// The vCPU's first entry: the guest starts (RCX holds TDH.VP.INIT's
+    /// RDX).
+    Start,
+    /// Entered again after an asynchronous exit on an external interrupt:
+    /// the guest goes on where it was.
+    Interrupted,
+    /// Entered again after a TDG.VP.VMCALL exit: the call returned with the
+    /// host's answer in the selected registers.
+    VmcallReturned {
+        /// The guest's RCX of that call.
+        control: u64,
+    },
+    /// The module refused the TDG.VP.VMCALL's `control` without exiting:
+    /// RAX holds `TDX_OPERAND_INVALID` (RCX), 0xC000010000000001.
+    VmcallRejected {
+        /// The refused RCX.
+        control: u64,
+    },
+    /// Entered again after an EPT-violation exit: the guest retries the
+    /// access to `gpa`, whose page is now in `state`.
+    EptRetry {
+        /// The GPA of the exit (bits 11:0 cleared).
+        gpa: u64,
+        /// The S-EPT state of its page now.
+        state: GpaState,
+    },
+    /// The access to `gpa` found its page mapped: no fault, no exit.
+    Accessed {
+        /// The GPA accessed.
+        gpa: u64,
+    },
+    /// The access to `gpa` found its page pending: the module raised a #VE
+    /// in the guest (the TD did not set `ATTRIBUTES.SEPT_VE_DISABLE`), no
+    /// exit.
+    Ve {
+        /// The GPA accessed.
+        gpa: u64,
+    },
+}
+
+/// The state of a guest-physical page in the TD's S-EPT (4 KiB leaves).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum GpaState {
+    /// No leaf maps it.
+    NotMapped,
+    /// Added by TDH.MEM.PAGE.AUG, not yet accepted by the guest.
+    Pending,
+    /// Mapped and usable.
+    Mapped,
+    /// Blocked by TDH.MEM.RANGE.BLOCK.
+    Blocked,
+    /// A shared GPA (shared bit set): the host's EPT maps it, which the
+    /// model does not keep.
+    Shared,
+}
+
+/// [`Model::set_guest`] found no vCPU at that address.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct NoVcpu {
+    /// The address given.
+    pub tdvpr: u64,
+}
+
+impl fmt::Display for NoVcpu {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no vCPU has its TDVPR page at {:#x}", self.tdvpr)
+    }
+}
+
+impl std::error::Error for NoVcpu {}
+
+/// How the vCPU last left the guest, for the next TDH.VP.ENTER.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) enum LastExit {
+    /// Never entered.
+    #[default]
+    None,
+    /// An asynchronous exit on an external interrupt.
+    Interrupt,
+    /// A TDG.VP.VMCALL with this control value.
+    Vmcall(u64),
+    /// An EPT violation at this GPA (bits 11:0 cleared).
+    Ept(u64),
+}
+
+/// The guest side of one vCPU: its script, how it last exited, whether a
+/// fatal exit disabled it.
+#[derive(Clone, Default)]
+pub(crate) struct Guest {
+    /// Shared by clones of the model, as two views of one machine would
+    /// share the guest; `None`: no script.
+    script: Option<Arc<Mutex<Box<dyn GuestScript>>>>,
+    pub(crate) last: LastExit,
+    /// Disabled by a `TDX_NON_RECOVERABLE_VCPU` exit (the module's
+    /// `VCPU_DISABLED`).
+    pub(crate) disabled: bool,
+    /// TDH.VP.ENTER calls that ran the vCPU.
+    pub(crate) entries: u64,
+}
+
+impl fmt::Debug for Guest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guest")
+            .field("script", &self.script.as_ref().map(|_| "GuestScript"))
+            .field("last", &self.last)
+            .field("disabled", &self.disabled)
+            .field("entries", &self.entries)
+            .finish()
+    }
+}
+
+impl Guest {
+    pub(crate) fn has_script(&self) -> bool {
+        self.script.is_some()
+    }
+
+    /// Ask the script for the guest's next exit.
+    pub(crate) fn next_exit(&self, resume: &Resume) -> Option<Exit> {
+        let script = self.script.as_ref()?;
+        // A script that panicked poisoned the lock; the panic reached the
+        // test already, and the script's state is what it left.
+        let mut script = script.lock().unwrap_or_else(PoisonError::into_inner);
+        script.next_exit(resume)
+    }
+}
+
+impl Model {
+    /// Run `script` as the guest of the vCPU whose TDVPR page is `tdvpr`,
+    /// from its next TDH.VP.ENTER on (replacing any script it had). A vCPU
+    /// without a script exits on an external interrupt at once, every
+    /// time. A clone of the model shares the script.
+    pub fn set_guest(
+        &mut self,
+        tdvpr: u64,
+        script: impl GuestScript + 'static,
+    ) -> Result<&mut Model, NoVcpu> {
+        let vcpu = self.vcpus.get_mut(&tdvpr).ok_or(NoVcpu { tdvpr })?;
+        vcpu.guest.script = Some(Arc::new(Mutex::new(Box::new(script))));
+        Ok(self)
+    }
+
+    /// The general registers of the vCPU whose TDVPR page is `tdvpr`, as
+    /// the guest last left them (RCX = TDH.VP.INIT's RDX before the first
+    /// entry).
+    pub fn guest_gprs(&self, tdvpr: u64) -> Option<Gprs> {
+        self.vcpus.get(&tdvpr).map(|v| Gprs(v.gprs))
+    }
+}
