@@ -40,6 +40,9 @@ const EXIT_TRIPLE_FAULT: u64 = 0x4000_0001_0000_0002;
 /// `TDX_OPERAND_INVALID` with operand id RCX, as TDG.VP.VMCALL returns it
 /// to the guest for a refused mask.
 const VMCALL_MASK_REFUSED: u64 = 0xC000_0100_0000_0001;
+/// TDH.VP.WR field id of guest GPR n (`| n`), as the model decodes it:
+/// class 0x10 (bits 63:56), element n.
+const VP_GPR: u64 = 0x1000_0000_0000_0000;
 /// `TDX_VCPU_STATE_INCORRECT`.
 const VCPU_STATE_INCORRECT: u64 = 0xC000_0700_0000_0000;
 
@@ -339,7 +342,8 @@ fn vmcall_exit_carries_the_selected_registers_and_zeroes_the_rest() {
 #[test]
 fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
     for release in [Release::V1_5_01, Release::V2_0_18] {
-        let (mut m, td) = runnable(release, params(NO_RBP_MOD, 0));
+        // A debug TD: TDH.VP.WR may change the guest's registers.
+        let (mut m, td) = runnable(release, params(NO_RBP_MOD, TdParams::ATTR_DEBUG));
         let log = Log::default();
         // CPUID through TDG.VP.VMCALL: R10–R15 exposed.
         let cpuid = Exit::Vmcall {
@@ -368,6 +372,11 @@ fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
         };
         let (first, hlt) = with_module(&mut spy, || unsafe {
             let first = vp_enter(td.tdvpr, Answer::default());
+            // The host writes RAX, RCX and R9 of the guest: the module's
+            // way back sets RAX and RCX again; R9 (not selected) keeps it.
+            for (n, v) in [(0, 0x5555), (1, 0x6666), (9, 0x9999)] {
+                vp_wr(td.tdvpr, VP_GPR | n, v, u64::MAX).unwrap();
+            }
             (first, vp_enter(td.tdvpr, Answer(answer)))
         });
         assert_eq!((first.rax, first.r11, first.r12), (EXIT_TDCALL, 10, 0x4000_0000));
@@ -391,7 +400,8 @@ fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
         ] {
             assert_eq!(g.get(r), v, "{release:?} selected {r} comes from the host");
         }
-        for r in [Reg::Rdx, Reg::Rbx, Reg::Rsp, Reg::Rbp, Reg::Rsi, Reg::Rdi, Reg::R8, Reg::R9] {
+        assert_eq!(g.get(Reg::R9), 0x9999, "{release:?} R9 as TDH.VP.WR left it");
+        for r in [Reg::Rdx, Reg::Rbx, Reg::Rsp, Reg::Rbp, Reg::Rsi, Reg::Rdi, Reg::R8] {
             assert_eq!(g.get(r), 0x1000 + u64::from(r.index()), "{release:?} {r} kept");
         }
         // The halt: TDG.VP.VMCALL<Instruction.HLT>, R10–R12 exposed.
