@@ -14,8 +14,8 @@ use seamcall_core::emulate::model::{
 };
 use seamcall_core::emulate::{with_module, Module, Outcome, Reg, Regs};
 use seamcall_core::leaves::{self, abi};
-use seamcall_core::GpaLevel;
 use seamcall_core::x86_64::PhysAddr;
+use seamcall_core::GpaLevel;
 use seamcall_core::TdxStatus;
 
 const TDMR: u64 = 1 << 30;
@@ -285,7 +285,8 @@ fn marked() -> Vec<(Reg, u64)> {
 #[test]
 fn vmcall_exit_carries_the_selected_registers_and_zeroes_the_rest() {
     // RDX, RBX, RSI, R8, R10, R11, R15, and XMM_SELECT 0x0003.
-    let gpr_select: u64 = (1 << 2) | (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11) | (1 << 15);
+    let gpr_select: u64 =
+        (1 << 2) | (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11) | (1 << 15);
     for release in RELEASES {
         for (config_flags, expose_rbp) in [(0, false), (0, true), (NO_RBP_MOD, false)] {
             let (mut m, td) = runnable(release, params(config_flags, 0));
@@ -352,7 +353,15 @@ fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
         }
         .with(Reg::R11, 10)
         .with(Reg::R12, 0x4000_0000);
-        let script = logged(&log, vec![cpuid, Exit::Hlt { interrupt_blocked: true }]);
+        let script = logged(
+            &log,
+            vec![
+                cpuid,
+                Exit::Hlt {
+                    interrupt_blocked: true,
+                },
+            ],
+        );
         m.set_guest(td.tdvpr, script).unwrap();
         let mut spy = Spy::new(&mut m);
         let answer = Regs {
@@ -379,7 +388,10 @@ fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
             }
             (first, vp_enter(td.tdvpr, Answer(answer)))
         });
-        assert_eq!((first.rax, first.r11, first.r12), (EXIT_TDCALL, 10, 0x4000_0000));
+        assert_eq!(
+            (first.rax, first.r11, first.r12),
+            (EXIT_TDCALL, 10, 0x4000_0000)
+        );
         let resumes = log.all();
         assert_eq!(resumes.len(), 2, "{release:?}");
         assert_eq!(resumes[0].cause, Cause::Start);
@@ -400,9 +412,25 @@ fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
         ] {
             assert_eq!(g.get(r), v, "{release:?} selected {r} comes from the host");
         }
-        assert_eq!(g.get(Reg::R9), 0x9999, "{release:?} R9 as TDH.VP.WR left it");
-        for r in [Reg::Rdx, Reg::Rbx, Reg::Rsp, Reg::Rbp, Reg::Rsi, Reg::Rdi, Reg::R8] {
-            assert_eq!(g.get(r), 0x1000 + u64::from(r.index()), "{release:?} {r} kept");
+        assert_eq!(
+            g.get(Reg::R9),
+            0x9999,
+            "{release:?} R9 as TDH.VP.WR left it"
+        );
+        for r in [
+            Reg::Rdx,
+            Reg::Rbx,
+            Reg::Rsp,
+            Reg::Rbp,
+            Reg::Rsi,
+            Reg::Rdi,
+            Reg::R8,
+        ] {
+            assert_eq!(
+                g.get(r),
+                0x1000 + u64::from(r.index()),
+                "{release:?} {r} kept"
+            );
         }
         // The halt: TDG.VP.VMCALL<Instruction.HLT>, R10–R12 exposed.
         let expect = Regs {
@@ -440,12 +468,19 @@ fn a_refused_mask_never_reaches_the_host() {
                 set: vec![(Reg::R11, 0xbad)],
             };
             let good = Exit::vmcall(0x0C00).with(Reg::R11, 0x600d);
-            m.set_guest(td.tdvpr, logged(&log, vec![refused, good])).unwrap();
+            m.set_guest(td.tdvpr, logged(&log, vec![refused, good]))
+                .unwrap();
             let mut spy = Spy::new(&mut m);
-            let out = with_module(&mut spy, || unsafe { vp_enter(td.tdvpr, Answer::default()) });
+            let out = with_module(&mut spy, || unsafe {
+                vp_enter(td.tdvpr, Answer::default())
+            });
             let what = format!("{release:?} CONFIG_FLAGS {config_flags:#x} bit {bad:#x}");
             assert_eq!(spy.entries.len(), 1);
-            assert_eq!((out.rax, out.rcx, out.r11), (EXIT_TDCALL, 0x0C00, 0x600d), "{what}");
+            assert_eq!(
+                (out.rax, out.rcx, out.r11),
+                (EXIT_TDCALL, 0x0C00, 0x600d),
+                "{what}"
+            );
             let resumes = log.all();
             assert_eq!(resumes.len(), 2, "{what}");
             assert_eq!(
@@ -456,7 +491,11 @@ fn a_refused_mask_never_reaches_the_host() {
                 "{what}"
             );
             assert_eq!(resumes[1].gprs.get(Reg::Rax), VMCALL_MASK_REFUSED, "{what}");
-            assert_eq!(resumes[1].gprs.get(Reg::R11), 0xbad, "{what}: no host answer");
+            assert_eq!(
+                resumes[1].gprs.get(Reg::R11),
+                0xbad,
+                "{what}: no host answer"
+            );
         }
     }
     // RBP may be exposed when NO_RBP_MOD is 0.
@@ -471,7 +510,8 @@ fn ept_violation_then_page_aug_then_resume() {
     for release in RELEASES {
         for (config_flags, attributes) in [(0, 0), (NO_RBP_MOD, SEPT_VE_DISABLE)] {
             let (mut m, td) = runnable(release, params(config_flags, attributes));
-            let what = format!("{release:?} CONFIG_FLAGS {config_flags:#x} ATTRIBUTES {attributes:#x}");
+            let what =
+                format!("{release:?} CONFIG_FLAGS {config_flags:#x} ATTRIBUTES {attributes:#x}");
             let log = Log::default();
             // GLA valid (bit 7) and the other bits 12:7 are cleared by the
             // module.
@@ -500,15 +540,36 @@ fn ept_violation_then_page_aug_then_resume() {
             let (ept, aug, next) = with_module(&mut spy, || unsafe {
                 let ept = vp_enter(td.tdvpr, Answer::default());
                 let gpa = GpaLevel::page(ept.r8).expect("a 4 KiB GPA");
-                let (aug, _) =
-                    leaves::tdh_mem_page_aug(gpa, PhysAddr::new(td.tdr), PhysAddr::new(td.aug_page));
+                let (aug, _) = leaves::tdh_mem_page_aug(
+                    gpa,
+                    PhysAddr::new(td.tdr),
+                    PhysAddr::new(td.aug_page),
+                );
                 (ept, aug, vp_enter(td.tdvpr, Answer::default()))
             });
-            assert_async(&ept, EXIT_EPT_VIOLATION, Exit::EPT_WRITE, 0, GPA_AUG, 0, &what);
-            assert_eq!(spy.entries[0].rbp, async_rbp(release, config_flags), "{what}");
+            assert_async(
+                &ept,
+                EXIT_EPT_VIOLATION,
+                Exit::EPT_WRITE,
+                0,
+                GPA_AUG,
+                0,
+                &what,
+            );
+            assert_eq!(
+                spy.entries[0].rbp,
+                async_rbp(release, config_flags),
+                "{what}"
+            );
             assert!(aug.is_success(), "{what}: PAGE.AUG {aug:?}");
             let resumes = log.all();
-            assert_eq!(resumes[1].cause, Cause::Accessed { gpa: GPA_MAPPED + 8 }, "{what}");
+            assert_eq!(
+                resumes[1].cause,
+                Cause::Accessed {
+                    gpa: GPA_MAPPED + 8
+                },
+                "{what}"
+            );
             assert_eq!(
                 resumes[2].cause,
                 Cause::EptRetry {
@@ -520,11 +581,25 @@ fn ept_violation_then_page_aug_then_resume() {
             if attributes & SEPT_VE_DISABLE != 0 {
                 // A pending page: a TD exit with the extended qualification
                 // type PENDING_EPT_VIOLATION (6).
-                assert_async(&next, EXIT_EPT_VIOLATION, Exit::EPT_WRITE, 6, GPA_AUG, 0, &what);
+                assert_async(
+                    &next,
+                    EXIT_EPT_VIOLATION,
+                    Exit::EPT_WRITE,
+                    6,
+                    GPA_AUG,
+                    0,
+                    &what,
+                );
                 assert_eq!(resumes.len(), 3, "{what}");
             } else {
                 // A #VE in the guest, no exit: the guest then halts.
-                assert_eq!(resumes[3].cause, Cause::Ve { gpa: GPA_AUG + 0x123 }, "{what}");
+                assert_eq!(
+                    resumes[3].cause,
+                    Cause::Ve {
+                        gpa: GPA_AUG + 0x123
+                    },
+                    "{what}"
+                );
                 assert_eq!((next.rax, next.r11), (EXIT_TDCALL, 12), "{what}");
             }
             for e in &spy.entries {
@@ -553,12 +628,19 @@ fn external_interrupt_exit_and_resume() {
                 ..Regs::default()
             };
             let (a, b) = with_module(&mut spy, || unsafe {
-                (vp_enter(td.tdvpr, Answer(host)), vp_enter(td.tdvpr, Answer(host)))
+                (
+                    vp_enter(td.tdvpr, Answer(host)),
+                    vp_enter(td.tdvpr, Answer(host)),
+                )
             });
             // R9: VM-exit interruption information, valid | vector.
             assert_async(&a, EXIT_EXTERNAL_INTERRUPT, 0, 0, 0, 0x8000_00EC, &what);
             assert_async(&b, EXIT_EXTERNAL_INTERRUPT, 0, 0, 0, 0x8000_0020, &what);
-            assert_eq!(spy.entries[0].rbp, async_rbp(release, config_flags), "{what}");
+            assert_eq!(
+                spy.entries[0].rbp,
+                async_rbp(release, config_flags),
+                "{what}"
+            );
             assert_eq!(log.all()[1].cause, Cause::Interrupted, "{what}");
             for e in &spy.entries {
                 check_audit(release, e);
@@ -574,7 +656,8 @@ fn a_triple_fault_disables_the_vcpu() {
             let (mut m, td) = runnable(release, params(config_flags, 0));
             let what = format!("{release:?} CONFIG_FLAGS {config_flags:#x}");
             let log = Log::default();
-            m.set_guest(td.tdvpr, logged(&log, vec![Exit::TripleFault])).unwrap();
+            m.set_guest(td.tdvpr, logged(&log, vec![Exit::TripleFault]))
+                .unwrap();
             let mut spy = Spy::new(&mut m);
             let host = Regs {
                 rdx: 0x77,
@@ -583,11 +666,18 @@ fn a_triple_fault_disables_the_vcpu() {
                 ..Regs::default()
             };
             let (fault, again) = with_module(&mut spy, || unsafe {
-                (vp_enter(td.tdvpr, Answer(host)), vp_enter(td.tdvpr, Answer(host)))
+                (
+                    vp_enter(td.tdvpr, Answer(host)),
+                    vp_enter(td.tdvpr, Answer(host)),
+                )
             });
             assert_async(&fault, EXIT_TRIPLE_FAULT, 0, 0, 0, 0, &what);
             assert!(TdxStatus::from_raw(fault.rax).is_non_recoverable());
-            assert_eq!(spy.entries[0].rbp, async_rbp(release, config_flags), "{what}");
+            assert_eq!(
+                spy.entries[0].rbp,
+                async_rbp(release, config_flags),
+                "{what}"
+            );
             // The vCPU cannot be entered again: RAX only, no guest run.
             let expect = Regs {
                 rax: VCPU_STATE_INCORRECT,
@@ -661,12 +751,15 @@ fn set_guest_needs_a_vcpu_and_the_model_stays_send_and_clone() {
         m.set_guest(td.tdr, Vec::<Exit>::new()).err(),
         Some(NoVcpu { tdvpr: td.tdr })
     );
-    m.set_guest(td.tdvpr, vec![Exit::ExternalInterrupt { vector: 0x41 }]).unwrap();
+    m.set_guest(td.tdvpr, vec![Exit::ExternalInterrupt { vector: 0x41 }])
+        .unwrap();
     send(&m);
     // A clone shares the guest: its entry plays the one exit.
     let mut twin = m.clone();
     assert!(format!("{twin:?}").contains("GuestScript"));
-    let out = with_module(&mut twin, || unsafe { vp_enter(td.tdvpr, Answer::default()) });
+    let out = with_module(&mut twin, || unsafe {
+        vp_enter(td.tdvpr, Answer::default())
+    });
     assert_eq!(out.r9, 0x8000_0041);
     let out = with_module(&mut m, || unsafe { vp_enter(td.tdvpr, Answer::default()) });
     assert_eq!(out.r9, 0, "the shared script is used up");

@@ -183,7 +183,11 @@ impl Model {
                 // Bits 15:0 GPR_SELECT, 31:16 XMM_SELECT, 33:32 the VM (0).
                 out.set(Reg::Rcx, control & 0xFFFF_FFFF);
                 for r in Reg::OPERANDS.into_iter().filter(|r| *r != Reg::Rcx) {
-                    let value = if selected(r) { gprs[usize::from(r.index())] } else { 0 };
+                    let value = if selected(r) {
+                        gprs[usize::from(r.index())]
+                    } else {
+                        0
+                    };
                     out.set(r, value);
                 }
                 self.rbp_out = if selected(Reg::Rbp) {
@@ -228,7 +232,10 @@ impl Model {
                 vcpu.gprs[1] = control;
                 Cause::VmcallReturned { control }
             }
-            LastExit::Ept(gpa) => Cause::EptRetry { gpa, state: GpaState::NotMapped },
+            LastExit::Ept(gpa) => Cause::EptRetry {
+                gpa,
+                state: GpaState::NotMapped,
+            },
         };
         let entries = vcpu.guest.entries;
         let guest = vcpu.guest.clone();
@@ -291,7 +298,10 @@ impl Model {
             Exit::ExternalInterrupt { vector } => {
                 vcpu.guest.last = LastExit::Interrupt;
                 // Valid (bit 31), type external interrupt (bits 10:8 = 0).
-                return (Cause::Interrupted, Some(Left::interrupt(1 << 31 | u64::from(vector))));
+                return (
+                    Cause::Interrupted,
+                    Some(Left::interrupt(1 << 31 | u64::from(vector))),
+                );
             }
             Exit::TripleFault => {
                 vcpu.guest.disabled = true;

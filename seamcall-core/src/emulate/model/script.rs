@@ -2,25 +2,6 @@
 //! [`Model::set_guest`], which decides, each time the guest runs, how it
 //! next exits to the host ([`Exit`]), seeing the vCPU's registers and why it
 //! runs again ([`Resume`]).
-//!
-//! ```
-//! use seamcall_core::emulate::model::{Exit, Model, Resume};
-//! use seamcall_core::emulate::Reg;
-//!
-//! // A guest that asks the host for CPUID leaf 0x4000_0000 through
-//! // TDG.VP.VMCALL<Instruction.CPUID> (R10 = 0, R11 = 10, R12 = leaf;
-//! // GPR_SELECT exposes R10–R15), then halts.
-//! let script = vec![
-//!     Exit::vmcall(0xFC00)
-//!         .with(Reg::R10, 0)
-//!         .with(Reg::R11, 10)
-//!         .with(Reg::R12, 0x4000_0000),
-//!     Exit::Hlt { interrupt_blocked: false },
-//! ];
-//! // A closure sees each resume: here, how the VMCALL came back.
-//! let closure = |r: &Resume| Exit::ExternalInterrupt { vector: r.gprs.get(Reg::R11) as u8 };
-//! # let _ = (script, closure);
-//! ```
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -45,6 +26,32 @@ use crate::emulate::Reg;
 /// the vCPU; a panic in it (a failed assertion) makes that `SEAMCALL` fail
 /// with VMfailInvalid and reaches the test when
 /// [`with_module`](crate::emulate::with_module) returns.
+///
+/// ```
+/// use seamcall_core::emulate::model::{Cause, Exit, Model, NoVcpu, Resume};
+/// use seamcall_core::emulate::Reg;
+///
+/// /// Attach guests to the vCPU at `tdvpr` of a TD built on `model`.
+/// fn attach(model: &mut Model, tdvpr: u64) -> Result<(), NoVcpu> {
+///     // A guest that asks the host for CPUID leaf 0x4000_0000 through
+///     // TDG.VP.VMCALL<Instruction.CPUID> (R10 = 0, R11 = 10, R12 = leaf;
+///     // GPR_SELECT exposes R10–R15), then halts.
+///     let cpuid = Exit::vmcall(0xFC00)
+///         .with(Reg::R10, 0)
+///         .with(Reg::R11, 10)
+///         .with(Reg::R12, 0x4000_0000);
+///     model.set_guest(tdvpr, vec![cpuid, Exit::Hlt { interrupt_blocked: false }])?;
+///     // A closure sees each resume: this guest halts once the host has
+///     // answered a VMCALL with R10 = 0 (GHCI success), else retries it.
+///     model.set_guest(tdvpr, |r: &Resume| match r.cause {
+///         Cause::VmcallReturned { .. } if r.gprs.get(Reg::R10) == 0 => {
+///             Exit::Hlt { interrupt_blocked: false }
+///         }
+///         _ => Exit::vmcall(0x1C00).with(Reg::R10, 0).with(Reg::R11, 10),
+///     })?;
+///     Ok(())
+/// }
+/// ```
 pub trait GuestScript: Send {
     /// The guest's next exit, or `None`: nothing more to do.
     fn next_exit(&mut self, resume: &Resume) -> Option<Exit>;
