@@ -764,3 +764,112 @@ fn set_guest_needs_a_vcpu_and_the_model_stays_send_and_clone() {
     let out = with_module(&mut m, || unsafe { vp_enter(td.tdvpr, Answer::default()) });
     assert_eq!(out.r9, 0, "the shared script is used up");
 }
+
+/// A guest whose every entry faults again on `gpa` (read) until the host
+/// mapped it; with `progress` it first touches the mapped page at GPA 0 (the
+/// instruction pointer moves on), and halts once the page is pending.
+fn faulting_guest(log: &Log, gpa: u64, progress: bool) -> impl FnMut(&Resume) -> Exit + Send {
+    let log = log.clone();
+    move |r: &Resume| {
+        log.push(r);
+        let fault = Exit::EptViolation {
+            gpa,
+            qualification: Exit::EPT_READ,
+        };
+        match r.cause {
+            Cause::EptRetry {
+                state: GpaState::Pending,
+                ..
+            } => Exit::Hlt {
+                interrupt_blocked: false,
+            },
+            Cause::EptRetry { .. } if progress => Exit::EptViolation {
+                gpa: GPA_MAPPED,
+                qualification: Exit::EPT_READ,
+            },
+            _ => fault,
+        }
+    }
+}
+
+#[test]
+fn ept_violations_at_one_instruction_end_in_the_emulated_exit() {
+    for release in RELEASES {
+        for config_flags in [0, NO_RBP_MOD] {
+            let (mut m, td) = runnable(release, params(config_flags, 0));
+            let what = format!("{release:?} CONFIG_FLAGS {config_flags:#x}");
+            let log = Log::default();
+            m.set_guest(td.tdvpr, faulting_guest(&log, GPA_AUG + 0x10, false))
+                .unwrap();
+            let mut spy = Spy::new(&mut m);
+            let outs = with_module(&mut spy, || unsafe {
+                let mut outs: Vec<Regs> = (0..9)
+                    .map(|_| vp_enter(td.tdvpr, Answer::default()))
+                    .collect();
+                let gpa = GpaLevel::page(GPA_AUG).expect("a 4 KiB GPA");
+                let (aug, _) = leaves::tdh_mem_page_aug(
+                    gpa,
+                    PhysAddr::new(td.tdr),
+                    PhysAddr::new(td.aug_page),
+                );
+                assert!(aug.is_success());
+                outs.push(vp_enter(td.tdvpr, Answer::default()));
+                outs
+            });
+            // Entries 1–7: the guest's own faults (a read); the seventh is
+            // past the threshold of 6 and logs the GPA.
+            for (i, o) in outs[..7].iter().enumerate() {
+                let what = format!("{what}, entry {}", i + 1);
+                assert_async(o, EXIT_EPT_VIOLATION, Exit::EPT_READ, 0, GPA_AUG, 0, &what);
+                assert_eq!(
+                    spy.entries[i].rbp,
+                    async_rbp(release, config_flags),
+                    "{what}"
+                );
+            }
+            // Entries 8 and 9: the guest does not run; the module emulates
+            // an EPT violation (qualification: a write).
+            let emulated_rbp = if release >= Release::V1_5_25 && config_flags & NO_RBP_MOD == 0 {
+                Some(0)
+            } else {
+                None
+            };
+            for (i, o) in outs[7..9].iter().enumerate() {
+                let what = format!("{what}, entry {}", i + 8);
+                assert_async(o, EXIT_EPT_VIOLATION, Exit::EPT_WRITE, 0, GPA_AUG, 0, &what);
+                assert_eq!(spy.entries[i + 7].rbp, emulated_rbp, "RBP, {what}");
+            }
+            // Once PAGE.AUG made it pending (a #VE, not a fault), the guest
+            // runs again.
+            assert_eq!((outs[9].rax, outs[9].r11), (EXIT_TDCALL, 12), "{what}");
+            let resumes = log.all();
+            assert_eq!(resumes.len(), 8, "{what}: the guest ran 8 times");
+            assert_eq!(resumes[7].entries, 8, "{what}");
+            for e in &spy.entries {
+                check_audit(release, e);
+            }
+        }
+    }
+}
+
+#[test]
+fn ept_violations_with_progress_in_between_all_reach_the_host() {
+    let (mut m, td) = runnable(Release::V2_0_18, params(0, 0));
+    let log = Log::default();
+    m.set_guest(td.tdvpr, faulting_guest(&log, GPA_AUG, true))
+        .unwrap();
+    let outs = with_module(&mut m, || unsafe {
+        (0..20)
+            .map(|_| vp_enter(td.tdvpr, Answer::default()))
+            .collect::<Vec<_>>()
+    });
+    for (i, o) in outs.iter().enumerate() {
+        let what = format!("entry {}", i + 1);
+        assert_async(o, EXIT_EPT_VIOLATION, Exit::EPT_READ, 0, GPA_AUG, 0, &what);
+    }
+    assert_eq!(
+        log.all().len(),
+        39,
+        "one resume for the first entry, two per later one"
+    );
+}

@@ -105,6 +105,9 @@ enum Left {
     },
     /// A TDG.VP.VMCALL exit with this control value.
     Vmcall(u64),
+    /// The zero-step filter's emulated EPT violation at this GPA: the
+    /// guest did not run.
+    EmulatedEpt(u64),
 }
 
 impl Left {
@@ -148,11 +151,11 @@ impl Model {
             return Err(bad.into());
         };
         vcpu.associated = true;
-        vcpu.guest.entries += 1;
 
         let left = if has_script {
             self.run_guest(tdvpr, tdr, inp, no_rbp_mod, sept_ve_disable)
         } else {
+            vcpu.guest.entries += 1;
             vcpu.guest.last = LastExit::Interrupt;
             Left::interrupt(0)
         };
@@ -176,6 +179,17 @@ impl Model {
                 out.set(Reg::R9, r9);
                 self.rbp_out = (!keeps_rbp_async).then_some(0);
                 status
+            }
+            Left::EmulatedEpt(gpa) => {
+                for r in Reg::OPERANDS {
+                    out.set(r, 0);
+                }
+                out.set(Reg::Rcx, Exit::EPT_WRITE);
+                out.set(Reg::R8, gpa & !0xFFF);
+                // 1.5.01 leaves RBP alone here; 1.5.06 on zero it unless
+                // NO_RBP_MOD.
+                self.rbp_out = (self.release >= Release::V1_5_25 && !no_rbp_mod).then_some(0);
+                EXIT_REASON_EPT_VIOLATION
             }
             Left::Vmcall(control) => {
                 let gprs = self.vcpus.get(&tdvpr).map_or([0; 16], |v| v.gprs);
@@ -214,9 +228,13 @@ impl Model {
         no_rbp_mod: bool,
         sept_ve_disable: bool,
     ) -> Left {
+        if let Some(gpa) = self.epf_expected(tdvpr, tdr, sept_ve_disable) {
+            return Left::EmulatedEpt(gpa);
+        }
         let Some(vcpu) = self.vcpus.get_mut(&tdvpr) else {
             return Left::interrupt(0);
         };
+        vcpu.guest.entries += 1;
         // The way back into the guest.
         let mut cause = match vcpu.guest.last {
             LastExit::None => Cause::Start,
@@ -239,6 +257,9 @@ impl Model {
         };
         let entries = vcpu.guest.entries;
         let guest = vcpu.guest.clone();
+        // The guest's first action after an EPT-violation exit re-executes
+        // the faulting instruction: its RIP is the RIP of this entry.
+        let mut same_rip = matches!(cause, Cause::EptRetry { .. });
         for _ in 0..MAX_RUNS {
             if let Cause::EptRetry { gpa, .. } = cause {
                 cause = Cause::EptRetry {
@@ -255,11 +276,13 @@ impl Model {
             let Some(exit) = guest.next_exit(&resume) else {
                 break;
             };
-            let (next, left) = self.guest_exit(tdvpr, tdr, exit, no_rbp_mod, sept_ve_disable);
+            let flags = (no_rbp_mod, sept_ve_disable, same_rip);
+            let (next, left) = self.guest_exit(tdvpr, tdr, exit, flags);
             if let Some(left) = left {
                 return left;
             }
             cause = next;
+            same_rip = false;
         }
         // Nothing more to do, or no exit for long: the host's interrupt.
         if let Some(vcpu) = self.vcpus.get_mut(&tdvpr) {
@@ -275,8 +298,7 @@ impl Model {
         tdvpr: u64,
         tdr: u64,
         exit: Exit,
-        no_rbp_mod: bool,
-        sept_ve_disable: bool,
+        (no_rbp_mod, sept_ve_disable, same_rip): (bool, bool, bool),
     ) -> (Cause, Option<Left>) {
         let state = match &exit {
             Exit::EptViolation { gpa, .. } => self.gpa_state(tdr, *gpa),
@@ -322,6 +344,9 @@ impl Model {
                     GpaState::Pending => EEQ_PENDING_EPT_VIOLATION,
                     _ => 0,
                 };
+                if state != GpaState::Shared {
+                    vcpu.guest.log_epf(gpa, same_rip);
+                }
                 let gpa = gpa & !0xFFF;
                 vcpu.guest.last = LastExit::Ept(gpa);
                 let left = Left::Async {
@@ -353,6 +378,22 @@ impl Model {
         }
         vcpu.guest.last = LastExit::Vmcall(control);
         (Cause::Interrupted, Some(Left::Vmcall(control)))
+    }
+
+    /// The zero-step filter of TDH.VP.ENTER (`td_entry_stepping_filter`):
+    /// the first GPA the vCPU logged whose access would fault again (not
+    /// mapped, blocked, or pending without a #VE), if any.
+    fn epf_expected(&self, tdvpr: u64, tdr: u64, sept_ve_disable: bool) -> Option<u64> {
+        let vcpu = self.vcpus.get(&tdvpr)?;
+        vcpu.guest
+            .epf_gpas
+            .iter()
+            .copied()
+            .find(|gpa| match self.gpa_state(tdr, *gpa) {
+                GpaState::Mapped | GpaState::Shared => false,
+                GpaState::Pending => sept_ve_disable,
+                GpaState::NotMapped | GpaState::Blocked => true,
+            })
     }
 
     /// The S-EPT state of the page of `gpa` in the TD of `tdr`.

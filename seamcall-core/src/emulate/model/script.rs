@@ -320,6 +320,11 @@ pub(crate) struct Guest {
     pub(crate) disabled: bool,
     /// TDH.VP.ENTER calls that ran the vCPU.
     pub(crate) entries: u64,
+    /// The zero-step filter: EPT-violation exits at one instruction
+    /// (`possibly_epf_stepping`) and the private GPAs they faulted on once
+    /// past the threshold (`last_epf_gpa_list`).
+    pub(crate) epf_stepping: u8,
+    pub(crate) epf_gpas: Vec<u64>,
 }
 
 impl fmt::Debug for Guest {
@@ -329,11 +334,38 @@ impl fmt::Debug for Guest {
             .field("last", &self.last)
             .field("disabled", &self.disabled)
             .field("entries", &self.entries)
+            .field("epf_stepping", &self.epf_stepping)
+            .field("epf_gpas", &self.epf_gpas)
             .finish()
     }
 }
 
+/// EPT-violation exits at one instruction after which the module suspects
+/// zero-stepping (`STEPPING_EPF_THRESHOLD`, `src/td_transitions/td_exit_stepping.h`
+/// line 43), and the GPAs it then keeps (`EPF_GPA_LIST_SIZE`,
+/// `src/common/data_structures/tdx_tdvps.h` line 204), at intel/tdx-module
+/// 72d8cffb; the same values at murrowow/tdx-concurrency c71d4f63.
+const EPF_THRESHOLD: u8 = 6;
+const EPF_GPAS: usize = 32;
+
 impl Guest {
+    /// An EPT-violation exit on private `gpa`, as `td_exit_epf_stepping_log`
+    /// (`src/td_transitions/td_exit_stepping.c`, 72d8cffb lines 362–405)
+    /// counts it; `same_rip`: the guest did nothing since the entry but
+    /// retry the instruction of the previous EPT-violation exit (the module
+    /// compares RIP at the exit with RIP at the entry).
+    pub(crate) fn log_epf(&mut self, gpa: u64, same_rip: bool) {
+        if !same_rip {
+            self.epf_stepping = 0;
+            self.epf_gpas.clear();
+        }
+        if self.epf_stepping < EPF_THRESHOLD {
+            self.epf_stepping += 1;
+        } else if self.epf_gpas.len() < EPF_GPAS && !self.epf_gpas.contains(&gpa) {
+            self.epf_gpas.push(gpa);
+        }
+    }
+
     pub(crate) fn has_script(&self) -> bool {
         self.script.is_some()
     }
