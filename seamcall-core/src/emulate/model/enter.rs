@@ -55,10 +55,22 @@
 //!   TDH.VP.ENTER, RAX = 0, RCX = the guest's control value; the others
 //!   keep the guest's values. The emulator does not hand the host's RBP to
 //!   a module, so a guest that exposed RBP keeps its own.
+//! * **The zero-step filter**: after 6 EPT-violation exits at one
+//!   instruction, the GPAs of further ones are logged
+//!   (`td_exit_epf_stepping_log`, `src/td_transitions/td_exit_stepping.c`,
+//!   72d8cffb lines 362–405), and while one of them would fault again,
+//!   TDH.VP.ENTER does not run the guest but emulates an EPT-violation exit
+//!   (`emulate_ept_violation_td_exit`, `tdh_vp_enter.c` lines 126–161, 776–787):
+//!   RAX = 48, RCX = 2 (a write), R8 = the GPA, RDX, R9, RBX, RSI, RDI,
+//!   R10–R15 = 0, RBP untouched on 1.5.01 and, from 1.5.06 on, zeroed
+//!   unless NO_RBP_MOD (c71d4f63 lines 147–165). The model has no RIP: an
+//!   exit is "at the same instruction" when it is the guest's first action
+//!   after an EPT-violation exit (the retry of the faulting access).
 //!
 //! XMM registers are not modelled: XMM_SELECT is reported in RCX, no XMM
 //! value travels. The bus-lock-preempted bit of the exit reason, the
-//! zero-step filter's emulated EPT violation and L2 VMs do not occur.
+//! zero-step filter's #VE notification (`NOTIFY_ENABLES`) and L2 VMs do
+//! not occur.
 //!
 //! A guest that runs 1024 times without leaving the TD (accesses to mapped
 //! pages, rejected calls, #VEs) is interrupted by the host: an external

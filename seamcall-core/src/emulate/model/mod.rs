@@ -62,6 +62,7 @@
 //! | TDH.SYS.CONFIG version 1 (R9 features, R10 reserved) | refused (RAX) | 1.5.34 only | accepted |
 //! | TDH.PHYMEM.PAMT.ADD/REMOVE | no such leaf (RAX) | with Dynamic PAMT on | as 1.5.25 |
 //! | RBP after TDH.VP.ENTER's asynchronous exit (interrupt, EPT violation, triple fault) | zeroed | zeroed unless the TD set `CONFIG_FLAGS.NO_RBP_MOD` | as 1.5.25 |
+//! | RBP after TDH.VP.ENTER's emulated EPT violation (zero-step filter) | untouched | zeroed unless `NO_RBP_MOD` | as 1.5.25 |
 //! | RBP after TDH.VP.ENTER's TDG.VP.VMCALL exit | the guest's if selected, else zeroed unless `NO_RBP_MOD` | as 1.5.01 | as 1.5.01 |
 //! | metadata fields | the 1.5.01 tables | the 1.5.06 tables | the 1.5.06 tables and the 2.0 additions |
 //! | module version (TDH.SYS.RD) | 1.5.01 | 1.5.25, 1.5.34 | 2.0.18 |
@@ -78,6 +79,7 @@
 //! | `ExternalInterrupt` | 1 | 0 | 0 | 0 | interruption information (bit 31, vector) |
 //! | `TripleFault` | `TDX_NON_RECOVERABLE_VCPU` \| 2 | 0 | 0 | 0 | 0 |
 //! | no script, or its end | 1 | 0 | 0 | 0 | 0 |
+//! | the zero-step filter's emulated EPT violation (after 6 exits at one instruction, while the GPA would fault again; the guest does not run) | 48 | 2 (a write) | 0 | GPA, bits 11:0 cleared | 0 |
 //!
 //! A TDG.VP.VMCALL with a mask the module refuses (GPR_SELECT bit 0, 1, 4,
 //! bit 5 under `NO_RBP_MOD`, RCX bits 63:32) returns `TDX_OPERAND_INVALID`
@@ -110,8 +112,7 @@
 //! one logical processor (the thread), 4 KiB leaf mappings only (so no
 //! TDH.MEM.PAGE.PROMOTE or DEMOTE, and none of PROMOTE's R12/R13 freed PAMT
 //! pages), a guest only as a script of exits (no instructions run, no XMM
-//! state travels with a TDG.VP.VMCALL, no L2 VMs, no zero-step filter, no
-//! IMM_RESUME_HINT; without a script TDH.VP.ENTER returns an asynchronous
+//! state travels with a TDG.VP.VMCALL, no L2 VMs, no IMM_RESUME_HINT; without a script TDH.VP.ENTER returns an asynchronous
 //! exit on an external interrupt at once), no migration, no module update,
 //! no TDH.SYS.INIT or SYS.UPDATE version 1.
 //! Leaves the model does not implement fail with `TDX_OPERAND_INVALID`
