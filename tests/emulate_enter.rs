@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use emulate_leaves::*;
 use seamcall_core::emulate::model::{
-    sequence, Cause, Exit, GpaState, Model, NoVcpu, Release, Resume, TdParams, TDCS_PAGES,
+    sequence, Cause, Exit, GpaState, Gprs, Model, NoVcpu, Release, Resume, TdParams, TDCS_PAGES,
     TDVPS_PAGES,
 };
 use seamcall_core::emulate::{with_module, Module, Outcome, Reg, Regs};
@@ -274,6 +274,11 @@ fn assert_async(out: &Regs, rax: u64, rcx: u64, rdx: u64, r8: u64, r9: u64, what
     assert_eq!(*out, expect, "{what}");
 }
 
+/// General register `r` of `g`.
+fn gpr(g: &Gprs, r: Reg) -> u64 {
+    g.get(r).expect("a general register")
+}
+
 /// Guest registers the scripts start from: GPR n holds 0x1000 + n.
 fn marked() -> Vec<(Reg, u64)> {
     (0..16u8)
@@ -292,11 +297,9 @@ fn vmcall_exit_carries_the_selected_registers_and_zeroes_the_rest() {
             let (mut m, td) = runnable(release, params(config_flags, 0));
             let mask = gpr_select | if expose_rbp { 1 << 5 } else { 0 };
             let control = mask | (0x3 << 16);
-            let mut exit = Exit::Vmcall {
-                control,
-                set: marked(),
-            };
-            exit = exit.with(Reg::R11, 0x77);
+            let mut set = marked();
+            set.push((Reg::R11, 0x77));
+            let exit = Exit::Vmcall { control, set };
             m.set_guest(td.tdvpr, vec![exit]).unwrap();
             let mut spy = Spy::new(&mut m);
             let host = Regs {
@@ -347,12 +350,12 @@ fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
         let (mut m, td) = runnable(release, params(NO_RBP_MOD, TdParams::ATTR_DEBUG));
         let log = Log::default();
         // CPUID through TDG.VP.VMCALL: R10–R15 exposed.
+        let mut set = marked();
+        set.extend([(Reg::R11, 10), (Reg::R12, 0x4000_0000)]);
         let cpuid = Exit::Vmcall {
             control: 0xFC00,
-            set: marked(),
-        }
-        .with(Reg::R11, 10)
-        .with(Reg::R12, 0x4000_0000);
+            set,
+        };
         let script = logged(
             &log,
             vec![
@@ -381,9 +384,9 @@ fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
         };
         let (first, hlt) = with_module(&mut spy, || unsafe {
             let first = vp_enter(td.tdvpr, Answer::default());
-            // The host writes RAX, RCX and R9 of the guest: the module's
-            // way back sets RAX and RCX again; R9 (not selected) keeps it.
-            for (n, v) in [(0, 0x5555), (1, 0x6666), (9, 0x9999)] {
+            // The host writes RAX and R9 of the guest: the module's way
+            // back sets RAX to 0 again; R9 (not selected) keeps it.
+            for (n, v) in [(0, 0x5555), (9, 0x9999)] {
                 vp_wr(td.tdvpr, VP_GPR | n, v, u64::MAX).unwrap();
             }
             (first, vp_enter(td.tdvpr, Answer(answer)))
@@ -395,13 +398,13 @@ fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
         let resumes = log.all();
         assert_eq!(resumes.len(), 2, "{release:?}");
         assert_eq!(resumes[0].cause, Cause::Start);
-        assert_eq!(resumes[0].gprs.get(Reg::Rcx), 0x1234, "TDH.VP.INIT's RDX");
+        assert_eq!(gpr(&resumes[0].gprs, Reg::Rcx), 0x1234, "TDH.VP.INIT's RDX");
         assert_eq!(resumes[0].entries, 1);
         let back = &resumes[1];
         assert_eq!(back.cause, Cause::VmcallReturned { control: 0xFC00 });
         assert_eq!(back.entries, 2);
         let g = back.gprs;
-        assert_eq!((g.get(Reg::Rax), g.get(Reg::Rcx)), (0, 0xFC00));
+        assert_eq!((gpr(&g, Reg::Rax), gpr(&g, Reg::Rcx)), (0, 0xFC00));
         for (r, v) in [
             (Reg::R10, 0),
             (Reg::R11, 0x1111),
@@ -410,10 +413,14 @@ fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
             (Reg::R14, 0x1414),
             (Reg::R15, 0x1515),
         ] {
-            assert_eq!(g.get(r), v, "{release:?} selected {r} comes from the host");
+            assert_eq!(
+                gpr(&g, r),
+                v,
+                "{release:?} selected {r} comes from the host"
+            );
         }
         assert_eq!(
-            g.get(Reg::R9),
+            gpr(&g, Reg::R9),
             0x9999,
             "{release:?} R9 as TDH.VP.WR left it"
         );
@@ -427,7 +434,7 @@ fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
             Reg::R8,
         ] {
             assert_eq!(
-                g.get(r),
+                gpr(&g, r),
                 0x1000 + u64::from(r.index()),
                 "{release:?} {r} kept"
             );
@@ -446,7 +453,7 @@ fn the_hosts_answer_to_a_vmcall_reaches_the_guest() {
         for e in &spy.entries {
             check_audit(release, e);
         }
-        assert_eq!(m.guest_gprs(td.tdvpr).map(|g| g.get(Reg::R11)), Some(12));
+        assert_eq!(m.guest_gprs(td.tdvpr).map(|g| gpr(&g, Reg::R11)), Some(12));
     }
 }
 
@@ -467,7 +474,7 @@ fn a_refused_mask_never_reaches_the_host() {
                 control: 0x0C00 | bad,
                 set: vec![(Reg::R11, 0xbad)],
             };
-            let good = Exit::vmcall(0x0C00).with(Reg::R11, 0x600d);
+            let good = Exit::vmcall(0x0C00, &[(Reg::R11, 0x600d)]);
             m.set_guest(td.tdvpr, logged(&log, vec![refused, good]))
                 .unwrap();
             let mut spy = Spy::new(&mut m);
@@ -490,9 +497,13 @@ fn a_refused_mask_never_reaches_the_host() {
                 },
                 "{what}"
             );
-            assert_eq!(resumes[1].gprs.get(Reg::Rax), VMCALL_MASK_REFUSED, "{what}");
             assert_eq!(
-                resumes[1].gprs.get(Reg::R11),
+                gpr(&resumes[1].gprs, Reg::Rax),
+                VMCALL_MASK_REFUSED,
+                "{what}"
+            );
+            assert_eq!(
+                gpr(&resumes[1].gprs, Reg::R11),
                 0xbad,
                 "{what}: no host answer"
             );
@@ -500,7 +511,8 @@ fn a_refused_mask_never_reaches_the_host() {
     }
     // RBP may be exposed when NO_RBP_MOD is 0.
     let (mut m, td) = runnable(Release::V2_0_18, params(0, 0));
-    m.set_guest(td.tdvpr, vec![Exit::vmcall(1 << 5)]).unwrap();
+    m.set_guest(td.tdvpr, vec![Exit::vmcall(1 << 5, &[])])
+        .unwrap();
     let out = with_module(&mut m, || unsafe { vp_enter(td.tdvpr, Answer::default()) });
     assert_eq!((out.rax, out.rcx), (EXIT_TDCALL, 1 << 5));
 }
@@ -871,5 +883,35 @@ fn ept_violations_with_progress_in_between_all_reach_the_host() {
         log.all().len(),
         39,
         "one resume for the first entry, two per later one"
+    );
+}
+
+#[test]
+fn the_way_back_reads_the_guests_rcx_at_entry() {
+    // A debug TD whose host rewrites the guest's RCX (the VMCALL's control
+    // value) between the exit and the entry: the module copies back the
+    // registers the new value selects.
+    let (mut m, td) = runnable(Release::V2_0_18, params(NO_RBP_MOD, TdParams::ATTR_DEBUG));
+    let log = Log::default();
+    let call = Exit::vmcall(0x0C00, &[(Reg::R10, 0xa), (Reg::R11, 0xb), (Reg::R12, 0xc)]);
+    m.set_guest(td.tdvpr, logged(&log, vec![call, Exit::TripleFault]))
+        .unwrap();
+    let answer = Regs {
+        r10: 0x10,
+        r11: 0x11,
+        r12: 0x12,
+        ..Regs::default()
+    };
+    with_module(&mut m, || unsafe {
+        vp_enter(td.tdvpr, Answer::default());
+        vp_wr(td.tdvpr, VP_GPR | 1, 1 << 12, u64::MAX).unwrap();
+        vp_enter(td.tdvpr, Answer(answer));
+    });
+    let back = &log.all()[1];
+    assert_eq!(back.cause, Cause::VmcallReturned { control: 1 << 12 });
+    let g = &back.gprs;
+    assert_eq!(
+        [Reg::Rcx, Reg::R10, Reg::R11, Reg::R12].map(|r| gpr(g, r)),
+        [1 << 12, 0xa, 0xb, 0x12]
     );
 }

@@ -251,7 +251,10 @@ impl Model {
         let mut cause = match vcpu.guest.last {
             LastExit::None => Cause::Start,
             LastExit::Interrupt => Cause::Interrupted,
-            LastExit::Vmcall(control) => {
+            LastExit::Vmcall(_) => {
+                // The module takes the control value from the guest's RCX
+                // now (`tdh_vp_enter.c`, 72d8cffb line 855).
+                let control = vcpu.gprs[1];
                 for i in 2..16u8 {
                     let from_host = Reg::from_index(i).and_then(|r| inp.get(r));
                     if let (true, Some(v)) = (control & (1 << i) != 0, from_host) {

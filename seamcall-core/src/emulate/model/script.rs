@@ -36,18 +36,15 @@ use crate::emulate::Reg;
 ///     // A guest that asks the host for CPUID leaf 0x4000_0000 through
 ///     // TDG.VP.VMCALL<Instruction.CPUID> (R10 = 0, R11 = 10, R12 = leaf;
 ///     // GPR_SELECT exposes R10–R15), then halts.
-///     let cpuid = Exit::vmcall(0xFC00)
-///         .with(Reg::R10, 0)
-///         .with(Reg::R11, 10)
-///         .with(Reg::R12, 0x4000_0000);
+///     let cpuid = Exit::vmcall(0xFC00, &[(Reg::R10, 0), (Reg::R11, 10), (Reg::R12, 0x4000_0000)]);
 ///     model.set_guest(tdvpr, vec![cpuid, Exit::Hlt { interrupt_blocked: false }])?;
 ///     // A closure sees each resume: this guest halts once the host has
 ///     // answered a VMCALL with R10 = 0 (GHCI success), else retries it.
 ///     model.set_guest(tdvpr, |r: &Resume| match r.cause {
-///         Cause::VmcallReturned { .. } if r.gprs.get(Reg::R10) == 0 => {
+///         Cause::VmcallReturned { .. } if r.gprs.get(Reg::R10) == Some(0) => {
 ///             Exit::Hlt { interrupt_blocked: false }
 ///         }
-///         _ => Exit::vmcall(0x1C00).with(Reg::R10, 0).with(Reg::R11, 10),
+///         _ => Exit::vmcall(0x1C00, &[(Reg::R10, 0), (Reg::R11, 10)]),
 ///     })?;
 ///     Ok(())
 /// }
@@ -106,8 +103,9 @@ pub enum Exit {
     Vmcall {
         /// The guest's RCX.
         control: u64,
-        /// Registers the guest sets before the TDCALL (RAX and RCX are
-        /// then overwritten as above).
+        /// General registers the guest sets before the TDCALL, in order
+        /// (RAX and RCX are then overwritten as above). The model keeps no
+        /// XMM state: an XMM register here is not set.
         set: Vec<(Reg, u64)>,
     },
     /// An access to `gpa` that the CPU reports as an EPT violation with
@@ -153,22 +151,13 @@ impl Exit {
     pub const EPT_FETCH: u64 = 1 << 2;
 
     /// A TDG.VP.VMCALL exposing the registers of `gpr_select` (bit n stands
-    /// for the register with encoding n, [`Reg::index`]), no XMM register;
-    /// add the values the guest sets with [`Exit::with`].
-    pub fn vmcall(gpr_select: u16) -> Exit {
+    /// for the register with encoding n, [`Reg::index`]) and no XMM
+    /// register, the guest setting the registers of `set` first.
+    pub fn vmcall(gpr_select: u16, set: &[(Reg, u64)]) -> Exit {
         Exit::Vmcall {
             control: u64::from(gpr_select),
-            set: Vec::new(),
+            set: set.to_vec(),
         }
-    }
-
-    /// This TDG.VP.VMCALL with the guest setting `reg` to `value` first; any
-    /// other exit unchanged.
-    pub fn with(mut self, reg: Reg, value: u64) -> Exit {
-        if let Exit::Vmcall { set, .. } = &mut self {
-            set.push((reg, value));
-        }
-        self
     }
 }
 
@@ -178,16 +167,21 @@ impl Exit {
 pub struct Gprs(pub [u64; 16]);
 
 impl Gprs {
-    /// The value of general register `reg` (0 for an XMM register, which
-    /// the model does not keep).
-    pub fn get(&self, reg: Reg) -> u64 {
-        self.0.get(usize::from(reg.index())).copied().unwrap_or(0)
+    /// The value of general register `reg`, or `None` for an XMM register
+    /// (the model keeps no XMM state).
+    pub fn get(&self, reg: Reg) -> Option<u64> {
+        self.0.get(usize::from(reg.index())).copied()
     }
 
-    /// Set general register `reg`; an XMM register is ignored.
-    pub fn set(&mut self, reg: Reg, value: u64) {
-        if let Some(slot) = self.0.get_mut(usize::from(reg.index())) {
-            *slot = value;
+    /// Set general register `reg`; returns whether it is one (for an XMM
+    /// register nothing changes and it returns `false`).
+    pub fn set(&mut self, reg: Reg, value: u64) -> bool {
+        match self.0.get_mut(usize::from(reg.index())) {
+            Some(slot) => {
+                *slot = value;
+                true
+            }
+            None => false,
         }
     }
 }
@@ -231,7 +225,9 @@ pub enum Cause {
     /// Entered again after a TDG.VP.VMCALL exit: the call returned with the
     /// host's answer in the selected registers.
     VmcallReturned {
-        /// The guest's RCX of that call.
+        /// The guest's RCX at this entry, which selected them: the call's
+        /// control value, unless the host changed RCX with TDH.VP.WR (a
+        /// debug TD), as the module reads it then.
         control: u64,
     },
     /// The module refused the TDG.VP.VMCALL's `control` without exiting:
