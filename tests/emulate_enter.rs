@@ -915,3 +915,71 @@ fn the_way_back_reads_the_guests_rcx_at_entry() {
         [1 << 12, 0xa, 0xb, 0x12]
     );
 }
+
+#[test]
+fn the_emulated_ept_violation_drops_a_pending_vmcall_answer() {
+    let (mut m, td) = runnable(Release::V2_0_18, params(NO_RBP_MOD, 0));
+    let log = Log::default();
+    let l = log.clone();
+    m.set_guest(td.tdvpr, move |r: &Resume| {
+        l.push(r);
+        match r.cause {
+            Cause::EptRetry {
+                state: GpaState::Pending,
+                ..
+            } => Exit::vmcall(0x0800, &[(Reg::R11, 0x77)]),
+            Cause::VmcallReturned { .. } => Exit::Hlt {
+                interrupt_blocked: false,
+            },
+            _ => Exit::EptViolation {
+                gpa: GPA_AUG,
+                qualification: Exit::EPT_READ,
+            },
+        }
+    })
+    .unwrap();
+    let page = GpaLevel::page(GPA_AUG).expect("a 4 KiB GPA");
+    let (tdr, aug_page) = (PhysAddr::new(td.tdr), PhysAddr::new(td.aug_page));
+    let outs = with_module(&mut m, || unsafe {
+        let mut outs: Vec<Regs> = (0..7)
+            .map(|_| vp_enter(td.tdvpr, Answer::default()))
+            .collect();
+        assert!(leaves::tdh_mem_page_aug(page, tdr, aug_page).0.is_success());
+        // Pending, no SEPT_VE_DISABLE: the guest runs, and calls the host.
+        outs.push(vp_enter(td.tdvpr, Answer::default()));
+        // The host takes the page away before answering.
+        mem_range_block(GPA_AUG, td.tdr).unwrap();
+        mem_track(td.tdr).unwrap();
+        mem_page_remove(GPA_AUG, td.tdr).unwrap();
+        let answer = Regs {
+            r11: 0x1111,
+            ..Regs::default()
+        };
+        outs.push(vp_enter(td.tdvpr, Answer(answer)));
+        assert!(leaves::tdh_mem_page_aug(page, tdr, aug_page).0.is_success());
+        outs.push(vp_enter(td.tdvpr, Answer(answer)));
+        outs
+    });
+    assert_eq!((outs[7].rax, outs[7].r11), (EXIT_TDCALL, 0x77));
+    assert_async(
+        &outs[8],
+        EXIT_EPT_VIOLATION,
+        Exit::EPT_WRITE,
+        0,
+        GPA_AUG,
+        0,
+        "emulated",
+    );
+    let resumes = log.all();
+    let last = resumes.last().expect("the guest ran");
+    assert_eq!(
+        last.cause,
+        Cause::EptRetry {
+            gpa: GPA_AUG,
+            state: GpaState::Pending
+        },
+        "the VMCALL's answer never reaches the guest"
+    );
+    assert_eq!(gpr(&last.gprs, Reg::R11), 0x77);
+    assert_eq!((outs[9].rax, outs[9].r11), (EXIT_TDCALL, 0x77));
+}

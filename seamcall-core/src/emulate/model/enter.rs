@@ -240,12 +240,16 @@ impl Model {
         no_rbp_mod: bool,
         sept_ve_disable: bool,
     ) -> Left {
-        if let Some(gpa) = self.epf_expected(tdvpr, tdr, sept_ve_disable) {
-            return Left::EmulatedEpt(gpa);
-        }
+        let emulated = self.epf_expected(tdvpr, tdr, sept_ve_disable);
         let Some(vcpu) = self.vcpus.get_mut(&tdvpr) else {
             return Left::interrupt(0);
         };
+        if let Some(gpa) = emulated {
+            // Before the way back: a pending VMCALL answer is dropped, the
+            // last exit is this one (`LAST_EXIT_ASYNC_FAULT`).
+            vcpu.guest.last = LastExit::Ept(gpa & !0xFFF);
+            return Left::EmulatedEpt(gpa);
+        }
         vcpu.guest.entries += 1;
         // The way back into the guest.
         let mut cause = match vcpu.guest.last {
