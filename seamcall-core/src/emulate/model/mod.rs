@@ -112,9 +112,10 @@
 //! one logical processor (the thread), 4 KiB leaf mappings only (so no
 //! TDH.MEM.PAGE.PROMOTE or DEMOTE, and none of PROMOTE's R12/R13 freed PAMT
 //! pages), a guest only as a script of exits (no instructions run, no XMM
-//! state travels with a TDG.VP.VMCALL, no L2 VMs, no IMM_RESUME_HINT; without a script TDH.VP.ENTER returns an asynchronous
-//! exit on an external interrupt at once), no migration, no module update,
-//! no TDH.SYS.INIT or SYS.UPDATE version 1.
+//! state travels with a TDG.VP.VMCALL, no L2 VMs, no IMM_RESUME_HINT;
+//! without a script TDH.VP.ENTER returns an asynchronous exit on an
+//! external interrupt at once), no migration, no module update, no
+//! TDH.SYS.INIT or SYS.UPDATE version 1.
 //! Leaves the model does not implement fail with `TDX_OPERAND_INVALID`
 //! (operand RAX), as the module answers an unknown leaf.
 
