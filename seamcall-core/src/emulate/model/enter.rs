@@ -25,7 +25,9 @@
 //!   the model never does: it stays 0.
 //! * **External interrupt**: status 0, reason 1, RCX 0, R9 = the
 //!   interruption information (`tdx_td_dispatcher.c`, 72d8cffb, case
-//!   `VMEXIT_REASON_INTERRUPT`).
+//!   `VMEXIT_REASON_INTERRUPT`): valid (bit 31), type 0, the vector, since
+//!   the TD VMCS acknowledges interrupts on exit (`EXIT_CTLS_INIT` =
+//!   0x1F3C8204, bit 15, `src/common/x86_defs/vmcs_defs.h` line 62).
 //! * **EPT violation** (reason 48): `td_ept_violation_exit`
 //!   (`src/td_dispatcher/vm_exits/td_ept_violation.c`, 72d8cffb lines
 //!   43–134) and `tdx_ept_violation_exit_to_vmm` (`td_other_exits.c`, lines
