@@ -316,13 +316,15 @@ pub trait Module {
     /// 15:0, version in bits 23:16). [`Regs`] does not hold RBP, so this is
     /// how a module changes it.
     ///
-    /// It models module 1.5.01, whose asynchronous TD exit from
-    /// TDH.VP.ENTER zeroes RBP (`td_exit.c`), although TDH.SYS.RD reports
-    /// `TDX_FEATURES0.NO_RBP_MOD`; later modules leave RBP alone there, and
-    /// no other leaf writes it. A module that returns `Some(0)` for leaf 0
-    /// therefore checks that a declaration with `clobber = [rbp]` saves and
-    /// restores the caller's RBP. [`model`] does not implement TDH.VP.ENTER
-    /// and keeps the default.
+    /// It models TDH.VP.ENTER, the one leaf that writes RBP: module 1.5.01
+    /// zeroes it on every asynchronous TD exit (`td_exit.c`), although
+    /// TDH.SYS.RD reports `TDX_FEATURES0.NO_RBP_MOD`; later modules leave it
+    /// alone there when the TD set `CONFIG_FLAGS.NO_RBP_MOD`, and a
+    /// TDG.VP.VMCALL exit hands the host the guest's RBP when the guest
+    /// exposes it. A module that returns `Some(0)` for leaf 0 therefore
+    /// checks that a declaration with `clobber = [rbp]` saves and restores
+    /// the caller's RBP. [`model`] answers TDH.VP.ENTER this way on each
+    /// exit path, as its release and the TD's `NO_RBP_MOD` say.
     fn rbp_after(&mut self, leaf_word: u64) -> Option<u64> {
         let _ = leaf_word;
         None
