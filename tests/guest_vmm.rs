@@ -517,8 +517,15 @@ fn map_gpa_errors_are_kvms_with_r11_the_gpa() {
 
 #[test]
 fn map_gpa_retry_loops_against_a_hostile_vmm_are_bounded() {
-    // RETRY forever, without progress: R11 = R12.
-    let stuck = |e: &mut VmcallExit| {
+    // RETRY forever, without progress: R11 = R12. (After 100 calls it
+    // stops the TD, so that a helper without a bound fails here instead of
+    // looping.)
+    let mut n = 0;
+    let stuck = move |e: &mut VmcallExit| {
+        n += 1;
+        if n > 100 {
+            e.stop();
+        }
         e.gprs[11] = e.gprs[12];
         e.gprs[10] = TdvmcallStatus::RETRY.raw();
     };
@@ -534,9 +541,15 @@ fn map_gpa_retry_loops_against_a_hostile_vmm_are_bounded() {
     assert_eq!(td.vmm().calls().len(), 4, "the call and 3 retries");
     assert!(r.unwrap_err().to_string().contains("RETRY 3 times"));
 
-    // RETRY with a resume address outside [start, end).
+    // RETRY with a resume address outside [start, end) (stopping the TD
+    // after 100 calls, as above).
     for resume in [0x0, 0xFFF, 0x5000, u64::MAX] {
+        let mut n = 0;
         let outside = move |e: &mut VmcallExit| {
+            n += 1;
+            if n > 100 {
+                e.stop();
+            }
             e.gprs[11] = resume;
             e.gprs[10] = TdvmcallStatus::RETRY.raw();
         };
