@@ -1,9 +1,9 @@
 //! [`VmcallOnly`]: a guest module that answers TDG.VP.VMCALL through a
 //! [`Vmm`] and nothing else, so that TDVMCALL code runs without a TD.
 
-use super::{vp_vmcall, Vmm};
 #[cfg(doc)]
 use super::RAX_REJECTED;
+use super::{vp_vmcall, Vmm};
 use crate::emulate::{GuestModule, Outcome, Regs, Trap};
 
 /// A guest module with only TDG.VP.VMCALL (leaf 0), carried out by
