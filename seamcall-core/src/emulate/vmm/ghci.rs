@@ -209,7 +209,7 @@ pub struct GhciVmm {
     fatal: Option<FatalError>,
     quote_status: u64,
     quotes: Vec<QuoteRequest>,
-    memory: Option<Box<dyn GuestMemory>>,
+    memory: Option<Box<dyn GuestMemory + Send>>,
 }
 
 impl Default for GhciVmm {
@@ -356,14 +356,14 @@ impl GhciVmm {
     }
 
     /// The shared memory GetQuote buffers live in.
-    pub fn set_memory(&mut self, memory: Box<dyn GuestMemory>) -> &mut Self {
+    pub fn set_memory(&mut self, memory: Box<dyn GuestMemory + Send>) -> &mut Self {
         self.memory = Some(memory);
         self
     }
 
     /// The shared memory, if set.
     pub fn memory(&self) -> Option<&dyn GuestMemory> {
-        self.memory.as_deref()
+        self.memory.as_deref().map(|m| m as &dyn GuestMemory)
     }
 
     fn cpuid(&self, g: &mut [u64; 16]) -> TdvmcallStatus {
@@ -484,7 +484,7 @@ impl GhciVmm {
             return TdvmcallStatus::ALIGN_ERROR;
         }
         let at = gpa & !self.shared_bit();
-        let Some(mem) = self.memory.as_deref_mut() else {
+        let Some(mem) = self.memory.as_mut() else {
             return TdvmcallStatus::INVALID_OPERAND;
         };
         // `struct tdx_quote_buf`: version u64, status u64, in_len u32,
