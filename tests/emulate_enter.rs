@@ -983,3 +983,23 @@ fn the_emulated_ept_violation_drops_a_pending_vmcall_answer() {
     assert_eq!(gpr(&last.gprs, Reg::R11), 0x77);
     assert_eq!((outs[9].rax, outs[9].r11), (EXIT_TDCALL, 0x77));
 }
+
+#[test]
+fn a_script_that_sets_an_xmm_register_is_reported() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let (mut m, td) = runnable(Release::V2_0_18, params(NO_RBP_MOD, 0));
+    let call = Exit::vmcall(0x0C00, &[(Reg::Xmm0, 1)]);
+    m.set_guest(td.tdvpr, vec![call]).unwrap();
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        with_module(&mut m, || unsafe {
+            vp_enter(td.tdvpr, Answer::default());
+        })
+    }));
+    let p = r.expect_err("an XMM register is not a guest register the model keeps");
+    let msg = p
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    assert!(msg.contains("Exit::Vmcall sets xmm0"), "{msg}");
+}

@@ -105,7 +105,10 @@ pub enum Exit {
         control: u64,
         /// General registers the guest sets before the TDCALL, in order
         /// (RAX and RCX are then overwritten as above). The model keeps no
-        /// XMM state: an XMM register here is not set.
+        /// XMM state: an XMM register here makes TDH.VP.ENTER panic (a bug
+        /// in the script; the `SEAMCALL` fails with VMfailInvalid and the
+        /// panic reaches the test when
+        /// [`with_module`](crate::emulate::with_module) returns).
         set: Vec<(Reg, u64)>,
     },
     /// An access to `gpa` that the CPU reports as an EPT violation with
