@@ -993,14 +993,11 @@ fn a_script_that_sets_an_xmm_register_is_reported() {
     // The default hook, with RUST_BACKTRACE set, walks the stack from the
     // panic inside the trap handler into TDH.VP.ENTER's asm block, which
     // has no unwind information; this one prints the message only.
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|info| eprintln!("{info}")));
     let r = catch_unwind(AssertUnwindSafe(|| {
         with_module(&mut m, || unsafe {
             vp_enter(td.tdvpr, Answer::default());
         })
     }));
-    std::panic::set_hook(previous);
     let p = r.expect_err("an XMM register is not a guest register the model keeps");
     let msg = p
         .downcast_ref::<String>()
@@ -1008,4 +1005,44 @@ fn a_script_that_sets_an_xmm_register_is_reported() {
         .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default();
     assert!(msg.contains("Exit::Vmcall sets xmm0"), "{msg}");
+}
+
+/// A panic in the model under TDH.VP.ENTER with `RUST_BACKTRACE=1`: the
+/// panic hook's backtrace stops at the module's call instead of walking
+/// into the declaration's `asm!` block (which saved RBX and RBP on the
+/// stack) and crashing the process. Run as a child process, because the
+/// standard library reads `RUST_BACKTRACE` once.
+#[test]
+fn a_module_panic_prints_its_backtrace_without_crashing() {
+    const CHILD: &str = "SEAMCALL_BACKTRACE_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let (mut m, td) = runnable(Release::V2_0_18, params(NO_RBP_MOD, 0));
+        m.set_guest(td.tdvpr, |_: &Resume| -> Exit { panic!("script bug") })
+            .unwrap();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            with_module(&mut m, || unsafe {
+                vp_enter(td.tdvpr, Answer::default());
+            })
+        }));
+        assert!(r.is_err(), "the script's panic reached the test");
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "a_module_panic_prints_its_backtrace_without_crashing",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "child: {:?}\n{stderr}", out.status);
+    assert!(
+        stderr.contains("script bug") && stderr.contains("stack backtrace"),
+        "{stderr}"
+    );
 }

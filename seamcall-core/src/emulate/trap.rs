@@ -723,7 +723,10 @@ fn call_on_thread_stack(req: &mut Request, uc: &ucontext_t) {
         // interrupted code itself ran on the alternate stack: stay; a nested
         // signal then goes below RSP, on this stack.
         req.switched = false;
-        run_module(req);
+        // SAFETY: with a stack argument of 0 the helper calls
+        // `run_module(req)` on the current stack (below this frame, RSP
+        // aligned down to 16) and returns; see below for why through it.
+        unsafe { __seamcall_emulate_on_stack((req as *mut Request).cast(), run_module_raw, 0) };
         return;
     }
     // With `SS_AUTODISARM` (which `with_module` sets) the kernel disarmed
@@ -743,10 +746,20 @@ fn call_on_thread_stack(req: &mut Request, uc: &ucontext_t) {
 }
 
 // `__seamcall_emulate_on_stack(arg, f, stack)`: call `f(arg)` with RSP =
-// `stack`. RBP keeps the caller's RSP, and the CFI says so, so that an
-// unwinder or a backtrace (a module that panics prints one) walks from `f`
-// back through this frame, the handler, the signal frame and the interrupted
-// code, instead of reading a return address off the switched stack.
+// `stack`, or on the current stack (aligned to 16) when `stack` is 0.
+//
+// Every module call goes through it, switched or not, because its CFI marks
+// the outermost frame of the module's call: the return address is
+// undefined, so an unwinder stops here. A panic in the module unwinds only
+// to `call_frame`'s `catch_unwind`, below this frame; but the panic hook
+// prints a backtrace (with `RUST_BACKTRACE` set), and a walk past this
+// frame would go through the handler and the signal frame into the
+// interrupted code: an `asm!` block in the middle of a declaration that
+// saved RBX or RBP on the stack, where the enclosing function's unwind
+// table no longer describes RSP. Walking from there read garbage and
+// crashed the process (a model panic under TDH.VP.ENTER, release build).
+// The backtrace therefore ends at the module's call, which is where the
+// module's own frames end.
 core::arch::global_asm!(
     ".pushsection .text.__seamcall_emulate_on_stack, \"ax\", @progbits",
     ".p2align 4",
@@ -760,7 +773,12 @@ core::arch::global_asm!(
     ".cfi_offset rbp, -16",
     "mov rbp, rsp",
     ".cfi_def_cfa_register rbp",
+    ".cfi_undefined rip",
+    "test rdx, rdx",
+    "jz 2f",
     "mov rsp, rdx",
+    "2:",
+    "and rsp, -16",
     "call rsi",
     "mov rsp, rbp",
     "pop rbp",

@@ -26,11 +26,9 @@ use crate::emulate::Reg;
 /// the vCPU; a panic in it (a failed assertion) makes that `SEAMCALL` fail
 /// with VMfailInvalid and reaches the test when
 /// [`with_module`](crate::emulate::with_module) returns. With
-/// `RUST_BACKTRACE` set, the default panic hook then walks the stack from
-/// inside the trap handler through TDH.VP.ENTER's `asm!` block, whose
-/// pushes carry no unwind information, and can crash the process: build
-/// with `-C force-frame-pointers=yes`, or install a hook that captures no
-/// backtrace ([`std::panic::set_hook`]).
+/// `RUST_BACKTRACE` set, its backtrace ends at the module's call: the
+/// emulator stops unwinders there rather than let them walk into
+/// TDH.VP.ENTER's `asm!` block, whose pushes carry no unwind information.
 ///
 /// ```
 /// use seamcall_core::emulate::model::{Cause, Exit, Model, NoVcpu, Resume};
