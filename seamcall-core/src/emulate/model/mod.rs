@@ -88,6 +88,7 @@
 mod build;
 pub mod codes;
 mod enter;
+mod guest;
 mod lookup;
 mod memory;
 mod meta;
@@ -103,6 +104,9 @@ use sha2::{Digest, Sha384};
 
 /// The module release the model behaves as (`seamcall_abi::Release`).
 pub use crate::leaves::abi::Release;
+pub use guest::{
+    BuiltTd, GpaError, GuestStop, GuestVcpu, TdBuildError, TdConfig, TDREPORT_MAC_KEY,
+};
 pub use memory::{HostMemory, MemError};
 pub use window::{PhysWindow, WindowError};
 
@@ -392,6 +396,8 @@ pub(crate) struct Td {
     pub(crate) epoch: u64,
     /// Pages other than the TDR that belong to the TD.
     pub(crate) children: u64,
+    /// What the guest side keeps per TD (RTMRs, guest-written fields).
+    pub(crate) guest: guest::TdGuest,
 }
 
 /// One vCPU.
@@ -404,6 +410,8 @@ pub(crate) struct Vcpu {
     pub(crate) x2apic_id: Option<u32>,
     pub(crate) pend_nmi: u64,
     pub(crate) gprs: [u64; 16],
+    /// What the guest side keeps per vCPU (index, #VE info, fields).
+    pub(crate) guest: guest::VcpuGuest,
 }
 
 /// A configured TDMR.
