@@ -627,12 +627,16 @@ fn may_write(leaf: u16, version: u8) -> Vec<&'static str> {
         .collect()
 }
 
+/// A probe call: name, probe, leaf, version, operands (register index,
+/// value), the status expected.
+type Case = (&'static str, Probe, u16, u8, Vec<(usize, u64)>, u64);
+
 #[test]
 fn every_leaf_leaves_the_registers_outside_its_write_set_intact() {
     let mut t = td();
     t.write_gpa(DATA, &[1; 48]).unwrap();
     let (rcx, rdx, r8, r9) = (0, 1, 5, 6);
-    let cases: Vec<(&str, Probe, u16, u8, Vec<(usize, u64)>, u64)> = vec![
+    let cases: Vec<Case> = vec![
         ("VP.INFO", p_info, 1, 0, vec![], 0),
         ("RTMR.EXTEND", p_rtmr, 2, 0, vec![(rcx, DATA), (rdx, 3)], 0),
         (

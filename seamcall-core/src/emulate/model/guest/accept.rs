@@ -43,7 +43,7 @@ fn at_level(code: TdxStatus, level: SeptLevel) -> GuestFail {
 }
 
 impl Model {
-    /// TDG.MEM.PAGE.ACCEPT: RCX = GPA | level (see the [module docs](self)).
+    /// TDG.MEM.PAGE.ACCEPT: RCX = GPA | level (see the [model docs](crate::emulate::model#the-guest-side)).
     pub(super) fn tdg_mem_page_accept(&mut self, tdr: u64, inp: &Regs) -> Result<(), GuestFail> {
         let operand = GpaLevel::decode(inp.rcx)
             .filter(|op| op.level().get() <= 1 && op.gpa() % op.level().page_size() == 0);

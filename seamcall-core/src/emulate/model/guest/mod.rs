@@ -143,7 +143,7 @@ pub(crate) struct VeInfo {
 
 /// A TDCALL that did not complete: the module left the TD or raised an
 /// exception at the instruction, with no register changed. See the
-/// [module docs](self).
+/// [model docs](crate::emulate::model#the-guest-side).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub enum GuestStop {
@@ -263,7 +263,7 @@ impl Model {
     /// TD registers `regs` and `rbp`; TDG.VP.VMCALL goes to `vmm`.
     ///
     /// `Ok` with the outcome the instruction has ([`Outcome::Fault`] with
-    /// #UD for a vCPU that cannot run, see the [module docs](self)); `Err`
+    /// #UD for a vCPU that cannot run, see the [model docs](crate::emulate::model#the-guest-side)); `Err`
     /// for a TDCALL that does not complete ([`GuestStop`]), with no
     /// register changed.
     ///

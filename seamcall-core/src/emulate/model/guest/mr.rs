@@ -29,7 +29,7 @@ use crate::emulate::Regs;
 use crate::fields::sys;
 use crate::status::OperandId;
 
-/// The key of the model's TDREPORT MAC (see the [module docs](self)):
+/// The key of the model's TDREPORT MAC (see the [model docs](crate::emulate::model#the-guest-side)):
 /// public, so a report the model writes authenticates nothing.
 pub const TDREPORT_MAC_KEY: &[u8] =
     b"seamcall emulate::model TDREPORT MAC key (public, tests only)";
