@@ -467,7 +467,11 @@ fn write_guest(
     )
     .unwrap();
     writeln!(out, "    #[cfg(feature = \"emulate\")]").unwrap();
-    writeln!(out, "    pub(crate) const GUEST: &[({ty}, u64, u64, u8)] = &[").unwrap();
+    writeln!(
+        out,
+        "    pub(crate) const GUEST: &[({ty}, u64, u64, u8)] = &["
+    )
+    .unwrap();
     for id in order {
         let list = &by_ident[id];
         let new = list[0];

@@ -36,9 +36,15 @@ fn the_example_runs_and_its_report_carries_the_hosts_mrtd() {
     assert_eq!(s.report[0], 0x81);
     assert_eq!(&s.report[128..153], b"seamcall td_guest example");
     let digest: Vec<u8> = (0..48u8).map(|i| i.wrapping_mul(37)).collect();
-    let rtmr2 = Sha384::new().chain_update([0u8; 48]).chain_update(&digest).finalize();
+    let rtmr2 = Sha384::new()
+        .chain_update([0u8; 48])
+        .chain_update(&digest)
+        .finalize();
     assert_eq!(s.rtmr2.to_vec(), rtmr2.to_vec());
     assert_eq!(&s.report[816..864], &rtmr2[..], "RTMR2 in TDINFO");
     assert_eq!(s.accepted, (1, 4), "one 2 MiB accept, four 4 KiB ones");
-    assert_eq!(s.mapped_after, 516, "the host sees every augmented page mapped");
+    assert_eq!(
+        s.mapped_after, 516,
+        "the host sees every augmented page mapped"
+    );
 }
