@@ -1,12 +1,14 @@
-//! The SIGSEGV/SIGILL handler: find the `SEAMCALL`, ask the thread's module,
-//! write the answer into the interrupted context.
+//! The SIGSEGV/SIGILL handler: find the `SEAMCALL` (or `TDCALL`), ask the
+//! thread's module (or guest module), write the answer into the interrupted
+//! context.
 //!
 //! # Why the handler may do what it does
 //!
 //! A signal handler may interrupt code at any instruction, which is why only
 //! async-signal-safe functions may run in one. This handler acts only when
-//! the signal is a *synchronous fault* raised by a `SEAMCALL` instruction
-//! that a `#[seamcall]` expansion emitted: the kernel generated the signal
+//! the signal is a *synchronous fault* raised by a `SEAMCALL` or `TDCALL`
+//! instruction that a `#[seamcall]`, `#[tdcall]` or `#[tdvmcall]` expansion
+//! emitted: the kernel generated the signal
 //! (`si_code > 0`, never `kill`/`tgkill`, whose codes are ≤ 0), and the
 //! interrupted RIP is listed in `seamcall_extable`. The interrupted thread
 //! is therefore exactly at that instruction, in code that holds no lock and
