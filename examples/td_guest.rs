@@ -14,12 +14,14 @@
 //! real machine code a kernel and a TD would run; here the instruction
 //! faults, and the emulator answers it from the one `emulate::model::Model`.
 //!
-//! Not shown yet: converting a range to shared with TDG.VP.VMCALL
-//! \<MapGPA\> (and its RETRY), which needs the default VMM model of
-//! `emulate::vmm`.
+//! TDG.VP.VMCALL goes to the default VMM model (`emulate::vmm::GhciVmm`,
+//! KVM's answers to the boot-time GHCI calls) behind a recorder: the guest
+//! converts 4 MiB to shared with MapGPA (`guest::map_gpa`), and the VMM,
+//! with events pending, stops after the first 2 MiB with RETRY and the
+//! resume address in R11, as KVM does.
 
 use seamcall_core::emulate::model::{Model, PhysWindow, TdParams, TDCS_PAGES, TDVPS_PAGES};
-use seamcall_core::emulate::vmm::{VmcallExit, Vmm};
+use seamcall_core::emulate::vmm::{self, GhciVmm, VmcallExit, Vmm};
 use seamcall_core::emulate::{with_guest, with_module};
 use seamcall_core::fields::td;
 use seamcall_core::guest::{self as g, status, TdcallError};
@@ -38,6 +40,9 @@ const DATA_GPA: u64 = 0x1000;
 const RANGE_2M: u64 = 0x20_0000;
 const SMALL: u64 = 0x40_0000;
 const SMALL_PAGES: u64 = 4;
+/// The range the guest converts to shared (GPA, shared bit clear).
+const TO_SHARED: u64 = 0x80_0000;
+const TO_SHARED_LEN: u64 = 4 << 20;
 
 /// What the run produced, for the test that runs this example.
 pub struct Summary {
@@ -51,6 +56,10 @@ pub struct Summary {
     pub rtmr2: [u8; 48],
     /// Pages the host augmented that the host sees mapped afterwards.
     pub mapped_after: u64,
+    /// MapGPA calls the VMM saw, and how many it answered with RETRY.
+    pub map_gpa: (usize, usize),
+    /// The shared ranges the VMM holds afterwards.
+    pub shared: Vec<(u64, u64)>,
 }
 
 fn pa(a: u64) -> PhysAddr {
@@ -61,12 +70,12 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// The VMM behind TDG.VP.VMCALL: this example makes none.
+/// The VMM behind the TDG.MR.REPORT call, which makes no TDG.VP.VMCALL.
 struct NoVmm;
 
 impl Vmm for NoVmm {
     fn tdvmcall(&mut self, _: &mut VmcallExit) {
-        unreachable!("the example makes no TDG.VP.VMCALL");
+        unreachable!("TDG.MR.REPORT makes no TDG.VP.VMCALL");
     }
 }
 
@@ -196,9 +205,11 @@ pub fn run() -> Result<Summary, Box<dyn std::error::Error>> {
     let mut counts = (0, 0);
     let guest_result = std::thread::scope(|s| {
         s.spawn(|| {
-            let mut vmm = NoVmm;
+            let mut ghci = GhciVmm::new();
+            ghci.set_events_pending(true);
+            let mut vmm = vmm::Recorder::new(ghci);
             let mut vcpu = model.vcpu(tdvpr, &mut vmm);
-            with_guest(&mut vcpu, || -> Result<(), TdcallError> {
+            let r = with_guest(&mut vcpu, || -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 let (gpaw, attrs, vcpus, index, _, _) = g::tdg_vp_info()?;
                 println!(
                     "guest: TDG.VP.INFO: GPA width {gpaw}, ATTRIBUTES {attrs:#x}, {} of {} vCPUs, index {index}",
@@ -221,12 +232,37 @@ pub fn run() -> Result<Summary, Box<dyn std::error::Error>> {
                 window.write(data, &digest).expect("the page is in the window");
                 unsafe { g::tdg_mr_rtmr_extend(pa(DATA_GPA), 2)? };
                 println!("guest: TDG.MR.RTMR.EXTEND RTMR2");
+                // Convert 4 MiB to shared: the shared bit (47) set.
+                unsafe { g::map_gpa(TO_SHARED | 1 << 47, TO_SHARED_LEN, 3)? };
                 Ok(())
-            })
+            });
+            let calls = vmm.calls();
+            let retries = calls
+                .iter()
+                .filter(|c| c.status() == Some(g::TdvmcallStatus::RETRY))
+                .count();
+            for c in calls {
+                let status = c.status().and_then(|s| s.name()).unwrap_or("?");
+                let resume = if c.status() == Some(g::TdvmcallStatus::RETRY) {
+                    format!(", resume at R11 = {:#x}", c.answer.gprs[11])
+                } else {
+                    String::new()
+                };
+                println!(
+                    "guest: TDG.VP.VMCALL<{}> GPA {:#x}, {:#x} bytes -> {status}{resume}",
+                    c.name().unwrap_or("?"),
+                    c.seen.gprs[12],
+                    c.seen.gprs[13],
+                );
+            }
+            r.map(|()| ((calls.len(), retries), vmm.inner().shared_ranges()))
         })
         .join()
     });
-    guest_result.map_err(|_| "the guest thread panicked")??;
+    let (map_gpa, shared) = guest_result
+        .map_err(|_| "the guest thread panicked")?
+        .map_err(|e| e.to_string())?;
+    println!("VMM: shared ranges {shared:x?}");
 
     // REPORTDATA, then TDG.MR.REPORT (on this thread, the same vCPU).
     let mut report_data = [0u8; 64];
@@ -264,15 +300,14 @@ pub fn run() -> Result<Summary, Box<dyn std::error::Error>> {
         .filter(|gpa| model.mapping(tdr, *gpa).is_some_and(|m| m.1))
         .count() as u64;
     println!("host: {mapped_after} augmented pages now mapped in the S-EPT");
-    println!(
-        "(TDG.VP.VMCALL<MapGPA> with RETRY: not shown, it needs the default VMM of emulate::vmm)"
-    );
     Ok(Summary {
         host_mrtd,
         rtmr2: model.rtmr(tdr, 2).ok_or("RTMR2")?,
         report,
         accepted: counts,
         mapped_after,
+        map_gpa,
+        shared,
     })
 }
 

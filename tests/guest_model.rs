@@ -8,7 +8,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use seamcall_core::emulate::model::{BuiltTd, GuestStop, TdConfig, TdParams, TDREPORT_MAC_KEY};
-use seamcall_core::emulate::vmm::{VmcallExit, Vmm};
+use seamcall_core::emulate::vmm::{self, GhciVmm, VmcallExit, Vmm};
 use seamcall_core::emulate::{with_guest, with_module, Outcome, Regs};
 use seamcall_core::fields::{sys, td, vcpu, vmcs, TdField};
 use seamcall_core::guest::{self as g, TdcallError};
@@ -17,7 +17,7 @@ use seamcall_core::{tdcall, FieldId, TdxStatus};
 use seamcall_core::{GpaLevel, SeptLevel};
 use sha2::{Digest, Sha384};
 
-/// A VMM no test here reaches (TDG.VP.VMCALL is the VMM work's).
+/// A VMM the leaves other than TDG.VP.VMCALL never reach.
 struct NoVmm;
 
 impl Vmm for NoVmm {
@@ -888,4 +888,93 @@ fn host_aug_guest_accept_host_sees_it_and_the_report_carries_the_hosts_mrtd() {
     assert_eq!(&rep[864..912], &host_rtmr3[..]);
     assert_eq!(t.model.rtmr(tdr, 3).map(|r| r.to_vec()), Some(host_rtmr3));
     let _ = tdvpr;
+}
+
+// ---------------------------------------------------------------------
+// TDG.VP.VMCALL: the model hands leaf 0 to `vmm::vp_vmcall` with the TD's
+// CONFIG_FLAGS.NO_RBP_MOD, and the VMM given answers it.
+
+const NO_RBP_MOD: u64 = 1 << 2;
+
+#[test]
+fn vmcall_reaches_the_vmm_with_the_tds_no_rbp_mod() {
+    let mut t = td();
+    let mut ghci = GhciVmm::new();
+    ghci.set_msr(0x1B, 0xFEE0_0900);
+    let mut vmm = vmm::Recorder::new(ghci);
+    let tdvpr = t.tdvpr();
+    let r = with_guest(&mut t.model.vcpu(tdvpr, &mut vmm), || unsafe {
+        g::tdvmcall_rdmsr(0x1B)
+    });
+    assert_eq!(r, Ok(0xFEE0_0900));
+    assert_eq!(vmm.calls().len(), 1);
+    assert_eq!(vmm.last().map(|c| c.mask()), Some(0x1C00));
+
+    // A mask exposing RBP: refused for a TD with NO_RBP_MOD (nothing
+    // reaches the VMM), shown to the VMM for one without. No declaration
+    // can expose RBP, so straight to the model.
+    for (flags, rejected) in [(NO_RBP_MOD, true), (0, false)] {
+        let mut t = built(TdConfig {
+            params: TdParams {
+                config_flags: flags,
+                ..TdParams::default()
+            },
+            pending_pages: 0,
+            ..TdConfig::default()
+        });
+        let mut vmm = vmm::Recorder::new(GhciVmm::new());
+        let mut regs = Regs {
+            rax: 0,
+            rcx: 0x1C20,
+            r11: 0x1F,
+            r12: 0x1B,
+            ..Regs::default()
+        };
+        let tdvpr = t.tdvpr();
+        let o = t.model.tdcall(tdvpr, &mut regs, &mut 0x1234, &mut vmm);
+        assert_eq!(o, Ok(Outcome::Return));
+        if rejected {
+            assert_eq!(regs.rax, OPERAND_INVALID | RCX, "NO_RBP_MOD");
+            assert!(vmm.calls().is_empty());
+        } else {
+            assert_eq!(regs.rax, 0);
+            assert_eq!(
+                vmm.last().map(|c| c.seen.gprs[5]),
+                Some(0x1234),
+                "RBP shown"
+            );
+        }
+    }
+}
+
+#[test]
+fn map_gpa_retry_loops_are_bounded() {
+    // A VMM that answers RETRY forever without progress: guest::map_gpa
+    // gives up after its bound instead of looping.
+    let mut t = td();
+    let stuck = |exit: &mut VmcallExit| {
+        exit.gprs[10] = 1; // TDVMCALL_STATUS_RETRY
+        exit.gprs[11] = exit.gprs[12]; // resume where it started
+    };
+    let mut vmm = vmm::Recorder::new(stuck);
+    let tdvpr = t.tdvpr();
+    let r = with_guest(&mut t.model.vcpu(tdvpr, &mut vmm), || unsafe {
+        g::map_gpa(t_shared(0x80_0000), 4 << 20, 3)
+    });
+    assert!(
+        matches!(r, Err(g::MapGpaError::NoProgress { retries: 3, .. })),
+        "{r:?}"
+    );
+    assert_eq!(vmm.calls().len(), 4, "the call and three retries");
+    // KVM's answer with events pending: RETRY between 2 MiB chunks, with
+    // progress, to the end.
+    let mut ghci = GhciVmm::new();
+    ghci.set_events_pending(true);
+    let mut vmm = vmm::Recorder::new(ghci);
+    let r = with_guest(&mut t.model.vcpu(tdvpr, &mut vmm), || unsafe {
+        g::map_gpa(t_shared(0x80_0000), 8 << 20, 3)
+    });
+    assert_eq!(r, Ok(()));
+    assert_eq!(vmm.calls().len(), 4, "four 2 MiB steps");
+    assert_eq!(vmm.inner().shared_ranges(), [(0x80_0000, 0x100_0000)]);
 }

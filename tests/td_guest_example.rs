@@ -1,5 +1,5 @@
 //! `examples/td_guest.rs` runs, end to end (host build, guest accept,
-//! RTMR extend, TDREPORT), and what it shows holds: the TDREPORT's MRTD is
+//! RTMR extend, MapGPA with a RETRY, TDREPORT), and what it shows holds: the TDREPORT's MRTD is
 //! the host's, and both are the SHA-384 of the build's measurement blocks
 //! computed here independently.
 
@@ -46,5 +46,15 @@ fn the_example_runs_and_its_report_carries_the_hosts_mrtd() {
     assert_eq!(
         s.mapped_after, 516,
         "the host sees every augmented page mapped"
+    );
+    assert_eq!(
+        s.map_gpa,
+        (2, 1),
+        "MapGPA: one RETRY after the first 2 MiB, then done"
+    );
+    assert_eq!(
+        s.shared,
+        [(0x80_0000, 0xC0_0000)],
+        "4 MiB shared at the VMM"
     );
 }
