@@ -978,3 +978,34 @@ fn map_gpa_retry_loops_are_bounded() {
     assert_eq!(vmm.calls().len(), 4, "four 2 MiB steps");
     assert_eq!(vmm.inner().shared_ranges(), [(0x80_0000, 0x100_0000)]);
 }
+
+#[test]
+fn gpa_helpers_translate_both_ways_and_span_pages() {
+    let mut t = td();
+    // Two pages of unmeasured private memory, written across the boundary.
+    let data: Vec<u8> = (0..200u8).collect();
+    t.write_gpa(DATA + 4096 - 100, &data).unwrap();
+    let mut back = vec![0u8; 200];
+    t.read_gpa(DATA + 4096 - 100, &mut back).unwrap();
+    assert_eq!(back, data);
+    let p = t.ptr(DATA + 0x123).unwrap();
+    assert_eq!(t.gpa_of(p), Some(DATA + 0x123));
+    assert_eq!(
+        t.gpa_of(t.ptr(PENDING + 8).unwrap()),
+        Some(PENDING + 8),
+        "pending too"
+    );
+    // The page after the unmeasured ones is not mapped: nothing written.
+    let end = 17 * 4096;
+    assert_eq!(
+        t.write_gpa(end - 4, &[1; 8]),
+        Err(seamcall_core::emulate::model::GpaError { gpa: end })
+    );
+    let mut last = [9u8; 4];
+    t.read_gpa(end - 4, &mut last).unwrap();
+    assert_eq!(last, [0; 4]);
+    // A shared GPA is the host physical address with the shared bit.
+    let s = t.alloc_shared().unwrap();
+    assert_eq!(t.hpa_of(s), Some(s & !(1 << 47)));
+    assert_eq!(t.shared_gpa(s & !(1 << 47)), s);
+}

@@ -322,16 +322,56 @@ impl BuiltTd {
         self.window.virt_of(self.hpa_of(gpa)?)
     }
 
-    /// Read guest memory at `gpa` (within one page).
-    pub fn read_gpa(&self, gpa: u64, buf: &mut [u8]) -> Result<(), GpaError> {
-        let hpa = self.hpa_of(gpa).ok_or(GpaError { gpa })?;
-        self.model.read_phys(hpa, buf).map_err(|_| GpaError { gpa })
+    /// The GPA of the byte at `ptr`, if it lies in a page of the window
+    /// that the TD's S-EPT maps (in any state): the inverse of
+    /// [`BuiltTd::ptr`] for private memory.
+    pub fn gpa_of(&self, ptr: *const u8) -> Option<u64> {
+        let at = self.window.phys_of(ptr)?;
+        let page = at & !(PAGE - 1);
+        let td = self.model.tds.get(&self.tdr)?;
+        td.sept.iter().find_map(|(&(level, gpa), e)| match e {
+            super::super::Sept::Leaf { hpa, .. } if level == SeptLevel::L4K && *hpa == page => {
+                Some(gpa + at % PAGE)
+            }
+            _ => None,
+        })
     }
 
-    /// Write guest memory at `gpa` (within one page).
+    /// The host physical address of each page `[gpa, gpa + len)` covers,
+    /// with the range inside it; [`GpaError`] at the first byte not
+    /// mapped.
+    fn pieces(&self, gpa: u64, len: usize) -> Result<Vec<(u64, usize, usize)>, GpaError> {
+        let mut out = Vec::new();
+        let mut done = 0;
+        while done < len {
+            let at = gpa + done as u64;
+            let n = ((PAGE - at % PAGE) as usize).min(len - done);
+            let hpa = self.hpa_of(at).ok_or(GpaError { gpa: at })?;
+            out.push((hpa, done, n));
+            done += n;
+        }
+        Ok(out)
+    }
+
+    /// Read guest memory at `gpa`, page by page through the S-EPT (any
+    /// leaf state) or, for a shared GPA, the identity.
+    pub fn read_gpa(&self, gpa: u64, buf: &mut [u8]) -> Result<(), GpaError> {
+        for (hpa, at, n) in self.pieces(gpa, buf.len())? {
+            self.model
+                .read_phys(hpa, &mut buf[at..at + n])
+                .map_err(|_| GpaError {
+                    gpa: gpa + at as u64,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Write guest memory at `gpa`, page by page as [`BuiltTd::read_gpa`]
+    /// reads it; nothing is written unless every page is mapped.
     pub fn write_gpa(&mut self, gpa: u64, data: &[u8]) -> Result<(), GpaError> {
-        let hpa = self.hpa_of(gpa).ok_or(GpaError { gpa })?;
-        self.model.write_phys(hpa, data);
+        for (hpa, at, n) in self.pieces(gpa, data.len())? {
+            self.model.write_phys(hpa, &data[at..at + n]);
+        }
         Ok(())
     }
 
