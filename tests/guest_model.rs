@@ -1009,3 +1009,50 @@ fn gpa_helpers_translate_both_ways_and_span_pages() {
     assert_eq!(t.hpa_of(s), Some(s & !(1 << 47)));
     assert_eq!(t.shared_gpa(s & !(1 << 47)), s);
 }
+
+#[test]
+fn a_hostile_vmm_reaches_only_the_exposed_registers() {
+    let mut t = td();
+    let hostile = |exit: &mut VmcallExit| {
+        for g in exit.gprs.iter_mut() {
+            *g = 0xBAD;
+        }
+    };
+    let mut vmm = vmm::Recorder::new(hostile);
+    // Every register a sentinel; the mask exposes R10, R11, R12.
+    let mut regs = Regs::from_values_for_test();
+    regs.rax = 0;
+    regs.rcx = 0x1C00;
+    let before = regs;
+    let mut rbp = 0xB0B0;
+    let tdvpr = t.tdvpr();
+    let o = t.model.tdcall(tdvpr, &mut regs, &mut rbp, &mut vmm);
+    assert_eq!(o, Ok(Outcome::Return));
+    let changed: Vec<_> = regs.changed(&before).map(|r| r.name()).collect();
+    assert_eq!(changed, ["r10", "r11", "r12"], "RAX was 0 and stays 0");
+    assert_eq!(
+        (regs.rax, regs.rcx, regs.r10, regs.r12),
+        (0, 0x1C00, 0xBAD, 0xBAD)
+    );
+    assert_eq!(rbp, 0xB0B0);
+    let seen = vmm.last().unwrap().seen.gprs;
+    assert_eq!(seen[2], 0, "RDX not exposed: the VMM sees 0");
+    assert_eq!(
+        seen[12], before.r12,
+        "R12 exposed: the VMM sees the TD's value"
+    );
+}
+
+trait Sentinels {
+    fn from_values_for_test() -> Regs;
+}
+
+impl Sentinels for Regs {
+    fn from_values_for_test() -> Regs {
+        let mut r = Regs::default();
+        for (i, reg) in Regs::REGS.into_iter().enumerate() {
+            r.set(reg, 0x5EED_0000 + i as u64);
+        }
+        r
+    }
+}
