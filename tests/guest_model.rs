@@ -1,9 +1,11 @@
 //! The guest side of the software module (`emulate::model`, `Model::vcpu`)
 //! through the real guest catalog under `with_guest`: every TDG leaf the
 //! model implements, its errors with the module's statuses, the
-//! dispatcher's rejects, the registers each leaf must leave alone, and the
-//! platform the host and the guest share (host AUG → guest ACCEPT → host
-//! sees it mapped; the guest's TDREPORT carries the host's MRTD).
+//! dispatcher's rejects, the registers each leaf must leave alone,
+//! TDG.VP.VMCALL handed to the VMM with the TD's NO_RBP_MOD (a hostile VMM
+//! reaches only the exposed registers; MapGPA RETRY loops stay bounded),
+//! and the platform the host and the guest share (host AUG → guest ACCEPT
+//! → host sees it mapped; the guest's TDREPORT carries the host's MRTD).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
