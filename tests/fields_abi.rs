@@ -382,6 +382,9 @@ fn generate(tsv: &str) -> String {
         if matches!(scope, "sys" | "td") {
             write_host_read(&mut out, ty, &order, &by_ident);
         }
+        if matches!(scope, "sys" | "td" | "vp" | "vmcs") {
+            write_guest(&mut out, ty, &order, &by_ident);
+        }
         writeln!(out, "}}").unwrap();
         writeln!(out).unwrap();
     }
@@ -441,6 +444,49 @@ fn write_host_read(
             "        ({id}, 0x{:X}, 0x{:X}, {tables}),",
             mask_value(prod, new.size),
             mask_value(debug, new.size)
+        )
+        .unwrap();
+    }
+    writeln!(out, "    ];").unwrap();
+}
+
+/// The table the software module's guest side (`emulate`) looks TDG.SYS.RD,
+/// TDG.VM.RD/WR and TDG.VP.RD/WR up in: per constant its guest read mask,
+/// its guest write mask, and which module tables hold it (as for
+/// [`write_host_read`]).
+fn write_guest(
+    out: &mut String,
+    ty: &str,
+    order: &[String],
+    by_ident: &BTreeMap<String, Vec<&Row>>,
+) {
+    writeln!(out).unwrap();
+    writeln!(
+        out,
+        "    /// For the software module's guest side: each constant, its guest read and write masks, and the module tables that hold it (bit 0: 1.5.01, bit 1: 1.5.06, bit 2: 2.0)."
+    )
+    .unwrap();
+    writeln!(out, "    #[cfg(feature = \"emulate\")]").unwrap();
+    writeln!(
+        out,
+        "    pub(crate) const GUEST: &[({ty}, u64, u64, u8)] = &["
+    )
+    .unwrap();
+    for id in order {
+        let list = &by_ident[id];
+        let new = list[0];
+        let tables = list.iter().fold(0u8, |t, r| {
+            t | match r.module.as_str() {
+                "1.5.01" => 1,
+                "1.5.06" => 2,
+                _ => 4,
+            }
+        });
+        writeln!(
+            out,
+            "        ({id}, 0x{:X}, 0x{:X}, {tables}),",
+            mask_value(&new.guest_read, new.size),
+            mask_value(&new.guest_write, new.size)
         )
         .unwrap();
     }

@@ -47,6 +47,7 @@ impl Model {
                 sept: BTreeMap::new(),
                 epoch: 0,
                 children: 0,
+                guest: Default::default(),
             },
         );
         Ok(())
@@ -133,6 +134,7 @@ impl Model {
             return Err(codes::MAX_VCPUS_EXCEEDED);
         }
         self.check_page(inp.rcx, OperandId::Rcx, PageType::Nda)?;
+        let index = td.vcpus;
         self.mem.zero_page(inp.rcx);
         self.assign(inp.rcx, PageType::Tdvpr, inp.rdx);
         if let Some(td) = self.tds.get_mut(&inp.rdx) {
@@ -149,7 +151,8 @@ impl Model {
                 x2apic_id: None,
                 pend_nmi: 0,
                 gprs: [0; 16],
-                guest: Default::default(),
+                run: Default::default(),
+                guest: super::guest::VcpuGuest::new(index),
             },
         );
         Ok(())

@@ -154,12 +154,12 @@ impl Model {
         if td.op != OpState::Runnable {
             return Err(TdxStatus::OP_STATE_INCORRECT.into());
         }
-        if !vcpu.initialized || vcpu.guest.disabled {
+        if !vcpu.initialized || vcpu.run.disabled {
             return Err(TdxStatus::VCPU_STATE_INCORRECT.into());
         }
         let no_rbp_mod = td.params.config_flags & NO_RBP_MOD != 0;
         let sept_ve_disable = td.params.attributes & SEPT_VE_DISABLE != 0;
-        let has_script = vcpu.guest.has_script();
+        let has_script = vcpu.run.has_script();
         let tdr = vcpu.tdr;
         let Some(vcpu) = self.vcpus.get_mut(&tdvpr) else {
             return Err(bad.into());
@@ -169,8 +169,8 @@ impl Model {
         let left = if has_script {
             self.run_guest(tdvpr, tdr, inp, no_rbp_mod, sept_ve_disable)
         } else {
-            vcpu.guest.entries += 1;
-            vcpu.guest.last = LastExit::Interrupt;
+            vcpu.run.entries += 1;
+            vcpu.run.last = LastExit::Interrupt;
             Left::interrupt(0)
         };
 
@@ -249,12 +249,12 @@ impl Model {
         if let Some(gpa) = emulated {
             // Before the way back: a pending VMCALL answer is dropped, the
             // last exit is this one (`LAST_EXIT_ASYNC_FAULT`).
-            vcpu.guest.last = LastExit::Ept(gpa & !0xFFF);
+            vcpu.run.last = LastExit::Ept(gpa & !0xFFF);
             return Left::EmulatedEpt(gpa);
         }
-        vcpu.guest.entries += 1;
+        vcpu.run.entries += 1;
         // The way back into the guest.
-        let mut cause = match vcpu.guest.last {
+        let mut cause = match vcpu.run.last {
             LastExit::None => Cause::Start,
             LastExit::Interrupt => Cause::Interrupted,
             LastExit::Vmcall(_) => {
@@ -276,8 +276,8 @@ impl Model {
                 state: GpaState::NotMapped,
             },
         };
-        let entries = vcpu.guest.entries;
-        let guest = vcpu.guest.clone();
+        let entries = vcpu.run.entries;
+        let guest = vcpu.run.clone();
         // The guest's first action after an EPT-violation exit re-executes
         // the faulting instruction: its RIP is the RIP of this entry.
         let mut same_rip = matches!(cause, Cause::EptRetry { .. });
@@ -307,7 +307,7 @@ impl Model {
         }
         // Nothing more to do, or no exit for long: the host's interrupt.
         if let Some(vcpu) = self.vcpus.get_mut(&tdvpr) {
-            vcpu.guest.last = LastExit::Interrupt;
+            vcpu.run.last = LastExit::Interrupt;
         }
         Left::interrupt(0)
     }
@@ -339,7 +339,7 @@ impl Model {
                 ],
             ),
             Exit::ExternalInterrupt { vector } => {
-                vcpu.guest.last = LastExit::Interrupt;
+                vcpu.run.last = LastExit::Interrupt;
                 // Valid (bit 31), type external interrupt (bits 10:8 = 0).
                 return (
                     Cause::Interrupted,
@@ -347,7 +347,7 @@ impl Model {
                 );
             }
             Exit::TripleFault => {
-                vcpu.guest.disabled = true;
+                vcpu.run.disabled = true;
                 let status = TdxStatus::NON_RECOVERABLE_VCPU.raw() | EXIT_REASON_TRIPLE_FAULT;
                 let left = Left::Async {
                     status,
@@ -366,10 +366,10 @@ impl Model {
                     _ => 0,
                 };
                 if state != GpaState::Shared {
-                    vcpu.guest.log_epf(gpa, same_rip);
+                    vcpu.run.log_epf(gpa, same_rip);
                 }
                 let gpa = gpa & !0xFFF;
-                vcpu.guest.last = LastExit::Ept(gpa);
+                vcpu.run.last = LastExit::Ept(gpa);
                 let left = Left::Async {
                     status: EXIT_REASON_EPT_VIOLATION,
                     rcx: qualification & 0xFFFF_FFFF & !EPT_QUAL_CLEARED,
@@ -401,7 +401,7 @@ impl Model {
             vcpu.gprs[0] = status.raw();
             return (Cause::VmcallRejected { control }, None);
         }
-        vcpu.guest.last = LastExit::Vmcall(control);
+        vcpu.run.last = LastExit::Vmcall(control);
         (Cause::Interrupted, Some(Left::Vmcall(control)))
     }
 
@@ -410,7 +410,7 @@ impl Model {
     /// mapped, blocked, or pending without a #VE), if any.
     fn epf_expected(&self, tdvpr: u64, tdr: u64, sept_ve_disable: bool) -> Option<u64> {
         let vcpu = self.vcpus.get(&tdvpr)?;
-        vcpu.guest
+        vcpu.run
             .epf_gpas
             .iter()
             .copied()

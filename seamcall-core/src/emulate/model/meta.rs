@@ -27,9 +27,20 @@ const TSC_MULTIPLIER_ONE: u64 = 1 << 48;
 /// (`td_lifecycle_state_t`, `op_state_e`: murrowow/tdx-concurrency
 /// `src/common/data_structures/td_control_structures.h` and
 /// `include/auto_gen/op_state_lookup.h` at c6f9877, release 1.5.01).
-fn td_value(td: &Td, f: TdField, element: u64) -> u64 {
+pub(super) fn td_value(td: &Td, f: TdField, element: u64) -> u64 {
     let p: &TdParams = &td.params;
     let e = element as usize;
+    if let Some(v) = td.guest.fields.get(&(f.raw(), element)) {
+        // Written by the guest (TDG.VM.WR).
+        return *v;
+    }
+    if f == td::RTMR {
+        // 4 fields of 6 elements: element e is bytes 8(e%6).. of RTMR e/6.
+        let rtmr = &td.guest.rtmr[(e / 6) % 4];
+        let mut v = [0u8; 8];
+        v.copy_from_slice(&rtmr[8 * (e % 6)..8 * (e % 6) + 8]);
+        return u64::from_le_bytes(v);
+    }
     if f == td::MRTD {
         return td.mrtd.map_or(0, |m| {
             let mut v = [0u8; 8];
@@ -37,7 +48,7 @@ fn td_value(td: &Td, f: TdField, element: u64) -> u64 {
             u64::from_le_bytes(v)
         });
     }
-    let values: [(TdField, u64); 15] = [
+    let values: [(TdField, u64); 16] = [
         (td::NUM_TDCX, td.tdcx.len() as u64),
         (td::CHLDCNT, td.children),
         (
@@ -68,6 +79,8 @@ fn td_value(td: &Td, f: TdField, element: u64) -> u64 {
         (td::TSC_FREQUENCY, u64::from(p.tsc_frequency)),
         (td::CONFIG_FLAGS, p.config_flags),
         (td::TD_EPOCH, td.epoch),
+        // PENDING_VE_DISABLE (bit 0) starts as ATTRIBUTES.SEPT_VE_DISABLE.
+        (td::TD_CTLS, (p.attributes >> 28) & 1),
     ];
     values
         .iter()

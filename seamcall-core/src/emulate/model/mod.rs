@@ -118,10 +118,71 @@
 //! TDH.SYS.INIT or SYS.UPDATE version 1.
 //! Leaves the model does not implement fail with `TDX_OPERAND_INVALID`
 //! (operand RAX), as the module answers an unknown leaf.
+//!
+//! # The guest side
+//!
+//! The same model answers the TDCALLs of a TD's vCPUs, from the state the
+//! host's leaves built: [`Model::tdcall`] answers one, [`Model::vcpu`]
+//! gives the [`GuestVcpu`] that [`with_guest`](super::with_guest) installs
+//! so that the guest catalog (`seamcall_core::guest::tdg_*`) runs against
+//! it, and [`TdConfig`] builds a runnable TD on a fresh model (the host
+//! flow, dispatched directly) for tests of guest code alone ([`BuiltTd`]:
+//! the model, TDR, TDVPRs, the window its pages lie in, GPA helpers).
+//!
+//! | leaf | what the model does |
+//! |---|---|
+//! | TDG.VP.VMCALL (0) | [`vmm::vp_vmcall`](super::vmm::vp_vmcall) with the TD's `CONFIG_FLAGS.NO_RBP_MOD` and the [`Vmm`](super::vmm::Vmm) given |
+//! | TDG.VP.INFO (1) | GPA width, ATTRIBUTES, NUM_VCPUS \| MAX_VCPUS << 32, VCPU_INDEX from TD_PARAMS and the build; R10 = 1 (TDG.SYS.RD), R11 = 0 |
+//! | TDG.MR.RTMR.EXTEND (2) | RTMR = SHA-384(RTMR ‖ 48 bytes at a 64-byte-aligned private GPA); misaligned or shared GPA: operand RCX, index > 3: RDX |
+//! | TDG.VP.VEINFO.GET (3) | the #VE information the model recorded (then cleared), else `TDX_NO_VALID_VE_INFO` with zeros; version 1 from 1.5.34 |
+//! | TDG.MR.REPORT (4) | a 1024-byte TDREPORT_STRUCT in the architectural layout (below) at a 1024-aligned GPA; operands RCX, RDX, R8 (sub-type) |
+//! | TDG.MEM.PAGE.ACCEPT (6) | pending → mapped and zeroed at 4 KiB and 2 MiB; `TDX_PAGE_ALREADY_ACCEPTED` and `TDX_PAGE_SIZE_MISMATCH` with the level in bits 31:0; 1 GiB: operand RCX |
+//! | TDG.VM.RD/WR (7, 8), TDG.VP.RD/WR (9, 10), TDG.SYS.RD (11) | the guest read and write masks of `tests/data/tdx-abi/fields.tsv`; TDG.VM.RD version 1 and TDG.VP.RD/SYS.RD give the next field |
+//!
+//! The dispatcher rejects RAX bits 63:24, a version the leaf lacks and
+//! every other leaf with `TDX_OPERAND_INVALID` (operand RAX), writing RAX
+//! alone; each leaf writes only the registers the guest ABI table
+//! ([`crate::guest::abi`]) lists for it (checked as the host side checks
+//! its own). What the host did shows at once: TDG.MR.REPORT carries the
+//! MRTD of the host's build, pages TDH.MEM.PAGE.AUG added are pending
+//! until the guest accepts them (then [`Model::mapping`] reports them
+//! usable), TD fields the guest writes (`TD_CTLS`) read back through
+//! TDH.MNG.RD, and so do the RTMRs (debug TDs only: RTMR's production read
+//! mask is 0).
+//!
+//! TDREPORT_STRUCT (intel/tdx-module `include/tdx_api_defs.h` at 72d8cffb,
+//! `td_report_t`): REPORTMACSTRUCT at 0 (REPORTTYPE 0x81 at 0, CPUSVN at
+//! 16, TEE_TCB_INFO_HASH at 32, TEE_INFO_HASH at 80, REPORTDATA at 128, MAC
+//! at 224), TEE_TCB_INFO at 256, TDINFO at 512 (ATTRIBUTES 512, XFAM 520,
+//! MRTD 528, MRCONFIGID 576, MROWNER 624, MROWNERCONFIG 672, RTMR0–3 720,
+//! 768, 816, 864, SERVTD_HASH 912). The hashes are SHA-384 of TEE_TCB_INFO
+//! and of TDINFO; the MAC is the model's own, not the CPU's: the first 32
+//! bytes of SHA-384([`TDREPORT_MAC_KEY`] ‖ bytes 0–223), with a public
+//! key, so a model report authenticates nothing.
+//!
+//! Simplifications: the model keeps 4 KiB S-EPT leaves only, so a 2 MiB
+//! page is a 2 MiB range whose 512 leaves are all pending (the host
+//! augmented it whole) for an accept, and a range accepted whole by a
+//! 2 MiB accept answers `TDX_PAGE_ALREADY_ACCEPTED` at level 1; any other
+//! 4 KiB-mapped range is `TDX_PAGE_SIZE_MISMATCH` at level 1, as on the
+//! module. The RTMR and S-EPT entry locks (`TDX_OPERAND_BUSY`) are only
+//! contended by concurrent calls, which the model serializes, and
+//! interrupts, which restart a 2 MiB accept or a report, do not occur.
+//! MRCONFIGID, MROWNER, MROWNERCONFIG (the host model reads the first 64
+//! bytes of TD_PARAMS), CPUSVN and SERVTD_HASH are zero. A shared GPA
+//! maps to the host physical address with the shared bit cleared (the
+//! VMM's shared EPT as the identity). A TDCALL the module would not
+//! complete (an EPT-violation TD exit, or a #VE for a pending page of a TD
+//! whose `TD_CTLS.PENDING_VE_DISABLE` is 0) is a [`GuestStop`]:
+//! [`Model::tdcall`] returns it and records it ([`Model::guest_stop`],
+//! and the #VE information for TDG.VP.VEINFO.GET), and [`GuestVcpu`]
+//! panics with it, since guest code cannot go on past it. A vCPU that
+//! cannot run (no vCPU there, TD not runnable) gets #UD, as outside a TD.
 
 mod build;
 pub mod codes;
 mod enter;
+mod guest;
 mod lookup;
 mod memory;
 mod meta;
@@ -138,6 +199,9 @@ use sha2::{Digest, Sha384};
 
 /// The module release the model behaves as (`seamcall_abi::Release`).
 pub use crate::leaves::abi::Release;
+pub use guest::{
+    BuiltTd, GpaError, GuestStop, GuestVcpu, TdBuildError, TdConfig, TDREPORT_MAC_KEY,
+};
 pub use memory::{HostMemory, MemError};
 pub use script::{sequence, Cause, Exit, GpaState, Gprs, GuestScript, NoVcpu, Resume, Sequence};
 pub use window::{PhysWindow, WindowError};
@@ -428,6 +492,8 @@ pub(crate) struct Td {
     pub(crate) epoch: u64,
     /// Pages other than the TDR that belong to the TD.
     pub(crate) children: u64,
+    /// What the guest side keeps per TD (RTMRs, guest-written fields).
+    pub(crate) guest: guest::TdGuest,
 }
 
 /// One vCPU.
@@ -441,7 +507,9 @@ pub(crate) struct Vcpu {
     pub(crate) pend_nmi: u64,
     pub(crate) gprs: [u64; 16],
     /// The guest it runs (TDH.VP.ENTER).
-    pub(crate) guest: script::Guest,
+    pub(crate) run: script::Guest,
+    /// What the guest side keeps per vCPU (index, #VE info, fields).
+    pub(crate) guest: guest::VcpuGuest,
 }
 
 /// A configured TDMR.

@@ -393,7 +393,7 @@ impl Model {
         script: impl GuestScript + 'static,
     ) -> Result<&mut Model, NoVcpu> {
         let vcpu = self.vcpus.get_mut(&tdvpr).ok_or(NoVcpu { tdvpr })?;
-        vcpu.guest.script = Some(Arc::new(Mutex::new(Box::new(script))));
+        vcpu.run.script = Some(Arc::new(Mutex::new(Box::new(script))));
         Ok(self)
     }
 

@@ -174,7 +174,7 @@ impl Model {
     /// the release numbers it, the features and limits the model has (the
     /// values Linux's `tdx_global_metadata.c` reads), its CMRs; 0 for the
     /// fields whose state the model does not keep.
-    fn sys_value(&self, f: GlobalField, element: u64) -> u64 {
+    pub(super) fn sys_value(&self, f: GlobalField, element: u64) -> u64 {
         let (major, minor, update) = match self.release {
             Release::V1_5_01 => (1, 5, 1),
             Release::V1_5_25 => (1, 5, 25),
