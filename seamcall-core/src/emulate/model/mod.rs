@@ -88,11 +88,13 @@
 mod build;
 pub mod codes;
 mod enter;
+mod locks;
 mod lookup;
 mod memory;
 mod meta;
 mod pamt;
 mod sept;
+mod shared;
 mod sys;
 mod teardown;
 mod window;
@@ -103,7 +105,9 @@ use sha2::{Digest, Sha384};
 
 /// The module release the model behaves as (`seamcall_abi::Release`).
 pub use crate::leaves::abi::Release;
+pub use locks::Lock;
 pub use memory::{HostMemory, MemError};
+pub use shared::{Hold, Lp, LpError, Pause, Shared};
 pub use window::{PhysWindow, WindowError};
 
 use memory::PhysMem;
@@ -1051,6 +1055,38 @@ impl Model {
     /// Assign a free page to `owner` with type `pt`.
     pub(crate) fn assign(&mut self, pa: u64, pt: PageType, owner: u64) {
         self.pamt.insert(pa, PageMeta { pt, owner });
+    }
+}
+
+impl Model {
+    /// Whether the dispatcher hands the call in `regs` to a leaf handler:
+    /// the leaf word is valid for the release and the module is ready, or
+    /// the leaf runs before it is (the checks of [`Module::seamcall`]
+    /// before any handler).
+    pub(crate) fn dispatches(&self, regs: &Regs) -> bool {
+        let (leaf, version) = (regs.leaf(), regs.version());
+        regs.rax >> 24 == 0
+            && version_supported(self.release, leaf, version)
+            && (self.sys == SysState::Ready || allowed_before_ready(leaf))
+    }
+
+    /// Answer the call in `regs` with `status` without running its leaf:
+    /// the call is counted, and the leaf's entry defaults are written as
+    /// the module writes them before its first check (for a shared model's
+    /// busy locks and association checks).
+    pub(crate) fn answer_status(&mut self, regs: &mut Regs, status: TdxStatus) {
+        let (leaf, version) = (regs.leaf(), regs.version());
+        *self.leaf_calls.entry(leaf).or_insert(0) += 1;
+        self.calls += 1;
+        self.rbp_zeroed = false;
+        let allowed = *self
+            .allowed
+            .entry(LeafWord::new(leaf, version))
+            .or_insert_with(|| allowed_writes(self.release, leaf, version));
+        let mut out = Out::new(leaf, allowed);
+        entry_defaults(leaf, version, &mut out);
+        out.apply(regs);
+        regs.rax = status.raw();
     }
 }
 
