@@ -255,7 +255,9 @@ pub(crate) fn plan(model: &Model, regs: &Regs) -> Vec<Want> {
             p.tdr(rcx, true, Rcx).take(true, Lock::Kot, true, Kot);
         }
         leaf::VP_CREATE => {
-            p.tdr(rdx, false, Rdx).op_state(rdx, false).page(rcx, true, Rcx);
+            p.tdr(rdx, false, Rdx)
+                .op_state(rdx, false)
+                .page(rcx, true, Rcx);
         }
         leaf::VP_ADDCX => {
             if let Some(tdr) = p.tdvpr(rdx, true, Rdx) {
@@ -278,8 +280,13 @@ pub(crate) fn plan(model: &Model, regs: &Regs) -> Vec<Want> {
         leaf::VP_ENTER => {
             if let Some(tdr) = p.tdvpr(rcx, false, Rcx) {
                 let ready = p.td_ready(tdr);
-                p.op_state(tdr, true)
-                    .take_with(ready, Lock::Epoch(tdr), false, OperandId::TdEpoch, true);
+                p.op_state(tdr, true).take_with(
+                    ready,
+                    Lock::Epoch(tdr),
+                    false,
+                    OperandId::TdEpoch,
+                    true,
+                );
             }
         }
         leaf::MEM_SEPT_ADD | leaf::MEM_PAGE_AUG => {
@@ -436,7 +443,8 @@ impl LockTable {
     /// A lock taken on behalf of the test; its id, or `None` if it is held
     /// in a conflicting mode.
     pub(crate) fn hold(&mut self, lock: Lock, exclusive: bool, budget: Option<u64>) -> Option<u64> {
-        if self.conflicts_lp(lock, exclusive) || self.conflicting_holds(lock, exclusive).next().is_some()
+        if self.conflicts_lp(lock, exclusive)
+            || self.conflicting_holds(lock, exclusive).next().is_some()
         {
             return None;
         }

@@ -97,7 +97,10 @@ impl fmt::Display for LpError {
         match self {
             LpError::NoLps => write!(f, "a shared model needs at least one logical processor"),
             LpError::NoSuchLp { id, lps } => {
-                write!(f, "no logical processor {id}: the model has {lps} (0..{lps})")
+                write!(
+                    f,
+                    "no logical processor {id}: the model has {lps} (0..{lps})"
+                )
             }
             LpError::Taken(id) => write!(f, "the handle of logical processor {id} is in use"),
         }
@@ -146,7 +149,9 @@ impl fmt::Debug for Shared {
 
 impl fmt::Debug for Lp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lp").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Lp")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -329,7 +334,9 @@ impl Drop for Hold {
 
 impl fmt::Debug for Hold {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Hold").field("held", &self.is_held()).finish()
+        f.debug_struct("Hold")
+            .field("held", &self.is_held())
+            .finish()
     }
 }
 
@@ -384,12 +391,13 @@ impl Pause {
     /// If no call of the leaf stopped within 30 seconds: the test's other
     /// thread never made it (a test bug, reported rather than hanging).
     pub fn wait(&self) -> usize {
-        self.wait_timeout(Duration::from_secs(30)).unwrap_or_else(|| {
-            panic!(
-                "seamcall shared model: no call of leaf {} reached the pause in 30 s",
-                self.pause.leaf
-            )
-        })
+        self.wait_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|| {
+                panic!(
+                    "seamcall shared model: no call of leaf {} reached the pause in 30 s",
+                    self.pause.leaf
+                )
+            })
     }
 
     /// Let the stopped call return (and release its locks), or disarm.
@@ -454,9 +462,9 @@ impl Lp {
     fn park(&self, leaf: u16) {
         let hit = {
             let mut pauses = lock(&self.inner.pauses);
-            let i = pauses.iter().position(|p| {
-                p.leaf == leaf && *lock(&p.state) == PauseState::Armed
-            });
+            let i = pauses
+                .iter()
+                .position(|p| p.leaf == leaf && *lock(&p.state) == PauseState::Armed);
             i.map(|i| pauses.remove(i))
         };
         let Some(p) = hit else { return };
