@@ -151,6 +151,21 @@ fn retry_busy<T>(busy: &AtomicU64, mut call: impl FnMut() -> (TdxStatus, T)) -> 
     }
 }
 
+/// KVM's answer to a TLB-tracking status (`TDX_PREVIOUS_TLB_EPOCH_BUSY`
+/// from TRACK, `TDX_TLB_TRACKING_NOT_DONE` from REMOVE): kick the vCPUs
+/// out of the TD and try again; counted in `seen`.
+fn retry_tracking<T>(seen: &AtomicU64, mut call: impl FnMut() -> (TdxStatus, T)) -> (TdxStatus, T) {
+    loop {
+        let r = call();
+        let code = r.0.code();
+        if code != TdxStatus::PREVIOUS_TLB_EPOCH_BUSY && code != TdxStatus::TLB_TRACKING_NOT_DONE {
+            return r;
+        }
+        seen.fetch_add(1, Ordering::Relaxed);
+        thread::yield_now();
+    }
+}
+
 fn status<T>(r: Result<T, SeamcallError>) -> (TdxStatus, ()) {
     match r {
         Ok(_) => (TdxStatus::from_raw(0), ()),
@@ -401,6 +416,51 @@ fn vp_enter_holds_its_vcpu_while_the_guest_runs() {
 }
 
 #[test]
+fn a_vcpu_in_the_td_holds_back_tlb_tracking_until_it_exits() {
+    let s = shared(2);
+    let td = Td::new();
+    build(&s, &td);
+    let (gpa, hpa) = (0x6000, Td::pool(0));
+    let v0 = td.vcpus[0];
+    let mut lp0 = s.lp(0).unwrap();
+    let mut lp1 = s.lp(1).unwrap();
+    with_module(&mut lp1, || unsafe {
+        assert_eq!(
+            leaves::tdh_mem_page_aug(page(gpa), td.tdr(), pa(hpa))
+                .0
+                .raw(),
+            0
+        );
+    });
+    // vCPU 0 enters and stays in the TD.
+    let pause = s.pause_at(leaf::VP_ENTER);
+    let runner = thread::spawn(move || with_module(&mut lp0, || unsafe { enter(v0) }));
+    pause.wait();
+    with_module(&mut lp1, || unsafe {
+        assert_eq!(leaves::tdh_mem_range_block(page(gpa), td.tdr()).0.raw(), 0);
+        // The vCPU entered in this epoch: TRACK may start the next one...
+        leaves::tdh_mem_track(td.tdr()).unwrap();
+        // ...but the page blocked in the vCPU's epoch is not tracked yet,
+        let (st, _) = leaves::tdh_mem_page_remove(page(gpa), td.tdr());
+        let not_done = TdxStatus::TLB_TRACKING_NOT_DONE.raw() | 1;
+        assert_eq!(st.raw(), not_done, "{st}");
+        // and no further epoch starts while it is in the TD.
+        assert_eq!(
+            err(leaves::tdh_mem_track(td.tdr())),
+            TdxStatus::PREVIOUS_TLB_EPOCH_BUSY
+        );
+    });
+    // KVM kicks the vCPU out of the TD; then REMOVE succeeds.
+    pause.release();
+    assert_eq!(runner.join().unwrap().raw() & TdxStatus::ERROR_BIT, 0);
+    with_module(&mut lp1, || unsafe {
+        let (st, (removed, _)) = leaves::tdh_mem_page_remove(page(gpa), td.tdr());
+        assert_eq!((st.raw(), removed), (0, hpa), "{st}");
+        leaves::tdh_mem_track(td.tdr()).unwrap();
+    });
+}
+
+#[test]
 fn a_vcpu_is_flushed_on_the_lp_it_is_associated_with() {
     let s = shared(2);
     let td = Td::new();
@@ -572,7 +632,7 @@ fn a_panic_on_one_lp_leaves_the_others_running() {
 #[test]
 fn vcpus_and_memory_management_race_and_the_state_stays_consistent() {
     const GPAS: u64 = 24;
-    const ROUNDS: u64 = 6;
+    const ROUNDS: u64 = 10;
     let s = shared(4);
     let td = Td::new();
     build(&s, &td);
@@ -582,6 +642,7 @@ fn vcpus_and_memory_management_race_and_the_state_stays_consistent() {
     let stop = Arc::new(AtomicBool::new(false));
     let busy_total = Arc::new(AtomicU64::new(0));
     let exits = Arc::new(AtomicU64::new(0));
+    let tracking = Arc::new(AtomicU64::new(0));
     let start = Arc::new(Barrier::new(4));
     let mut threads = Vec::new();
     // Two vCPU threads, each on the LP its vCPU was initialized on: enter
@@ -617,6 +678,7 @@ fn vcpus_and_memory_management_race_and_the_state_stays_consistent() {
     let mut mm = Vec::new();
     for t in 0..2u64 {
         let (s, busy_total, start) = (s.clone(), Arc::clone(&busy_total), Arc::clone(&start));
+        let tracking = Arc::clone(&tracking);
         let tdr = pa(td.tdr);
         let mut lp = s.lp(2 + t as usize).unwrap();
         mm.push(thread::spawn(move || {
@@ -639,11 +701,16 @@ fn vcpus_and_memory_management_race_and_the_state_stays_consistent() {
                                 leaves::tdh_mem_range_block(page(gpa(g)), tdr)
                             });
                             assert_eq!(st.raw(), 0, "BLOCK {g}: {st}");
-                            let (st, ()) =
-                                retry_busy(&busy_total, || status(leaves::tdh_mem_track(tdr)));
+                            // A vCPU still in the TD holds tracking back:
+                            // KVM kicks the vCPUs out and tries again.
+                            let (st, ()) = retry_tracking(&tracking, || {
+                                retry_busy(&busy_total, || status(leaves::tdh_mem_track(tdr)))
+                            });
                             assert_eq!(st.raw(), 0, "TRACK: {st}");
-                            let (st, (removed, _)) = retry_busy(&busy_total, || {
-                                leaves::tdh_mem_page_remove(page(gpa(g)), tdr)
+                            let (st, (removed, _)) = retry_tracking(&tracking, || {
+                                retry_busy(&busy_total, || {
+                                    leaves::tdh_mem_page_remove(page(gpa(g)), tdr)
+                                })
                             });
                             assert_eq!((st.raw(), removed), (0, hpa), "REMOVE {g}: {st}");
                             mapped.retain(|m| *m != g);
@@ -678,8 +745,9 @@ fn vcpus_and_memory_management_race_and_the_state_stays_consistent() {
     // busy answer the module gave was retried by the host.
     assert_eq!(busy_total.load(Ordering::Relaxed), s.busy_count());
     eprintln!(
-        "stress: {} exits, {} busy answers: {:?}",
+        "stress: {} exits, {} tracking retries, {} busy answers: {:?}",
         exits.load(Ordering::Relaxed),
+        tracking.load(Ordering::Relaxed),
         s.busy_count(),
         s.busy()
     );

@@ -1,64 +1,5 @@
-//! The module's locks, as the shared model ([`Shared`](super::Shared))
-//! takes them: which leaf takes which lock, shared or exclusive, and the
-//! operand id it reports when the lock is held by another logical
-//! processor.
-//!
-//! The TDX module never waits for a lock a leaf needs: it tries to acquire
-//! it and, if another logical processor holds it in a conflicting mode,
-//! returns `TDX_OPERAND_BUSY` with the id of the operand the lock protects
-//! (`acquire_sharex_lock`, `sept_lock_acquire_host`, `pamt_walk`;
-//! intel/tdx-module `src/common/helpers/tdx_locks.h`,
-//! `src/common/memory_handlers/pamt_manager.c` at 72d8cffb). The table
-//! below follows the leaf handlers of module 1.5.01 (intel/tdx-module
-//! `src/vmm_dispatcher/api_calls/tdh_*.c` and
-//! `src/td_transitions/tdh_vp_enter.c` at 72d8cffb; TDH.MEM.PAGE.REMOVE
-//! takes the same locks at e69a4391, 2.0.18). "Page" is the PAMT entry of a
-//! 4 KiB page (the TDR's for a TDR), "OP_STATE" the TDCS operation-state
-//! lock, "SEPT" the TD's Secure-EPT tree lock, "SEPT entry" the host-side
-//! lock bit of one S-EPT entry, "TD_EPOCH" the TLB-tracking epoch lock,
-//! "KOT" the key ownership table's lock; the operand id follows in
-//! brackets, and locks are taken in the order listed:
-//!
-//! | leaf | locks |
-//! |---|---|
-//! | MNG.CREATE | page RCX (TDR) X [RCX], KOT X [KOT] |
-//! | MNG.KEY.CONFIG, MNG.INIT, MR.FINALIZE | TDR RCX X [RCX] |
-//! | MNG.ADDCX | TDR RDX X [RDX], page RCX X [RCX] |
-//! | MNG.RD | TDR RCX S [RCX], OP_STATE S |
-//! | MNG.VPFLUSHDONE, MNG.KEY.FREEID | TDR RCX X [RCX], KOT X [KOT] |
-//! | VP.CREATE | TDR RDX S [RDX], OP_STATE S, page RCX (TDVPR) X [RCX] |
-//! | VP.ADDCX | TDVPR RDX X [RDX], its TDR S [TDR], OP_STATE S, page RCX X [RCX] |
-//! | VP.INIT | TDVPR RCX X [RCX], its TDR S [TDR], OP_STATE S |
-//! | VP.RD, VP.WR | TDVPR RCX S [RCX], its TDR S [TDR], OP_STATE S |
-//! | VP.FLUSH | TDVPR RCX X [RCX], its TDR S [TDR] |
-//! | VP.ENTER | TDVPR RCX S [RCX], its TDR S [TDR], OP_STATE S (released before the guest runs), TD_EPOCH S (released before the guest runs) |
-//! | MEM.SEPT.ADD | TDR RDX S [RDX], OP_STATE S, SEPT S, SEPT entry [RCX], page R8 X [R8] |
-//! | MEM.PAGE.ADD | TDR RDX X [RDX], page R8 X [R8] |
-//! | MEM.PAGE.AUG | TDR RDX S [RDX], OP_STATE S, SEPT S, SEPT entry [RCX], page R8 X [R8] |
-//! | MEM.RANGE.BLOCK | TDR RDX S [RDX], OP_STATE S, **SEPT X**, SEPT entry [RCX] |
-//! | MEM.TRACK | TDR RCX S [RCX], OP_STATE S, TD_EPOCH X [TD_EPOCH] |
-//! | MEM.PAGE.REMOVE | TDR RDX S [RDX], OP_STATE S, SEPT S, SEPT entry [RCX], the mapped page X [RCX] |
-//! | MR.EXTEND | TDR RDX X [RDX] |
-//! | PHYMEM.CACHE.WB | KOT S [KOT] |
-//! | PHYMEM.PAGE.RECLAIM | page RCX X [RCX], its owner TDR S [TDR] |
-//! | PHYMEM.PAGE.RDMD | page RCX S [RCX] |
-//! | SYS.TDMR.INIT | the TDMR's mutex [RCX] |
-//!
-//! OP_STATE reports operand `OP_STATE` (0xAC), SEPT `SEPT` (0x92),
-//! TD_EPOCH `TD_EPOCH` (0xA9), KOT `KOT` (0xBA). The leaves above the
-//! table's edge (SYS.INIT, LP.INIT, CONFIG, KEY.CONFIG, RD, the Dynamic PAMT
-//! leaves) take no lock here: the module's global lock (`TDX_SYS_BUSY`) is
-//! not modelled. VP.ENTER's exclusive SEPT lock, taken only by its
-//! single-step mitigation (`handle_stepping_filter`), is not modelled
-//! either.
-//!
-//! A lock is only taken once the operands before it passed the checks the
-//! module makes before taking it (a page's address, the TDR's type and the
-//! TD's keys and TDCS pages for the TDCS-level locks, the GPA operand for
-//! the S-EPT locks): a call that fails those checks gets the model's status
-//! for them, never `TDX_OPERAND_BUSY`. Checks the module makes between two
-//! locks that depend on the operation state are not replayed: a call that
-//! both finds a lock held and would fail such a check gets the busy status.
+//! The module's locks, as the shared model takes them (the table is on
+//! [`Lock`]).
 
 use std::collections::BTreeMap;
 
@@ -67,7 +8,67 @@ use crate::emulate::Regs;
 use crate::status::{OperandId, TdxStatus};
 use crate::types::{GpaLevel, SeptLevel};
 
-/// A lock of the TDX module, as the shared model keys it.
+/// A lock of the TDX module, as the shared model ([`Shared`](super::Shared))
+/// takes it: which leaf takes which lock, shared or exclusive, and the
+/// operand id it reports when the lock is held by another logical
+/// processor.
+///
+/// The TDX module never waits for a lock a leaf needs: it tries to acquire
+/// it and, if another logical processor holds it in a conflicting mode,
+/// returns `TDX_OPERAND_BUSY` with the id of the operand the lock protects
+/// (`acquire_sharex_lock`, `sept_lock_acquire_host`, `pamt_walk`;
+/// intel/tdx-module `src/common/helpers/tdx_locks.h`,
+/// `src/common/memory_handlers/pamt_manager.c` at 72d8cffb). The table
+/// below follows the leaf handlers of module 1.5.01 (intel/tdx-module
+/// `src/vmm_dispatcher/api_calls/tdh_*.c` and
+/// `src/td_transitions/tdh_vp_enter.c` at 72d8cffb; TDH.MEM.PAGE.REMOVE
+/// takes the same locks at e69a4391, 2.0.18). "Page" is the PAMT entry of a
+/// 4 KiB page (the TDR's for a TDR), "OP_STATE" the TDCS operation-state
+/// lock, "SEPT" the TD's Secure-EPT tree lock, "SEPT entry" the host-side
+/// lock bit of one S-EPT entry, "TD_EPOCH" the TLB-tracking epoch lock,
+/// "KOT" the key ownership table's lock; the operand id follows in
+/// braces, and locks are taken in the order listed:
+///
+/// | leaf | locks |
+/// |---|---|
+/// | MNG.CREATE | page RCX (TDR) X {RCX}, KOT X {KOT} |
+/// | MNG.KEY.CONFIG, MNG.INIT, MR.FINALIZE | TDR RCX X {RCX} |
+/// | MNG.ADDCX | TDR RDX X {RDX}, page RCX X {RCX} |
+/// | MNG.RD | TDR RCX S {RCX}, OP_STATE S |
+/// | MNG.VPFLUSHDONE, MNG.KEY.FREEID | TDR RCX X {RCX}, KOT X {KOT} |
+/// | VP.CREATE | TDR RDX S {RDX}, OP_STATE S, page RCX (TDVPR) X {RCX} |
+/// | VP.ADDCX | TDVPR RDX X {RDX}, its TDR S {TDR}, OP_STATE S, page RCX X {RCX} |
+/// | VP.INIT | TDVPR RCX X {RCX}, its TDR S {TDR}, OP_STATE S |
+/// | VP.RD, VP.WR | TDVPR RCX S {RCX}, its TDR S {TDR}, OP_STATE S |
+/// | VP.FLUSH | TDVPR RCX X {RCX}, its TDR S {TDR} |
+/// | VP.ENTER | TDVPR RCX S {RCX}, its TDR S {TDR}, OP_STATE S (released before the guest runs), TD_EPOCH S (released before the guest runs) |
+/// | MEM.SEPT.ADD | TDR RDX S {RDX}, OP_STATE S, SEPT S, SEPT entry {RCX}, page R8 X {R8} |
+/// | MEM.PAGE.ADD | TDR RDX X {RDX}, page R8 X {R8} |
+/// | MEM.PAGE.AUG | TDR RDX S {RDX}, OP_STATE S, SEPT S, SEPT entry {RCX}, page R8 X {R8} |
+/// | MEM.RANGE.BLOCK | TDR RDX S {RDX}, OP_STATE S, **SEPT X**, SEPT entry {RCX} |
+/// | MEM.TRACK | TDR RCX S {RCX}, OP_STATE S, TD_EPOCH X {TD_EPOCH} |
+/// | MEM.PAGE.REMOVE | TDR RDX S {RDX}, OP_STATE S, SEPT S, SEPT entry {RCX}, the mapped page X {RCX} |
+/// | MR.EXTEND | TDR RDX X {RDX} |
+/// | PHYMEM.CACHE.WB | KOT S {KOT} |
+/// | PHYMEM.PAGE.RECLAIM | page RCX X {RCX}, its owner TDR S {TDR} |
+/// | PHYMEM.PAGE.RDMD | page RCX S {RCX} |
+/// | SYS.TDMR.INIT | the TDMR's mutex {RCX} |
+///
+/// OP_STATE reports operand `OP_STATE` (0xAC), SEPT `SEPT` (0x92),
+/// TD_EPOCH `TD_EPOCH` (0xA9), KOT `KOT` (0xBA). The leaves above the
+/// table's edge (SYS.INIT, LP.INIT, CONFIG, KEY.CONFIG, RD, the Dynamic PAMT
+/// leaves) take no lock here: the module's global lock (`TDX_SYS_BUSY`) is
+/// not modelled. VP.ENTER's exclusive SEPT lock, taken only by its
+/// single-step mitigation (`handle_stepping_filter`), is not modelled
+/// either.
+///
+/// A lock is only taken once the operands before it passed the checks the
+/// module makes before taking it (a page's address, the TDR's type and the
+/// TD's keys and TDCS pages for the TDCS-level locks, the GPA operand for
+/// the S-EPT locks): a call that fails those checks gets the model's status
+/// for them, never `TDX_OPERAND_BUSY`. Checks the module makes between two
+/// locks that depend on the operation state are not replayed: a call that
+/// both finds a lock held and would fail such a check gets the busy status.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum Lock {
     /// The PAMT entry of the 4 KiB page at this physical address: a TDR,

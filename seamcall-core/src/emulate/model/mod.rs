@@ -77,8 +77,23 @@
 //! Physical addresses are 46 bits wide; bits 51:46 are the key id, ids
 //! 32–63 are private (TDX) key ids.
 //!
-//! Simplifications, each visible in the status a call gets: one package and
-//! one logical processor (the thread), 4 KiB leaf mappings only (so no
+//! Logical processors: a [`Model`] used directly is a module for one
+//! logical processor, the thread that installs it. [`Shared`]
+//! ([`Model::into_shared`]) is one model for several: each thread plays an
+//! LP through its [`Lp`] handle, with its own TDH.SYS.LP.INIT state and its
+//! vCPU associations (`TDX_VCPU_ASSOCIATED` on another LP, VP.FLUSH where
+//! the vCPU ran), and every leaf first tries the module's locks it needs
+//! (TDR, TDCS operation state, S-EPT tree and entry, PAMT entries, TD
+//! epoch, key table; the table is on [`Lock`]), answering
+//! `TDX_OPERAND_BUSY` with the lock's operand id when another LP holds one,
+//! as the module does, instead of waiting; a panic on one LP leaves the
+//! others running.
+//!
+//! Simplifications, each visible in the status a call gets: one package; a
+//! shared model's leaves hold the module's locks, but their bodies run one
+//! at a time under one mutex, and the module-global lock (`TDX_SYS_BUSY`),
+//! the PAMT's 1 GiB and 2 MiB entries and VP.ENTER's single-step S-EPT lock
+//! are not modelled; 4 KiB leaf mappings only (so no
 //! TDH.MEM.PAGE.PROMOTE or DEMOTE, and none of PROMOTE's R12/R13 freed PAMT
 //! pages), no guest (TDH.VP.ENTER returns an asynchronous exit at once), no
 //! migration, no module update, no TDH.SYS.INIT or SYS.UPDATE version 1.

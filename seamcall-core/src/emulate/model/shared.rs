@@ -1,49 +1,5 @@
 //! One model, several logical processors: [`Shared`] and its per-thread
 //! [`Lp`] handles.
-//!
-//! Hardware has one TDX module that every logical processor (LP) calls. A
-//! [`Shared`] is one [`Model`] with a fixed number of LPs; each thread that
-//! plays an LP takes its handle with [`Shared::lp`] and installs it with
-//! [`with_module`](crate::emulate::with_module), as it would a per-thread
-//! model. What is per LP:
-//!
-//! * **TDH.SYS.LP.INIT**: each LP runs it once (`TDX_SYS_LP_INIT_DONE` the
-//!   second time on the same LP); TDH.SYS.CONFIG needs every LP initialized
-//!   (the model's `TDX_SYS_LP_INIT_NOT_DONE`), and TDH.SYS.RD on an LP that
-//!   has not run it is `TDX_SYS_LP_INIT_NOT_DONE`, as in the module
-//!   (intel/tdx-module `src/vmm_dispatcher/api_calls/tdh_sys_rd.c` at
-//!   72d8cffb). A shared model made from a model that is already ready
-//!   ([`Model::ready`]) has every LP initialized.
-//! * **vCPU association**: TDH.VP.INIT associates the vCPU with the LP it
-//!   runs on; TDH.VP.ENTER, VP.RD and VP.WR associate an unassociated vCPU
-//!   with theirs, and fail with `TDX_VCPU_ASSOCIATED` on a vCPU associated
-//!   with another LP (`associate_vcpu`, `src/common/helpers/helpers.c` at
-//!   72d8cffb); TDH.VP.FLUSH must run on the LP the vCPU is associated
-//!   with, else `TDX_VCPU_NOT_ASSOCIATED` (`tdh_vp_flush.c`), as KVM does it
-//!   on the CPU the vCPU last ran on. Each LP remembers the vCPU whose
-//!   state it holds ([`Shared::lp_vcpu`], the module's current VMCS).
-//! * **Locks**: every leaf first tries to take the module's locks it needs
-//!   (see the table in [`Lock`]) and, if another LP holds one in a
-//!   conflicting mode, returns `TDX_OPERAND_BUSY` with that lock's operand
-//!   id instead of waiting, as the module does. The locks are held while
-//!   the leaf runs and released when it returns. The model's data sits
-//!   behind one internal mutex, so the leaves' bodies do not overlap; the
-//!   test widens the window in which a leaf holds its locks with
-//!   [`Shared::pause_at`] (the next call of a leaf stops with its locks
-//!   held until released), [`Shared::hold`] (the test takes a lock itself)
-//!   and [`Shared::set_yields`] (every leaf yields the CPU with its locks
-//!   held, for stress runs).
-//!
-//! A panic inside a leaf (the model's report of unbacked memory, or a bug)
-//! is caught inside the handle before it can poison anything: the locks the
-//! call held are released, the other LPs keep running, and the LP that
-//! panicked gets VMfailInvalid as a per-thread model's does (the panic
-//! reaches that thread's test when its [`with_module`] closure returns).
-//! A panic elsewhere while the internal mutex is held (in a closure given
-//! to [`Shared::with`]) does poison it; the handles recover the data
-//! (`PoisonError::into_inner`) and carry on.
-//!
-//! [`with_module`]: crate::emulate::with_module
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -57,8 +13,60 @@ use super::{codes, leaf, Lock, Model, OpState, SysState};
 use crate::emulate::{Module, Outcome, Regs};
 use crate::status::TdxStatus;
 
-/// A [`Model`] shared by several logical processors. Cheap to clone (the
-/// clones are the same model); `Send + Sync`. See the [module docs](self).
+/// A [`Model`] shared by several logical processors, each a thread with
+/// its [`Lp`] handle.
+///
+/// Hardware has one TDX module that every logical processor (LP) calls. A
+/// [`Shared`] is one [`Model`] with a fixed number of LPs; each thread that
+/// plays an LP takes its handle with [`Shared::lp`] and installs it with
+/// [`with_module`](crate::emulate::with_module), as it would a per-thread
+/// model. What is per LP:
+///
+/// * **TDH.SYS.LP.INIT**: each LP runs it once (`TDX_SYS_LP_INIT_DONE` the
+///   second time on the same LP); TDH.SYS.CONFIG needs every LP initialized
+///   (the model's `TDX_SYS_LP_INIT_NOT_DONE`), and TDH.SYS.RD on an LP that
+///   has not run it is `TDX_SYS_LP_INIT_NOT_DONE`, as in the module
+///   (intel/tdx-module `src/vmm_dispatcher/api_calls/tdh_sys_rd.c` at
+///   72d8cffb). A shared model made from a model that is already ready
+///   ([`Model::ready`]) has every LP initialized.
+/// * **vCPU association**: TDH.VP.INIT associates the vCPU with the LP it
+///   runs on; TDH.VP.ENTER, VP.RD and VP.WR associate an unassociated vCPU
+///   with theirs, and fail with `TDX_VCPU_ASSOCIATED` on a vCPU associated
+///   with another LP (`associate_vcpu`, `src/common/helpers/helpers.c` at
+///   72d8cffb); TDH.VP.FLUSH must run on the LP the vCPU is associated
+///   with, else `TDX_VCPU_NOT_ASSOCIATED` (`tdh_vp_flush.c`), as KVM does it
+///   on the CPU the vCPU last ran on. Each LP remembers the vCPU whose
+///   state it holds ([`Shared::lp_vcpu`], the module's current VMCS).
+/// * **TLB tracking**: a vCPU is in the TD while its VP.ENTER has not
+///   returned (with [`Shared::pause_at`]); TDH.MEM.TRACK is then
+///   `TDX_PREVIOUS_TLB_EPOCH_BUSY` if it entered in the previous epoch, and
+///   TDH.MEM.PAGE.REMOVE of a page blocked in the epoch it entered in is
+///   `TDX_TLB_TRACKING_NOT_DONE`, until it exits: the reason KVM kicks
+///   every vCPU out of the TD between TRACK and REMOVE.
+/// * **Locks**: every leaf first tries to take the module's locks it needs
+///   (see the table in [`Lock`]) and, if another LP holds one in a
+///   conflicting mode, returns `TDX_OPERAND_BUSY` with that lock's operand
+///   id instead of waiting, as the module does. The locks are held while
+///   the leaf runs and released when it returns. The model's data sits
+///   behind one internal mutex, so the leaves' bodies do not overlap; the
+///   test widens the window in which a leaf holds its locks with
+///   [`Shared::pause_at`] (the next call of a leaf stops with its locks
+///   held until released), [`Shared::hold`] (the test takes a lock itself)
+///   and [`Shared::set_yields`] (every leaf yields the CPU with its locks
+///   held, for stress runs).
+///
+/// A panic inside a leaf (the model's report of unbacked memory, or a bug)
+/// is caught inside the handle before it can poison anything: the locks the
+/// call held are released, the other LPs keep running, and the LP that
+/// panicked gets VMfailInvalid as a per-thread model's does (the panic
+/// reaches that thread's test when its [`with_module`] closure returns).
+/// A panic elsewhere while the internal mutex is held (in a closure given
+/// to [`Shared::with`]) does poison it; the handles recover the data
+/// (`PoisonError::into_inner`) and carry on.
+///
+/// [`with_module`]: crate::emulate::with_module
+///
+/// Cheap to clone (the clones are the same model); `Send + Sync`.
 #[derive(Clone)]
 pub struct Shared {
     inner: Arc<Inner>,
@@ -123,6 +131,10 @@ struct State {
     lps: Vec<LpState>,
     /// vCPU (TDVPR) → the LP it is associated with.
     assoc: BTreeMap<u64, usize>,
+    /// vCPUs in the TD now (a VP.ENTER between its body and its return):
+    /// TDVPR → (TDR, the TD's TLB epoch when it entered), the module's
+    /// epoch reference counts.
+    in_guest: BTreeMap<u64, (u64, u64)>,
 }
 
 #[derive(Clone, Copy, Default, Debug)]
@@ -184,6 +196,7 @@ impl Shared {
                     model,
                     lps,
                     assoc: BTreeMap::new(),
+                    in_guest: BTreeMap::new(),
                 }),
                 locks: Mutex::new(LockTable::default()),
                 pauses: Mutex::new(Vec::new()),
@@ -446,6 +459,46 @@ impl Drop for Held<'_> {
     }
 }
 
+/// The TLB-tracking checks that depend on the vCPUs in the TD, which the
+/// model alone does not know: TDH.MEM.TRACK fails with
+/// `TDX_PREVIOUS_TLB_EPOCH_BUSY` while a vCPU that entered in the previous
+/// epoch is still in the TD (`tdh_mem_track.c` at 72d8cffb), and
+/// TDH.MEM.PAGE.REMOVE of a page blocked in the previous epoch fails with
+/// `TDX_TLB_TRACKING_NOT_DONE` (RCX) while a vCPU that entered in that
+/// epoch is (`is_tlb_tracked`, `src/common/helpers/helpers.h`). Both come
+/// once the operands and the TD's state passed.
+fn tlb_tracking(st: &State, regs: &Regs) -> Option<TdxStatus> {
+    use super::{LeafState, Sept};
+    let runs = [OpState::Initialized, OpState::Runnable];
+    let (tdr, remove) = match regs.leaf() {
+        leaf::MEM_TRACK => (regs.rcx, false),
+        _ => (regs.rdx, true),
+    };
+    let td = st.model.tds.get(&tdr)?;
+    Model::check_build_state(td).ok()?;
+    if !runs.contains(&td.op) || st.model.page_type(tdr) != super::PageType::Tdr {
+        return None;
+    }
+    let entered_in = |epoch: u64| st.in_guest.values().any(|&(t, e)| t == tdr && e == epoch);
+    if !remove {
+        let prev = td.epoch.checked_sub(1)?;
+        return entered_in(prev).then_some(TdxStatus::PREVIOUS_TLB_EPOCH_BUSY);
+    }
+    let gpa = crate::types::GpaLevel::decode(regs.rcx)?;
+    if gpa.level() != crate::types::SeptLevel::L4K {
+        return None;
+    }
+    match td.sept.get(&(crate::types::SeptLevel::L4K, gpa.gpa()))? {
+        Sept::Leaf {
+            state: LeafState::Blocked { epoch, .. },
+            ..
+        } if epoch + 1 == td.epoch && entered_in(*epoch) => Some(TdxStatus::from_raw(
+            TdxStatus::TLB_TRACKING_NOT_DONE.raw() | u64::from(crate::status::OperandId::Rcx.raw()),
+        )),
+        _ => None,
+    }
+}
+
 /// Whether `status` (RAX after the call) is not an error: a success, or a
 /// TD exit from TDH.VP.ENTER.
 fn ok(status: u64) -> bool {
@@ -503,6 +556,7 @@ impl Lp {
                 m.vcpu_td(tdvpr, crate::status::OperandId::Rcx).ok()?;
                 Some(TdxStatus::VCPU_NOT_ASSOCIATED)
             }
+            leaf::MEM_TRACK | leaf::MEM_PAGE_REMOVE => tlb_tracking(st, regs),
             _ => None,
         }
     }
@@ -512,6 +566,12 @@ impl Lp {
         match leaf {
             leaf::SYS_LP_INIT => st.lps[self.id].initialized = st.model.lp_initialized,
             leaf::VP_INIT | leaf::VP_ENTER | leaf::VP_RD | leaf::VP_WR if ok(status) => {
+                if leaf == leaf::VP_ENTER {
+                    let td = st.model.vcpus.get(&tdvpr).map(|v| v.tdr);
+                    if let Some(e) = td.and_then(|t| st.model.tds.get(&t)).map(|t| t.epoch) {
+                        st.in_guest.insert(tdvpr, (td.unwrap_or(0), e));
+                    }
+                }
                 st.assoc.insert(tdvpr, self.id);
                 if let Some(v) = st.model.vcpus.get_mut(&tdvpr) {
                     v.associated = true;
@@ -609,6 +669,10 @@ impl Module for Lp {
         self.park(leaf);
         for _ in 0..inner.yields.load(Ordering::Relaxed) {
             std::thread::yield_now();
+        }
+        if leaf == leaf::VP_ENTER {
+            // The TD exit: the vCPU leaves the TD.
+            lock(&inner.state).in_guest.remove(&tdvpr);
         }
         drop(held);
         outcome
