@@ -140,8 +140,12 @@ unsafe fn enter(tdvpr: u64) -> TdxStatus {
 
 /// KVM's busy handling for the leaves it retries: re-issue while the
 /// status is `TDX_OPERAND_BUSY`, counting each busy answer in `busy`.
+///
+/// # Panics
+///
+/// After a million busy answers in a row: a lock that is never released.
 fn retry_busy<T>(busy: &AtomicU64, mut call: impl FnMut() -> (TdxStatus, T)) -> (TdxStatus, T) {
-    loop {
+    for _ in 0..1_000_000 {
         let r = call();
         if r.0.code() != TdxStatus::OPERAND_BUSY {
             return r;
@@ -149,13 +153,14 @@ fn retry_busy<T>(busy: &AtomicU64, mut call: impl FnMut() -> (TdxStatus, T)) -> 
         busy.fetch_add(1, Ordering::Relaxed);
         thread::yield_now();
     }
+    panic!("busy a million times in a row: a lock is never released");
 }
 
 /// KVM's answer to a TLB-tracking status (`TDX_PREVIOUS_TLB_EPOCH_BUSY`
 /// from TRACK, `TDX_TLB_TRACKING_NOT_DONE` from REMOVE): kick the vCPUs
 /// out of the TD and try again; counted in `seen`.
 fn retry_tracking<T>(seen: &AtomicU64, mut call: impl FnMut() -> (TdxStatus, T)) -> (TdxStatus, T) {
-    loop {
+    for _ in 0..1_000_000 {
         let r = call();
         let code = r.0.code();
         if code != TdxStatus::PREVIOUS_TLB_EPOCH_BUSY && code != TdxStatus::TLB_TRACKING_NOT_DONE {
@@ -164,6 +169,7 @@ fn retry_tracking<T>(seen: &AtomicU64, mut call: impl FnMut() -> (TdxStatus, T))
         seen.fetch_add(1, Ordering::Relaxed);
         thread::yield_now();
     }
+    panic!("TLB tracking held back a million times in a row");
 }
 
 fn status<T>(r: Result<T, SeamcallError>) -> (TdxStatus, ()) {
