@@ -224,6 +224,8 @@ fn a_leaf_finding_the_sept_tree_locked_is_busy_and_kvm_retry_gets_through() {
         })
     });
     assert_eq!(st.raw(), 0);
+    // (Released already unless PAGE.AUG never found the lock held.)
+    drop(released.take());
     assert_eq!(blocker.join().unwrap().raw(), 0);
     assert!(busy_seen.load(Ordering::Relaxed) >= 1);
     assert!(s.busy().get(&busy(OperandId::Sept)).copied().unwrap_or(0) >= 1);
