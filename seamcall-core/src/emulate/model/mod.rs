@@ -1088,12 +1088,12 @@ impl Model {
     /// Answer the call in `regs` with `status` without running its leaf:
     /// the call is counted, and the leaf's entry defaults are written as
     /// the module writes them before its first check (for a shared model's
-    /// busy locks and association checks).
+    /// busy locks and association checks). RBP stays: the shared model
+    /// does not ask [`Module::rbp_after`] after such an answer.
     pub(crate) fn answer_status(&mut self, regs: &mut Regs, status: TdxStatus) {
         let (leaf, version) = (regs.leaf(), regs.version());
         *self.leaf_calls.entry(leaf).or_insert(0) += 1;
         self.calls += 1;
-        self.rbp_zeroed = false;
         let allowed = *self
             .allowed
             .entry(LeafWord::new(leaf, version))
