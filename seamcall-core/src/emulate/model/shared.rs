@@ -228,7 +228,9 @@ impl Shared {
     }
 
     /// Run `f` on the model (to read its state, map a window, inject a
-    /// status) while no leaf runs.
+    /// status) while no leaf runs. Not from inside a leaf (a guest script
+    /// run by TDH.VP.ENTER): the leaf holds the model, and the call would
+    /// wait for itself.
     pub fn with<R>(&self, f: impl FnOnce(&mut Model) -> R) -> R {
         f(&mut lock(&self.inner.state).model)
     }
