@@ -30,6 +30,13 @@
 //! on threads without a module before any [`with_module`]. Modules are per
 //! thread: tests running in parallel do not see each other's state.
 //!
+//! `TDCALL` (`66 0F 01 CC`, the guest side) traps the same way, at the
+//! sites of `#[tdcall]` and `#[tdvmcall]` declarations and the guest
+//! catalog, and [`with_guest`] installs the thread's [`GuestModule`] that
+//! answers it; the handler tells the two instructions apart by their bytes
+//! at a declared site. Without a guest module a `TDCALL` faults through its
+//! fixup, as outside a TD.
+//!
 //! [`model`] is a software TDX module that implements the host-side flow
 //! (module initialization, TD build, runtime memory, teardown) with the real
 //! state checks and status codes; [`Recorder`] wraps any module and keeps a
@@ -84,13 +91,14 @@ pub mod model;
 mod recorder;
 mod sites;
 mod trap;
+pub mod vmm;
 
 use core::fmt;
 
 pub use crate::error::Trap;
 pub use crate::leaves::Reg;
 pub use recorder::{Call, Recorder};
-pub use trap::{install, with_module};
+pub use trap::{install, with_guest, with_module};
 
 /// The general registers a `SEAMCALL` can read or write, as the module sees
 /// them on entry and leaves them on return.
@@ -308,16 +316,54 @@ pub trait Module {
     /// 15:0, version in bits 23:16). [`Regs`] does not hold RBP, so this is
     /// how a module changes it.
     ///
-    /// It models module 1.5.01, whose asynchronous TD exit from
-    /// TDH.VP.ENTER zeroes RBP (`td_exit.c`), although TDH.SYS.RD reports
-    /// `TDX_FEATURES0.NO_RBP_MOD`; later modules leave RBP alone there, and
-    /// no other leaf writes it. A module that returns `Some(0)` for leaf 0
-    /// therefore checks that a declaration with `clobber = [rbp]` saves and
-    /// restores the caller's RBP. [`model`] does not implement TDH.VP.ENTER
-    /// and keeps the default.
+    /// It models TDH.VP.ENTER, the one leaf that writes RBP: module 1.5.01
+    /// zeroes it on every asynchronous TD exit (`td_exit.c`), although
+    /// TDH.SYS.RD reports `TDX_FEATURES0.NO_RBP_MOD`; later modules leave it
+    /// alone there when the TD set `CONFIG_FLAGS.NO_RBP_MOD`, and a
+    /// TDG.VP.VMCALL exit hands the host the guest's RBP when the guest
+    /// exposes it. A module that returns `Some(0)` for leaf 0 therefore
+    /// checks that a declaration with `clobber = [rbp]` saves and restores
+    /// the caller's RBP. [`model`] answers TDH.VP.ENTER this way on each
+    /// exit path, as its release and the TD's `NO_RBP_MOD` say.
     fn rbp_after(&mut self, leaf_word: u64) -> Option<u64> {
         let _ = leaf_word;
         None
+    }
+}
+
+/// The guest side of a software TDX module: answers the `TDCALL`s of one
+/// thread, as the module answers a TD's vCPU.
+///
+/// On entry `regs.rax` holds the leaf word (leaf in bits 15:0, version in
+/// bits 23:16, and whatever the caller left in bits 63:24, which the module
+/// rejects) and every other register, RBP included, what the caller left in
+/// it. For [`Outcome::Return`] the module writes the status into
+/// `regs.rax` and its outputs where the leaf defines them; every register it
+/// leaves alone comes back unchanged, as the module guarantees a TD
+/// (`tests/data/tdx-abi/guest/NOTES.md` §1: the TD's registers are reloaded
+/// from the image the leaf wrote into, RSP from the TD's VMCS). RBP is
+/// written back too: TDG.VP.VMCALL hands it to the VMM when the mask
+/// exposes it and the TD allows that.
+///
+/// `TDCALL` has no VMfailInvalid: a module that answers
+/// [`Outcome::VmFailInvalid`], or panics, makes the instruction raise #UD,
+/// as it does outside a TD, and [`Outcome::Fault`] raises the fault it
+/// names; either resumes at the declaration's fixup.
+///
+/// The call runs inside a signal handler, synchronously, as for
+/// [`Module`]: the module may allocate and lock, and must not execute
+/// `TDCALL` or `SEAMCALL` itself.
+pub trait GuestModule {
+    /// Answer one `TDCALL`. `rbp` is the caller's RBP, which [`Regs`] does
+    /// not hold.
+    fn tdcall(&mut self, regs: &mut Regs, rbp: &mut u64) -> Outcome;
+}
+
+/// Any `FnMut(&mut Regs, &mut u64) -> Outcome` is a guest module, for
+/// one-off tests; the second argument is RBP.
+impl<F: FnMut(&mut Regs, &mut u64) -> Outcome> GuestModule for F {
+    fn tdcall(&mut self, regs: &mut Regs, rbp: &mut u64) -> Outcome {
+        self(regs, rbp)
     }
 }
 

@@ -1,12 +1,14 @@
-//! The SIGSEGV/SIGILL handler: find the `SEAMCALL`, ask the thread's module,
-//! write the answer into the interrupted context.
+//! The SIGSEGV/SIGILL handler: find the `SEAMCALL` (or `TDCALL`), ask the
+//! thread's module (or guest module), write the answer into the interrupted
+//! context.
 //!
 //! # Why the handler may do what it does
 //!
 //! A signal handler may interrupt code at any instruction, which is why only
 //! async-signal-safe functions may run in one. This handler acts only when
-//! the signal is a *synchronous fault* raised by a `SEAMCALL` instruction
-//! that a `#[seamcall]` expansion emitted: the kernel generated the signal
+//! the signal is a *synchronous fault* raised by a `SEAMCALL` or `TDCALL`
+//! instruction that a `#[seamcall]`, `#[tdcall]` or `#[tdvmcall]` expansion
+//! emitted: the kernel generated the signal
 //! (`si_code > 0`, never `kill`/`tgkill`, whose codes are ≤ 0), and the
 //! interrupted RIP is listed in `seamcall_extable`. The interrupted thread
 //! is therefore exactly at that instruction, in code that holds no lock and
@@ -95,7 +97,7 @@ use std::sync::{Once, OnceLock};
 use libc::{c_int, siginfo_t, ucontext_t};
 
 use super::sites::SiteMap;
-use super::{Module, Outcome, Regs};
+use super::{GuestModule, Module, Outcome, Regs};
 use crate::error::Trap;
 use crate::extable;
 
@@ -112,11 +114,12 @@ const RFLAGS_ARITH: u64 = (1 << 0) | (1 << 2) | (1 << 4) | (1 << 6) | (1 << 7) |
 const RED_ZONE: u64 = 128;
 
 /// The thread's module, type-erased: `frame` points at the [`Frame`] of the
-/// innermost [`with_module`] on this thread and `call` knows its type.
+/// innermost [`with_module`] (or [`with_guest`]) on this thread and `call`
+/// knows its type. The third argument of `call` is the caller's RBP.
 #[derive(Clone, Copy)]
 struct Slot {
     frame: *mut (),
-    call: unsafe fn(*mut (), &mut Regs) -> Answer,
+    call: unsafe fn(*mut (), &mut Regs, u64) -> Answer,
 }
 
 /// What the module answered: the outcome, and for [`Outcome::Return`] what
@@ -139,12 +142,15 @@ thread_local! {
     // plain load from the thread's TLS block, with no lazy initialization
     // and no destructor registration.
     static CURRENT: Cell<Option<Slot>> = const { Cell::new(None) };
+    // The thread's guest module, answering `TDCALL` (same kind of access).
+    static GUEST: Cell<Option<Slot>> = const { Cell::new(None) };
     // Whether this thread is inside a module call (same kind of access): a
     // `SEAMCALL` fault then comes from the module itself.
     static IN_MODULE: Cell<bool> = const { Cell::new(false) };
 }
 
-/// What [`with_module`] keeps on its stack for the handler.
+/// What [`with_module`] and [`with_guest`] keep on their stack for the
+/// handler.
 struct Frame<M> {
     module: *mut M,
     /// A panic raised by the module, re-raised when [`with_module`]'s closure
@@ -158,7 +164,7 @@ struct Frame<M> {
 ///
 /// `frame` must point at a live `Frame<M>` whose `module` is valid and not
 /// otherwise borrowed for the duration of the call.
-unsafe fn call_frame<M: Module>(frame: *mut (), regs: &mut Regs) -> Answer {
+unsafe fn call_frame<M: Module>(frame: *mut (), regs: &mut Regs, _rbp: u64) -> Answer {
     // SAFETY: per the contract, `frame` is the `Frame<M>` that `with_module`
     // registered and keeps alive until it unregisters it; nothing else
     // accesses it while the handler runs on this thread.
@@ -189,13 +195,43 @@ unsafe fn call_frame<M: Module>(frame: *mut (), regs: &mut Regs) -> Answer {
     }
 }
 
-/// Restores the previous module of the thread when dropped, on return and
-/// on unwind alike.
-struct Restore(Option<Slot>);
+/// Calls the guest module of a [`Frame<G>`]; RBP comes back in the answer.
+///
+/// # Safety
+///
+/// As for [`call_frame`].
+unsafe fn call_guest_frame<G: GuestModule>(frame: *mut (), regs: &mut Regs, rbp: u64) -> Answer {
+    // SAFETY: per the contract, as in `call_frame`.
+    let frame = unsafe { &mut *frame.cast::<Frame<G>>() };
+    if frame.panic.is_some() {
+        return Answer::VMFAIL;
+    }
+    // SAFETY: as in `call_frame`: the `&mut G` of `with_guest`.
+    let module = unsafe { &mut *frame.module };
+    let answer = catch_unwind(AssertUnwindSafe(|| {
+        let mut rbp = rbp;
+        let outcome = module.tdcall(regs, &mut rbp);
+        Answer {
+            outcome,
+            rbp: Some(rbp),
+        }
+    }));
+    answer.unwrap_or_else(|payload| {
+        frame.panic = Some(payload);
+        Answer::VMFAIL
+    })
+}
+
+/// Which thread-local slot a module goes into.
+type SlotKey = &'static std::thread::LocalKey<Cell<Option<Slot>>>;
+
+/// Restores the previous module of a slot when dropped, on return and on
+/// unwind alike.
+struct Restore(SlotKey, Option<Slot>);
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        CURRENT.with(|c| c.set(self.0));
+        self.0.with(|c| c.set(self.1));
     }
 }
 
@@ -219,6 +255,51 @@ impl Drop for Restore {
 /// returns would make the instruction fault again forever. The panic names
 /// the signal.
 pub fn with_module<M: Module, R>(module: &mut M, f: impl FnOnce() -> R) -> R {
+    run_with(&CURRENT, module, call_frame::<M>, f)
+}
+
+/// Run `f` with `module` answering every `TDCALL` this thread makes inside
+/// it through declared calls (`#[tdcall]`, `#[tdvmcall]` and the guest
+/// catalog), as the TDX module answers a TD: the guest-side counterpart of
+/// [`with_module`], with the same nesting, panic and installation rules.
+///
+/// The two are independent: inside `with_guest` a `SEAMCALL` still goes to
+/// the thread's [`Module`] (or faults without one), and inside
+/// [`with_module`] alone a `TDCALL` faults through its fixup, as outside a
+/// TD.
+///
+/// ```
+/// use seamcall_core::emulate::{self, Outcome, Regs};
+/// use seamcall_core::tdcall;
+/// use seamcall_core::guest::TdcallError;
+///
+/// /// TDG.VP.INFO: the GPA width in RCX.
+/// #[tdcall(leaf = 1, out = [rcx, rdx, r8, r9, r10, r11], safe)]
+/// fn vp_info() -> Result<(u64, u64, u64, u64, u64, u64), TdcallError>;
+///
+/// let mut td = |regs: &mut Regs, _rbp: &mut u64| {
+///     regs.rcx = 48;
+///     regs.rax = 0;
+///     Outcome::Return
+/// };
+/// let info = emulate::with_guest(&mut td, vp_info);
+/// assert_eq!(info.map(|i| i.0), Ok(48));
+/// ```
+///
+/// # Panics
+///
+/// As [`with_module`].
+pub fn with_guest<G: GuestModule, R>(module: &mut G, f: impl FnOnce() -> R) -> R {
+    run_with(&GUEST, module, call_guest_frame::<G>, f)
+}
+
+/// [`with_module`] and [`with_guest`]: register `module` in `key` for `f`.
+fn run_with<M, R>(
+    key: SlotKey,
+    module: &mut M,
+    call: unsafe fn(*mut (), &mut Regs, u64) -> Answer,
+    f: impl FnOnce() -> R,
+) -> R {
     install();
     check_installed();
     let mut frame = Frame {
@@ -227,9 +308,9 @@ pub fn with_module<M: Module, R>(module: &mut M, f: impl FnOnce() -> R) -> R {
     };
     let slot = Slot {
         frame: (&mut frame as *mut Frame<M>).cast(),
-        call: call_frame::<M>,
+        call,
     };
-    let restore = Restore(CURRENT.with(|c| c.replace(Some(slot))));
+    let restore = Restore(key, key.with(|c| c.replace(Some(slot))));
     let autodisarm = AutoDisarm::arm();
     // The handler writes through `frame` and `module` while `f` runs; the
     // compiler cannot see that (it happens in a signal handler), so no load
@@ -507,6 +588,8 @@ fn store_regs(gregs: &mut [i64; 23], regs: &Regs) {
 struct Request {
     slot: Slot,
     regs: Regs,
+    /// The caller's RBP (read by guest modules).
+    rbp: u64,
     answer: Answer,
     /// Whether [`run_module`] runs on the thread's stack, switched to from
     /// the alternate signal stack while that stack is still armed; it then
@@ -527,7 +610,7 @@ extern "C" fn run_module(req: *mut Request) {
     // SAFETY: the slot was registered by `with_module` on this thread and is
     // still registered (the thread is inside that `with_module`'s closure,
     // at the faulting instruction), so its frame is alive and unborrowed.
-    req.answer = unsafe { (req.slot.call)(req.slot.frame, &mut req.regs) };
+    req.answer = unsafe { (req.slot.call)(req.slot.frame, &mut req.regs, req.rbp) };
     IN_MODULE.with(|m| m.set(false));
     drop(altstack);
 }
@@ -739,17 +822,17 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
         return;
     }
 
-    // A TDCALL site (a `#[tdcall]`/`#[tdvmcall]` expansion, same table) is
-    // never handed to the thread's module, which answers SEAMCALL only: it
-    // faults through its fixup, as without a module.
+    // A TDCALL site (a `#[tdcall]`/`#[tdvmcall]` expansion, same table) goes
+    // to the thread's guest module, a SEAMCALL site to its module.
     // SAFETY: `table.is_site(rip)` held above, so `rip` is an instruction an
     // expansion emitted into this binary's readable text, at least 4 bytes
     // long (SEAMCALL, TDCALL, or the longer stand-in of a `seamcall_stub`
     // build). Reading the bytes here keeps the look-up indexed (the
     // `extable::is_tdcall_site` helper scans the table).
     let bytes = unsafe { core::ptr::read_unaligned(rip as *const [u8; 4]) };
-    let module = if bytes == extable::TDCALL_BYTES {
-        None
+    let tdcall = bytes == extable::TDCALL_BYTES;
+    let module = if tdcall {
+        GUEST.with(Cell::get)
     } else {
         CURRENT.with(Cell::get)
     };
@@ -764,6 +847,7 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
             let mut req = Request {
                 slot,
                 regs: load_regs(&uc.uc_mcontext.gregs),
+                rbp: uc.uc_mcontext.gregs[libc::REG_RBP as usize] as u64,
                 answer: Answer::VMFAIL,
                 switched: false,
             };
@@ -775,7 +859,12 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
                     uc.uc_mcontext.gregs[libc::REG_RBP as usize] = rbp as i64;
                 }
             }
-            outcome
+            match outcome {
+                // TDCALL has no VMfail: a guest module that answers it (or
+                // panicked) is no module, and the instruction raises #UD.
+                Outcome::VmFailInvalid if tdcall => Outcome::Fault(Trap::InvalidOpcode),
+                outcome => outcome,
+            }
         }
     };
 

@@ -14,7 +14,8 @@
 //!   the GHCI sub-functions of TDG.VP.VMCALL (`tdvmcall_rdmsr`,
 //!   `tdvmcall_map_gpa`, …), declared with [`tdcall`](crate::tdcall) and
 //!   [`tdvmcall`](crate::tdvmcall), and `ALL`, a [`GuestCallInfo`] per
-//!   declaration.
+//!   declaration; and `map_gpa`, MapGPA over a whole range with a bounded
+//!   RETRY loop.
 //!
 //! A `TDCALL` outside a TD raises #UD, and inside a TD at CPL > 0 #GP; the
 //! declared calls recover both through the same exception table as
@@ -26,6 +27,8 @@
 pub mod abi;
 #[cfg(feature = "guest")]
 mod catalog;
+#[cfg(feature = "guest")]
+mod map_gpa;
 mod error;
 pub mod status;
 pub mod vmcall;
@@ -35,6 +38,8 @@ pub use status::{Info, TdvmcallStatus};
 
 #[cfg(feature = "guest")]
 pub use catalog::*;
+#[cfg(feature = "guest")]
+pub use map_gpa::{map_gpa, MapGpaError, MAP_GPA_RETRIES};
 
 use crate::leaves::{Reg, RegSet};
 

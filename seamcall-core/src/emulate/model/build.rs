@@ -149,6 +149,7 @@ impl Model {
                 x2apic_id: None,
                 pend_nmi: 0,
                 gprs: [0; 16],
+                guest: Default::default(),
             },
         );
         Ok(())

@@ -11,7 +11,7 @@
 //! | module init | TDH.SYS.INIT, SYS.LP.INIT, SYS.CONFIG (versions 0 and 1), SYS.KEY.CONFIG, SYS.TDMR.INIT, SYS.RD |
 //! | Dynamic PAMT | TDH.PHYMEM.PAMT.ADD, PHYMEM.PAMT.REMOVE |
 //! | TD build | TDH.MNG.CREATE, MNG.KEY.CONFIG, MNG.ADDCX, MNG.INIT, VP.CREATE, VP.ADDCX, VP.INIT (versions 0 and 1), MEM.SEPT.ADD, MEM.PAGE.ADD, MR.EXTEND, MR.FINALIZE |
-//! | running | TDH.VP.ENTER (the TD exits at once) |
+//! | running | TDH.VP.ENTER, running the vCPU's [`GuestScript`] (without one the TD exits at once) |
 //! | runtime memory | TDH.MEM.PAGE.AUG, MEM.RANGE.BLOCK, MEM.TRACK, MEM.PAGE.REMOVE |
 //! | metadata | TDH.MNG.RD, VP.RD, VP.WR, PHYMEM.PAGE.RDMD |
 //! | teardown | TDH.VP.FLUSH, MNG.VPFLUSHDONE, PHYMEM.CACHE.WB, MNG.KEY.FREEID, PHYMEM.PAGE.RECLAIM |
@@ -26,6 +26,14 @@
 //! * **TD lifecycle** (TDR: HKID assigned → keys configured → blocked →
 //!   teardown) and **operation state** (TDCS: uninitialized → initialized →
 //!   runnable), the key ownership table, vCPU state and association.
+//! * **The guest** of each vCPU ([`Model::set_guest`]): a [`GuestScript`]
+//!   (a closure or a sequence of [`Exit`]s) that TDH.VP.ENTER runs until it
+//!   exits with TDG.VP.VMCALL, an EPT violation, HLT (as the VMCALL a TD
+//!   makes for it), an external interrupt or a triple fault; the model
+//!   answers with the registers the module returns on that exit path, keeps
+//!   the vCPU's registers across entries (the host's answer to a VMCALL
+//!   reaches the guest, [`Resume`]), and disables a vCPU that triple
+//!   faulted (table below).
 //! * **S-EPT mappings**: the S-EPT pages added per level, 4 KiB leaves in
 //!   state mapped, pending (augmented, not yet accepted) or blocked, and the
 //!   TLB-tracking epoch that removal waits for.
@@ -53,9 +61,32 @@
 //! | TDH.SYS.CONFIG R8 | the HKID; bit 16 set is out of range | option word: HKID, bit 16 Dynamic PAMT | as 1.5.25 |
 //! | TDH.SYS.CONFIG version 1 (R9 features, R10 reserved) | refused (RAX) | 1.5.34 only | accepted |
 //! | TDH.PHYMEM.PAMT.ADD/REMOVE | no such leaf (RAX) | with Dynamic PAMT on | as 1.5.25 |
-//! | RBP after TDH.VP.ENTER's asynchronous exit | zeroed | zeroed unless the TD set `CONFIG_FLAGS.NO_RBP_MOD` | as 1.5.25 |
+//! | RBP after TDH.VP.ENTER's asynchronous exit (interrupt, EPT violation, triple fault) | zeroed | zeroed unless the TD set `CONFIG_FLAGS.NO_RBP_MOD` | as 1.5.25 |
+//! | RBP after TDH.VP.ENTER's emulated EPT violation (zero-step filter) | untouched | zeroed unless `NO_RBP_MOD` | as 1.5.25 |
+//! | RBP after TDH.VP.ENTER's TDG.VP.VMCALL exit | the guest's if selected, else zeroed unless `NO_RBP_MOD` | as 1.5.01 | as 1.5.01 |
 //! | metadata fields | the 1.5.01 tables | the 1.5.06 tables | the 1.5.06 tables and the 2.0 additions |
 //! | module version (TDH.SYS.RD) | 1.5.01 | 1.5.25, 1.5.34 | 2.0.18 |
+//!
+//! TDH.VP.ENTER's exits, as the module's exit paths write them (the
+//! `TDH.VP.ENTER` rows of `tests/data/tdx-abi/writes.tsv` and
+//! `writes-2.0.tsv`; RBX, RSI, RDI and R10–R15 are 0 unless the row says
+//! otherwise; RBP as in the table above):
+//!
+//! | guest's [`Exit`] | RAX | RCX | RDX | R8 | R9 |
+//! |---|---|---|---|---|---|
+//! | `Vmcall` (and `Hlt`: R10 = 0, R11 = 12, R12 = interrupts blocked) | 77 | GPR_SELECT, XMM_SELECT | the guest's value if GPR_SELECT selects it, else 0 (so are RBX, RSI, RDI, R10–R15) | as RDX | as RDX |
+//! | `EptViolation` exiting (not mapped, blocked, shared, or pending with `SEPT_VE_DISABLE`) | 48 | qualification, bits 12:7 cleared | 6 for a pending page, else 0 | GPA, bits 11:0 cleared | 0 |
+//! | `ExternalInterrupt` | 1 | 0 | 0 | 0 | interruption information (bit 31, vector) |
+//! | `TripleFault` | `TDX_NON_RECOVERABLE_VCPU` \| 2 | 0 | 0 | 0 | 0 |
+//! | no script, or its end | 1 | 0 | 0 | 0 | 0 |
+//! | the zero-step filter's emulated EPT violation (after 6 exits at one instruction, while the GPA would fault again; the guest does not run) | 48 | 2 (a write) | 0 | GPA, bits 11:0 cleared | 0 |
+//!
+//! A TDG.VP.VMCALL with a mask the module refuses (GPR_SELECT bit 0, 1, 4,
+//! bit 5 under `NO_RBP_MOD`, RCX bits 63:32) returns `TDX_OPERAND_INVALID`
+//! (RCX) to the guest without an exit; an access to a mapped page, or to a
+//! pending one without `SEPT_VE_DISABLE` (a #VE), does not exit either.
+//! After a triple fault TDH.VP.ENTER of that vCPU fails with
+//! `TDX_VCPU_STATE_INCORRECT`.
 //!
 //! The model answers exactly the registers its release may write for each
 //! leaf (the release's audit in [`ABI`](crate::leaves::ABI)), including the
@@ -95,8 +126,11 @@
 //! the PAMT's 1 GiB and 2 MiB entries and VP.ENTER's single-step S-EPT lock
 //! are not modelled; 4 KiB leaf mappings only (so no
 //! TDH.MEM.PAGE.PROMOTE or DEMOTE, and none of PROMOTE's R12/R13 freed PAMT
-//! pages), no guest (TDH.VP.ENTER returns an asynchronous exit at once), no
-//! migration, no module update, no TDH.SYS.INIT or SYS.UPDATE version 1.
+//! pages), a guest only as a script of exits (no instructions run, no XMM
+//! state travels with a TDG.VP.VMCALL, no L2 VMs, no IMM_RESUME_HINT;
+//! without a script TDH.VP.ENTER returns an asynchronous exit on an
+//! external interrupt at once), no migration, no module update, no
+//! TDH.SYS.INIT or SYS.UPDATE version 1.
 //! Leaves the model does not implement fail with `TDX_OPERAND_INVALID`
 //! (operand RAX), as the module answers an unknown leaf.
 
@@ -108,6 +142,7 @@ mod lookup;
 mod memory;
 mod meta;
 mod pamt;
+mod script;
 mod sept;
 mod shared;
 mod sys;
@@ -122,6 +157,7 @@ use sha2::{Digest, Sha384};
 pub use crate::leaves::abi::Release;
 pub use locks::Lock;
 pub use memory::{HostMemory, MemError};
+pub use script::{sequence, Cause, Exit, GpaState, Gprs, GuestScript, NoVcpu, Resume, Sequence};
 pub use shared::{Hold, Lp, LpError, Pause, Shared};
 pub use window::{PhysWindow, WindowError};
 
@@ -423,6 +459,8 @@ pub(crate) struct Vcpu {
     pub(crate) x2apic_id: Option<u32>,
     pub(crate) pend_nmi: u64,
     pub(crate) gprs: [u64; 16],
+    /// The guest it runs (TDH.VP.ENTER).
+    pub(crate) guest: script::Guest,
 }
 
 /// A configured TDMR.
@@ -487,8 +525,8 @@ pub struct Model {
     pub(crate) pamt_pairs: BTreeMap<u64, [u64; 2]>,
     /// With Dynamic PAMT: every page serving as a PAMT page.
     pub(crate) dpamt_pages: BTreeSet<u64>,
-    /// The call just answered was a TD exit that zeroes RBP.
-    pub(crate) rbp_zeroed: bool,
+    /// RBP after the call just answered, a TD exit that writes it.
+    pub(crate) rbp_out: Option<u64>,
     rules: Vec<Rule>,
     calls: u64,
     leaf_calls: BTreeMap<u16, u64>,
@@ -721,7 +759,7 @@ impl Model {
             dynamic_pamt: false,
             pamt_pairs: BTreeMap::new(),
             dpamt_pages: BTreeSet::new(),
-            rbp_zeroed: false,
+            rbp_out: None,
             rules: Vec::new(),
             calls: 0,
             leaf_calls: BTreeMap::new(),
@@ -1116,7 +1154,7 @@ impl Module for Model {
         };
         let injected = self.take_injection(leaf, nth);
         self.calls += 1;
-        self.rbp_zeroed = false;
+        self.rbp_out = None;
         let allowed = *self
             .allowed
             .entry(LeafWord::new(leaf, version))
@@ -1155,8 +1193,8 @@ impl Module for Model {
     /// on later releases unless the TD set `CONFIG_FLAGS.NO_RBP_MOD`; left
     /// alone by every other call.
     fn rbp_after(&mut self, leaf_word: u64) -> Option<u64> {
-        let zeroed = core::mem::take(&mut self.rbp_zeroed);
-        (zeroed && leaf_word as u16 == leaf::VP_ENTER).then_some(0)
+        let rbp = self.rbp_out.take();
+        rbp.filter(|_| leaf_word as u16 == leaf::VP_ENTER)
     }
 }
 

@@ -546,13 +546,15 @@ impl Lp {
         match leaf {
             leaf::VP_ENTER | leaf::VP_RD | leaf::VP_WR if other => {
                 // Only once every earlier check passed: the TDVPR, its TD's
-                // state, the vCPU initialized (and, for VP.ENTER, a runnable
-                // TD).
+                // state (for VP.ENTER a runnable TD), the vCPU initialized
+                // and, but for VP.RD, not disabled by a fatal exit
+                // (`check_and_associate_vcpu` checks the state first).
                 let tdr = m.vcpu_td(tdvpr, crate::status::OperandId::Rcx).ok()?;
                 let vcpu = m.vcpus.get(&tdvpr)?;
                 let td = m.tds.get(&tdr)?;
                 let runnable = leaf != leaf::VP_ENTER || td.op == OpState::Runnable;
-                (vcpu.initialized && runnable).then_some(TdxStatus::VCPU_ASSOCIATED)
+                let state_ok = vcpu.initialized && (leaf == leaf::VP_RD || !vcpu.guest.disabled);
+                (state_ok && runnable).then_some(TdxStatus::VCPU_ASSOCIATED)
             }
             leaf::VP_FLUSH if !mine => {
                 m.vcpu_td(tdvpr, crate::status::OperandId::Rcx).ok()?;
