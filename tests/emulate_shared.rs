@@ -10,7 +10,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use seamcall_core::emulate::model::{
-    leaf, Lock, Lp, LpError, Model, PageType, Shared, TdParams, TDCS_PAGES, TDVPS_PAGES,
+    leaf, Exit, Lock, Lp, LpError, Model, PageType, Shared, TdParams, TDCS_PAGES, TDVPS_PAGES,
 };
 use seamcall_core::emulate::with_module;
 use seamcall_core::fields::{sys, vcpu};
@@ -516,6 +516,31 @@ fn a_vcpu_is_flushed_on_the_lp_it_is_associated_with() {
         leaves::tdh_vp_flush(pa(v0)).unwrap();
         leaves::tdh_vp_flush(pa(td.vcpus[1])).unwrap();
         leaves::tdh_mng_vpflushdone(td.tdr()).unwrap();
+    });
+}
+
+#[test]
+fn a_disabled_vcpu_is_in_the_wrong_state_before_it_is_associated_elsewhere() {
+    let s = shared(2);
+    let td = Td::new();
+    build(&s, &td);
+    let v0 = td.vcpus[0];
+    s.with(|m| m.set_guest(v0, vec![Exit::TripleFault]).map(|_| ()))
+        .unwrap();
+    let mut lp0 = s.lp(0).unwrap();
+    let mut lp1 = s.lp(1).unwrap();
+    with_module(&mut lp0, || unsafe {
+        // TDX_NON_RECOVERABLE_VCPU, exit reason 2: the vCPU is disabled.
+        assert_eq!(enter(v0).raw(), 0x4000_0001_0000_0002);
+    });
+    with_module(&mut lp1, || unsafe {
+        // The module checks the vCPU's state before its association.
+        assert_eq!(enter(v0), TdxStatus::VCPU_STATE_INCORRECT);
+        // VP.RD takes a disabled vCPU: then the association counts.
+        assert_eq!(
+            err(leaves::tdh_vp_rd(pa(v0), vcpu::VCPU_STATE_DETAILS)),
+            TdxStatus::VCPU_ASSOCIATED
+        );
     });
 }
 

@@ -27,9 +27,9 @@
 pub mod abi;
 #[cfg(feature = "guest")]
 mod catalog;
+mod error;
 #[cfg(feature = "guest")]
 mod map_gpa;
-mod error;
 pub mod status;
 pub mod vmcall;
 
