@@ -437,7 +437,7 @@ fn kvm_flow_with_two_vcpus_on_two_threads() {
             if first {
                 first = false;
                 assert_eq!(r.0.code(), TdxStatus::OPERAND_BUSY, "{}", r.0);
-                assert_eq!(r.0.operand_id(), u32::from(OperandId::Sept.raw()));
+                assert_eq!(r.0.operand_id(), OperandId::Sept.raw());
                 // The zap finishes.
                 drop(blocking.lock().unwrap().take());
             }
