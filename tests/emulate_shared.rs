@@ -693,7 +693,8 @@ fn vcpus_and_memory_management_race_and_the_state_stays_consistent() {
         threads.push(thread::spawn(move || {
             with_module(&mut lp, || unsafe {
                 start.wait();
-                while !stop.load(Ordering::Relaxed) {
+                // At least once, however the threads are scheduled.
+                loop {
                     // KVM: a busy VP.ENTER leaves the fastpath and retries.
                     let (st, ()) = retry_busy(&busy_total, || (enter(v), ()));
                     assert_eq!(st.raw() & TdxStatus::ERROR_BIT, 0, "{st}");
@@ -702,6 +703,9 @@ fn vcpus_and_memory_management_race_and_the_state_stays_consistent() {
                         status(leaves::tdh_vp_rd(pa(v), vcpu::VCPU_STATE_DETAILS))
                     });
                     assert_eq!(st.raw(), 0, "{st}");
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
                 }
             })
         }));
