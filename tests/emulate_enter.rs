@@ -983,3 +983,29 @@ fn the_emulated_ept_violation_drops_a_pending_vmcall_answer() {
     assert_eq!(gpr(&last.gprs, Reg::R11), 0x77);
     assert_eq!((outs[9].rax, outs[9].r11), (EXIT_TDCALL, 0x77));
 }
+
+#[test]
+fn a_script_that_sets_an_xmm_register_is_reported() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let (mut m, td) = runnable(Release::V2_0_18, params(NO_RBP_MOD, 0));
+    let call = Exit::vmcall(0x0C00, &[(Reg::Xmm0, 1)]);
+    m.set_guest(td.tdvpr, vec![call]).unwrap();
+    // The default hook, with RUST_BACKTRACE set, walks the stack from the
+    // panic inside the trap handler into TDH.VP.ENTER's asm block, which
+    // has no unwind information; this one prints the message only.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| eprintln!("{info}")));
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        with_module(&mut m, || unsafe {
+            vp_enter(td.tdvpr, Answer::default());
+        })
+    }));
+    std::panic::set_hook(previous);
+    let p = r.expect_err("an XMM register is not a guest register the model keeps");
+    let msg = p
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    assert!(msg.contains("Exit::Vmcall sets xmm0"), "{msg}");
+}

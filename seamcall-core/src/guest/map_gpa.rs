@@ -166,10 +166,13 @@ mod tests {
 
     #[test]
     fn bounded_without_progress_and_checked_resume() {
+        // RETRY without progress; after 100 calls an error, so that a loop
+        // without a bound fails here instead of running on.
         let mut n = 0u32;
+        let invalid = TdvmcallError::from_vmm(TdvmcallStatus::INVALID_OPERAND.raw()).unwrap();
         let r = map_gpa_with(0x1000, 0x3000, 3, |g, _| {
             n += 1;
-            (retry(), g)
+            (if n > 100 { Err(invalid) } else { retry() }, g)
         });
         assert_eq!(
             r,

@@ -25,7 +25,12 @@ use crate::emulate::Reg;
 /// A script runs inside the emulated `SEAMCALL` on the thread that entered
 /// the vCPU; a panic in it (a failed assertion) makes that `SEAMCALL` fail
 /// with VMfailInvalid and reaches the test when
-/// [`with_module`](crate::emulate::with_module) returns.
+/// [`with_module`](crate::emulate::with_module) returns. With
+/// `RUST_BACKTRACE` set, the default panic hook then walks the stack from
+/// inside the trap handler through TDH.VP.ENTER's `asm!` block, whose
+/// pushes carry no unwind information, and can crash the process: build
+/// with `-C force-frame-pointers=yes`, or install a hook that captures no
+/// backtrace ([`std::panic::set_hook`]).
 ///
 /// ```
 /// use seamcall_core::emulate::model::{Cause, Exit, Model, NoVcpu, Resume};
@@ -105,7 +110,10 @@ pub enum Exit {
         control: u64,
         /// General registers the guest sets before the TDCALL, in order
         /// (RAX and RCX are then overwritten as above). The model keeps no
-        /// XMM state: an XMM register here is not set.
+        /// XMM state: an XMM register here makes TDH.VP.ENTER panic (a bug
+        /// in the script; the `SEAMCALL` fails with VMfailInvalid and the
+        /// panic reaches the test when
+        /// [`with_module`](crate::emulate::with_module) returns).
         set: Vec<(Reg, u64)>,
     },
     /// An access to `gpa` that the CPU reports as an EPT violation with

@@ -209,7 +209,7 @@ pub struct GhciVmm {
     fatal: Option<FatalError>,
     quote_status: u64,
     quotes: Vec<QuoteRequest>,
-    memory: Option<Box<dyn GuestMemory>>,
+    memory: Option<Box<dyn GuestMemory + Send>>,
 }
 
 impl Default for GhciVmm {
@@ -356,14 +356,14 @@ impl GhciVmm {
     }
 
     /// The shared memory GetQuote buffers live in.
-    pub fn set_memory(&mut self, memory: Box<dyn GuestMemory>) -> &mut Self {
+    pub fn set_memory(&mut self, memory: Box<dyn GuestMemory + Send>) -> &mut Self {
         self.memory = Some(memory);
         self
     }
 
     /// The shared memory, if set.
     pub fn memory(&self) -> Option<&dyn GuestMemory> {
-        self.memory.as_deref()
+        self.memory.as_deref().map(|m| m as &dyn GuestMemory)
     }
 
     fn cpuid(&self, g: &mut [u64; 16]) -> TdvmcallStatus {
@@ -484,7 +484,7 @@ impl GhciVmm {
             return TdvmcallStatus::ALIGN_ERROR;
         }
         let at = gpa & !self.shared_bit();
-        let Some(mem) = self.memory.as_deref_mut() else {
+        let Some(mem) = self.memory.as_mut() else {
             return TdvmcallStatus::INVALID_OPERAND;
         };
         // `struct tdx_quote_buf`: version u64, status u64, in_len u32,
@@ -543,5 +543,52 @@ impl Vmm for GhciVmm {
             }
         };
         exit.gprs[10] = status.raw();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranges(r: &Ranges) -> Vec<(u64, u64)> {
+        r.0.iter().map(|(&s, &e)| (s, e)).collect()
+    }
+
+    #[test]
+    fn ranges_merge_and_split() {
+        let mut r = Ranges::default();
+        r.insert(0x1000, 0x3000);
+        r.insert(0x5000, 0x6000);
+        assert_eq!(ranges(&r), [(0x1000, 0x3000), (0x5000, 0x6000)]);
+        r.insert(0x3000, 0x5000); // touches both: one range
+        assert_eq!(ranges(&r), [(0x1000, 0x6000)]);
+        r.insert(0x2000, 0x4000); // inside: nothing changes
+        assert_eq!(ranges(&r), [(0x1000, 0x6000)]);
+        r.remove(0x2000, 0x3000);
+        assert_eq!(ranges(&r), [(0x1000, 0x2000), (0x3000, 0x6000)]);
+        r.remove(0x0, 0x1800);
+        assert_eq!(ranges(&r), [(0x1800, 0x2000), (0x3000, 0x6000)]);
+        assert!(r.contains(0x1800) && !r.contains(0x2000) && r.contains(0x5FFF));
+        assert!(!r.contains(0x6000) && !r.contains(0x17FF));
+        r.remove(0x1000, 0x7000);
+        assert_eq!(ranges(&r), []);
+    }
+
+    #[test]
+    fn map_gpa_at_the_top_of_the_shared_half() {
+        let mut v = GhciVmm::new();
+        let top = 1u64 << 48;
+        let mut g = [0u64; 16];
+        (g[12], g[13]) = (top - MAP_GPA_CHUNK, MAP_GPA_CHUNK);
+        assert_eq!(v.map_gpa(&mut g), TdvmcallStatus::SUCCESS);
+        let s = (1 << 47) - MAP_GPA_CHUNK;
+        assert_eq!(v.shared_ranges(), [(s, s + MAP_GPA_CHUNK)]);
+        (g[12], g[13]) = (top - 0x1000, 0x2000);
+        assert_eq!(v.map_gpa(&mut g), TdvmcallStatus::INVALID_OPERAND);
+        assert_eq!(g[11], top - 0x1000);
+        v.set_gpa_width(52);
+        assert_eq!(v.shared_bit(), 1 << 51);
+        (g[12], g[13]) = (top - 0x1000, 0x2000); // private, below the new bit
+        assert_eq!(v.map_gpa(&mut g), TdvmcallStatus::SUCCESS);
     }
 }

@@ -257,7 +257,10 @@ pub const fn check(rax: u64, rcx: u64, no_rbp_mod: bool) -> Option<u64> {
 /// * Otherwise `vmm` sees a [`VmcallExit`] with RAX = 77, RCX = the
 ///   qualification, the exposed registers (RBP among them when exposed) and
 ///   zeros; on resume each exposed register takes the VMM's value, RAX = 0
-///   and RCX its own value again; no other register changes.
+///   and RCX its own value again; no other register changes. (The module
+///   leaves the VMM its own RBP when RBP is not exposed, and may set the
+///   bus-lock bit in RAX; the emulation shows 0 and 77. XMM: see the
+///   module docs.)
 /// * A VMM that stops the TD: [`Outcome::Fault`] (#UD), nothing written.
 pub fn vp_vmcall(regs: &mut Regs, rbp: &mut u64, no_rbp_mod: bool, vmm: &mut dyn Vmm) -> Outcome {
     if let Some(status) = check(regs.rax, regs.rcx, no_rbp_mod) {

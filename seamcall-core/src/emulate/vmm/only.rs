@@ -1,7 +1,9 @@
 //! [`VmcallOnly`]: a guest module that answers TDG.VP.VMCALL through a
 //! [`Vmm`] and nothing else, so that TDVMCALL code runs without a TD.
 
-use super::{vp_vmcall, Vmm, RAX_REJECTED};
+#[cfg(doc)]
+use super::RAX_REJECTED;
+use super::{vp_vmcall, Vmm};
 use crate::emulate::{GuestModule, Outcome, Regs, Trap};
 
 /// A guest module with only TDG.VP.VMCALL (leaf 0), carried out by
@@ -75,10 +77,7 @@ impl<V: Vmm> GuestModule for VmcallOnly<V> {
         if self.stopped {
             return Outcome::Fault(Trap::InvalidOpcode);
         }
-        if regs.rax != 0 {
-            regs.rax = RAX_REJECTED;
-            return Outcome::Return;
-        }
+        // Any other leaf word gets `vp_vmcall`'s RAX check: RAX_REJECTED.
         let outcome = vp_vmcall(regs, rbp, self.no_rbp_mod, &mut self.vmm);
         self.stopped = outcome == Outcome::Fault(Trap::InvalidOpcode);
         outcome
