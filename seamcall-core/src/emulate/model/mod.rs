@@ -108,8 +108,23 @@
 //! Physical addresses are 46 bits wide; bits 51:46 are the key id, ids
 //! 32–63 are private (TDX) key ids.
 //!
-//! Simplifications, each visible in the status a call gets: one package and
-//! one logical processor (the thread), 4 KiB leaf mappings only (so no
+//! Logical processors: a [`Model`] used directly is a module for one
+//! logical processor, the thread that installs it. [`Shared`]
+//! ([`Model::into_shared`]) is one model for several: each thread plays an
+//! LP through its [`Lp`] handle, with its own TDH.SYS.LP.INIT state and its
+//! vCPU associations (`TDX_VCPU_ASSOCIATED` on another LP, VP.FLUSH where
+//! the vCPU ran), and every leaf first tries the module's locks it needs
+//! (TDR, TDCS operation state, S-EPT tree and entry, PAMT entries, TD
+//! epoch, key table; the table is on [`Lock`]), answering
+//! `TDX_OPERAND_BUSY` with the lock's operand id when another LP holds one,
+//! as the module does, instead of waiting; a panic on one LP leaves the
+//! others running.
+//!
+//! Simplifications, each visible in the status a call gets: one package; a
+//! shared model's leaves hold the module's locks, but their bodies run one
+//! at a time under one mutex, and the module-global lock (`TDX_SYS_BUSY`),
+//! the PAMT's 1 GiB and 2 MiB entries and VP.ENTER's single-step S-EPT lock
+//! are not modelled; 4 KiB leaf mappings only (so no
 //! TDH.MEM.PAGE.PROMOTE or DEMOTE, and none of PROMOTE's R12/R13 freed PAMT
 //! pages), a guest only as a script of exits (no instructions run, no XMM
 //! state travels with a TDG.VP.VMCALL, no L2 VMs, no IMM_RESUME_HINT;
@@ -183,12 +198,14 @@ mod build;
 pub mod codes;
 mod enter;
 mod guest;
+mod locks;
 mod lookup;
 mod memory;
 mod meta;
 mod pamt;
 mod script;
 mod sept;
+mod shared;
 mod sys;
 mod teardown;
 mod window;
@@ -202,8 +219,10 @@ pub use crate::leaves::abi::Release;
 pub use guest::{
     BuiltTd, GpaError, GuestStop, GuestVcpu, TdBuildError, TdConfig, TDREPORT_MAC_KEY,
 };
+pub use locks::Lock;
 pub use memory::{HostMemory, MemError};
 pub use script::{sequence, Cause, Exit, GpaState, Gprs, GuestScript, NoVcpu, Resume, Sequence};
+pub use shared::{Hold, Lp, LpError, Pause, Shared};
 pub use window::{PhysWindow, WindowError};
 
 use memory::PhysMem;
@@ -1157,6 +1176,38 @@ impl Model {
     /// Assign a free page to `owner` with type `pt`.
     pub(crate) fn assign(&mut self, pa: u64, pt: PageType, owner: u64) {
         self.pamt.insert(pa, PageMeta { pt, owner });
+    }
+}
+
+impl Model {
+    /// Whether the dispatcher hands the call in `regs` to a leaf handler:
+    /// the leaf word is valid for the release and the module is ready, or
+    /// the leaf runs before it is (the checks of [`Module::seamcall`]
+    /// before any handler).
+    pub(crate) fn dispatches(&self, regs: &Regs) -> bool {
+        let (leaf, version) = (regs.leaf(), regs.version());
+        regs.rax >> 24 == 0
+            && version_supported(self.release, leaf, version)
+            && (self.sys == SysState::Ready || allowed_before_ready(leaf))
+    }
+
+    /// Answer the call in `regs` with `status` without running its leaf:
+    /// the call is counted, and the leaf's entry defaults are written as
+    /// the module writes them before its first check (for a shared model's
+    /// busy locks and association checks). RBP stays: the shared model
+    /// does not ask [`Module::rbp_after`] after such an answer.
+    pub(crate) fn answer_status(&mut self, regs: &mut Regs, status: TdxStatus) {
+        let (leaf, version) = (regs.leaf(), regs.version());
+        *self.leaf_calls.entry(leaf).or_insert(0) += 1;
+        self.calls += 1;
+        let allowed = *self
+            .allowed
+            .entry(LeafWord::new(leaf, version))
+            .or_insert_with(|| allowed_writes(self.release, leaf, version));
+        let mut out = Out::new(leaf, allowed);
+        entry_defaults(leaf, version, &mut out);
+        out.apply(regs);
+        regs.rax = status.raw();
     }
 }
 
