@@ -1058,3 +1058,56 @@ impl Sentinels for Regs {
         r
     }
 }
+
+/// One platform across threads: the model shared by two host logical
+/// processors and a guest thread playing the TD's vCPU
+/// (`Shared::vcpu`). The guest accepts the pending 2 MiB range and reads
+/// TDG.VP.INFO while both host LPs keep reading the TD's metadata; the
+/// host then sees the range mapped.
+#[test]
+fn a_guest_thread_runs_beside_host_threads_on_a_shared_model() {
+    use seamcall_core::leaves::tdh_mng_rd;
+    let t = td();
+    let (tdr, tdvpr, window) = (t.tdr, t.tdvprs[0], t.window);
+    let shared = t.model.into_shared(2).expect("two LPs");
+    let mrtd0 = td::MRTD.element(0).expect("element 0");
+    std::thread::scope(|s| {
+        let hosts: Vec<_> = (0..2)
+            .map(|id| {
+                let mut lp = shared.lp(id).expect("a free LP");
+                s.spawn(move || {
+                    with_module(&mut lp, || {
+                        (0..200)
+                            .map(|_| unsafe { tdh_mng_rd(pa(tdr), mrtd0) })
+                            .filter(Result::is_ok)
+                            .count()
+                    })
+                })
+            })
+            .collect();
+        let mut vcpu = shared.vcpu(tdvpr, GhciVmm::new());
+        let guest = s.spawn(move || {
+            with_guest(&mut vcpu, || {
+                let info = g::tdg_vp_info().expect("TDG.VP.INFO");
+                (info.3, accept(BuiltTd::PENDING_BASE, SeptLevel::L2M))
+            })
+        });
+        assert_eq!(
+            guest.join().unwrap(),
+            (0, Ok(())),
+            "VCPU_INDEX 0, the 2 MiB accept"
+        );
+        for h in hosts {
+            assert_eq!(h.join().unwrap(), 200, "every host MNG.RD succeeded");
+        }
+    });
+    for i in 0..512 {
+        let gpa = BuiltTd::PENDING_BASE + i * 4096;
+        let mapping = shared.with(|m| m.mapping(tdr, gpa));
+        assert!(
+            matches!(mapping, Some((_, true))),
+            "{gpa:#x} usable: {mapping:?}"
+        );
+    }
+    drop(window);
+}

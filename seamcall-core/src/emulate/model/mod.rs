@@ -222,7 +222,7 @@ pub use guest::{
 pub use locks::Lock;
 pub use memory::{HostMemory, MemError};
 pub use script::{sequence, Cause, Exit, GpaState, Gprs, GuestScript, NoVcpu, Resume, Sequence};
-pub use shared::{Hold, Lp, LpError, Pause, Shared};
+pub use shared::{Hold, Lp, LpError, Pause, Shared, SharedVcpu};
 pub use window::{PhysWindow, WindowError};
 
 use memory::PhysMem;

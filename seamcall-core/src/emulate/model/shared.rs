@@ -721,3 +721,85 @@ mod tests {
         assert_eq!(Shared::new(Model::new(), 0).err(), Some(LpError::NoLps));
     }
 }
+
+/// One vCPU of a TD on a [`Shared`] model, as the
+/// [`GuestModule`](crate::emulate::GuestModule) a guest thread installs
+/// with [`with_guest`](crate::emulate::with_guest): the guest side's
+/// counterpart of [`Lp`], so that guest code runs while host threads call
+/// the same model. Made by [`Shared::vcpu`]; every TDCALL of the thread is
+/// the vCPU's ([`Model::tdcall`]), answered with `vmm` behind
+/// TDG.VP.VMCALL.
+///
+/// Each TDCALL runs under the model's internal mutex, like a host leaf's
+/// body; the guest leaves take none of the module's locks (the S-EPT entry
+/// lock of TDG.MEM.PAGE.ACCEPT, the RTMR lock), so they never answer
+/// `TDX_OPERAND_BUSY` and never make a host leaf busy. The VMM runs under
+/// that mutex too: it must not call the model ([`Shared::with`] would wait
+/// for itself). A TDCALL that does not complete ([`GuestStop`]) panics
+/// with the stop, as [`GuestVcpu`] does.
+///
+/// [`GuestStop`]: super::GuestStop
+/// [`GuestVcpu`]: super::GuestVcpu
+pub struct SharedVcpu<V> {
+    inner: Arc<Inner>,
+    tdvpr: u64,
+    vmm: V,
+}
+
+impl Shared {
+    /// The guest module of the vCPU whose TDVPR is `tdvpr`, with `vmm`
+    /// answering its TDG.VP.VMCALLs; see [`SharedVcpu`].
+    pub fn vcpu<V: crate::emulate::vmm::Vmm>(&self, tdvpr: u64, vmm: V) -> SharedVcpu<V> {
+        SharedVcpu {
+            inner: Arc::clone(&self.inner),
+            tdvpr,
+            vmm,
+        }
+    }
+}
+
+impl<V> SharedVcpu<V> {
+    /// The vCPU's TDVPR.
+    pub fn tdvpr(&self) -> u64 {
+        self.tdvpr
+    }
+
+    /// The VMM behind the vCPU's TDG.VP.VMCALLs.
+    pub fn vmm(&self) -> &V {
+        &self.vmm
+    }
+
+    /// The VMM, mutably (between calls).
+    pub fn vmm_mut(&mut self) -> &mut V {
+        &mut self.vmm
+    }
+}
+
+impl<V: crate::emulate::vmm::Vmm> crate::emulate::GuestModule for SharedVcpu<V> {
+    fn tdcall(&mut self, regs: &mut Regs, rbp: &mut u64) -> Outcome {
+        let inner = Arc::clone(&self.inner);
+        let mut st = lock(&inner.state);
+        let (tdvpr, vmm) = (self.tdvpr, &mut self.vmm);
+        let model = &mut st.model;
+        // Caught inside the mutex, as a host leaf's panic is, so that the
+        // other LPs and vCPUs keep the model.
+        let answer = catch_unwind(AssertUnwindSafe(|| model.tdcall(tdvpr, regs, rbp, vmm)));
+        drop(st);
+        match answer {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(stop)) => panic!("seamcall model: {stop}"),
+            Err(payload) => {
+                inner.panics.fetch_add(1, Ordering::Relaxed);
+                resume_unwind(payload)
+            }
+        }
+    }
+}
+
+impl<V> fmt::Debug for SharedVcpu<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedVcpu")
+            .field("tdvpr", &format_args!("{:#x}", self.tdvpr))
+            .finish_non_exhaustive()
+    }
+}
