@@ -80,7 +80,7 @@
 
 use super::script::{Cause, Exit, GpaState, Gprs, LastExit, Resume};
 use super::{with_operand, Fail, LeafState, Model, OpState, Out, PageType, Release, Sept};
-use crate::emulate::{Reg, Regs};
+use crate::emulate::{vmm, Reg, Regs};
 use crate::status::{OperandId, TdxStatus};
 use crate::types::SeptLevel;
 
@@ -93,15 +93,10 @@ const EXIT_REASON_EXTERNAL_INTERRUPT: u64 = 1;
 const EXIT_REASON_TRIPLE_FAULT: u64 = 2;
 const EXIT_REASON_HLT: u64 = 12;
 const EXIT_REASON_EPT_VIOLATION: u64 = 48;
-const EXIT_REASON_TDCALL: u64 = 77;
 /// Extended exit qualification type `VMX_EEQ_PENDING_EPT_VIOLATION`.
 const EEQ_PENDING_EPT_VIOLATION: u64 = 6;
 /// EPT-violation qualification bits 12:7, which the module clears.
 const EPT_QUAL_CLEARED: u64 = 0x3F << 7;
-/// The GPRs a TDG.VP.VMCALL may never expose: RAX, RCX, RSP.
-const GPR_SELECT_FORBIDDEN: u64 = (1 << 0) | (1 << 1) | (1 << 4);
-/// RBP's bit in GPR_SELECT.
-const GPR_SELECT_RBP: u64 = 1 << 5;
 /// GPR_SELECT of TDG.VP.VMCALL<Instruction.HLT>: R10, R11, R12.
 const HLT_GPR_SELECT: u16 = (1 << 10) | (1 << 11) | (1 << 12);
 /// Runs without a TD exit after which the host's interrupt ends the run.
@@ -223,7 +218,7 @@ impl Model {
                 } else {
                     (!no_rbp_mod).then_some(0)
                 };
-                EXIT_REASON_TDCALL
+                vmm::EXIT_REASON_TDCALL
             }
         };
         // A TD exit is a success (class 0) with the exit reason in bits
@@ -392,13 +387,11 @@ impl Model {
         }
         vcpu.gprs[0] = 0;
         vcpu.gprs[1] = control;
-        let mut forbidden = GPR_SELECT_FORBIDDEN;
-        if no_rbp_mod {
-            forbidden |= GPR_SELECT_RBP;
-        }
-        if control & forbidden != 0 || control >> 32 != 0 {
-            let status = with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rcx);
-            vcpu.gprs[0] = status.raw();
+        // The module's mask rule, the one the guest side's TDG.VP.VMCALL
+        // applies (`vmm::check`: RAX, RCX, RSP, RBP under NO_RBP_MOD,
+        // RCX[63:32]).
+        if let Some(status) = vmm::check(0, control, no_rbp_mod) {
+            vcpu.gprs[0] = status;
             return (Cause::VmcallRejected { control }, None);
         }
         vcpu.run.last = LastExit::Vmcall(control);
