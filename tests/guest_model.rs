@@ -1111,3 +1111,48 @@ fn a_guest_thread_runs_beside_host_threads_on_a_shared_model() {
     }
     drop(window);
 }
+
+/// The RTMR lock on a shared model: TDG.MR.RTMR.EXTEND takes it
+/// exclusively and TDG.MR.REPORT shared, so a vCPU that finds it held gets
+/// `TDX_OPERAND_BUSY` with operand id RTMR (0xA8) and nothing else changes.
+#[test]
+fn rtmr_extend_and_report_find_the_rtmr_lock_busy_on_a_shared_model() {
+    use seamcall_core::emulate::model::Lock;
+    const BUSY_RTMR: u64 = 0x8000_0200_0000_00A8;
+    let t = td();
+    let (tdr, tdvpr) = (t.tdr, t.tdvprs[0]);
+    let window = t.window;
+    let shared = t.model.into_shared(1).expect("one LP");
+    let before = shared.with(|m| m.rtmr(tdr, 1)).expect("RTMR1");
+    let mut vcpu = shared.vcpu(tdvpr, NoVmm);
+    let report_gpa = 0x2000;
+    let extend = || unsafe { g::tdg_mr_rtmr_extend(pa(0), 1) };
+    let report = || unsafe { g::tdg_mr_report(pa(report_gpa), pa(0), 0) };
+
+    let hold = shared
+        .hold(Lock::Rtmr(tdr), true)
+        .expect("the lock is free");
+    let (e, r) = with_guest(&mut vcpu, || (extend(), report()));
+    assert_eq!((raw(e), raw(r)), (BUSY_RTMR, BUSY_RTMR), "exclusive hold");
+    assert_eq!(
+        shared.with(|m| m.rtmr(tdr, 1)),
+        Some(before),
+        "no extend happened"
+    );
+    drop(hold);
+
+    let hold = shared
+        .hold(Lock::Rtmr(tdr), false)
+        .expect("the lock is free");
+    let (e, r) = with_guest(&mut vcpu, || (extend(), report()));
+    assert_eq!(raw(e), BUSY_RTMR, "EXTEND needs the lock exclusively");
+    assert!(r.is_ok(), "REPORT shares it: {r:?}");
+    drop(hold);
+
+    let e = with_guest(&mut vcpu, extend);
+    assert!(e.is_ok(), "free again: {e:?}");
+    let after = shared.with(|m| m.rtmr(tdr, 1)).expect("RTMR1");
+    assert_ne!(after, before, "the extend happened");
+    assert!(shared.busy().contains_key(&TdxStatus::from_raw(BUSY_RTMR)));
+    drop(window);
+}

@@ -1451,6 +1451,9 @@ operand_ids! {
     Sept = 0x92, "SEPT";
     /// One Secure EPT entry.
     SeptEntry = 0x93, "SEPT_ENTRY";
+    /// The TD's RTMR array, which TDG.MR.RTMR.EXTEND locks exclusively and
+    /// TDG.MR.REPORT shared (module `OPERAND_ID_RTMR`, 168).
+    Rtmr = 0xA8, "RTMR";
     /// The TD's TLB-tracking epoch.
     TdEpoch = 0xA9, "TD_EPOCH";
     /// The TD's operation state.

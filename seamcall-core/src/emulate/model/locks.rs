@@ -94,6 +94,12 @@ pub enum Lock {
     Kot,
     /// The mutex of the TDMR whose base is here (TDH.SYS.TDMR.INIT).
     Tdmr(u64),
+    /// The RTMR lock of the TD whose TDR is here, which the guest side
+    /// takes: TDG.MR.RTMR.EXTEND exclusively, TDG.MR.REPORT shared
+    /// (intel/tdx-module 72d8cffb: `tdg_mr_rtmr_extend.c` line 101,
+    /// `helpers.c` line 1927 under `tdg_mr_report.c`), busy as
+    /// `OPERAND_ID_RTMR`.
+    Rtmr(u64),
 }
 
 impl Lock {
@@ -105,6 +111,7 @@ impl Lock {
             Lock::Sept(_) => Some(OperandId::Sept),
             Lock::Epoch(_) => Some(OperandId::TdEpoch),
             Lock::Kot => Some(OperandId::Kot),
+            Lock::Rtmr(_) => Some(OperandId::Rtmr),
             Lock::Page(_) | Lock::SeptEntry { .. } | Lock::Tdmr(_) => None,
         }
     }

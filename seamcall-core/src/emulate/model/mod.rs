@@ -180,9 +180,11 @@
 //! augmented it whole) for an accept, and a range accepted whole by a
 //! 2 MiB accept answers `TDX_PAGE_ALREADY_ACCEPTED` at level 1; any other
 //! 4 KiB-mapped range is `TDX_PAGE_SIZE_MISMATCH` at level 1, as on the
-//! module. The RTMR and S-EPT entry locks (`TDX_OPERAND_BUSY`) are only
-//! contended by concurrent calls, which the model serializes, and
-//! interrupts, which restart a 2 MiB accept or a report, do not occur.
+//! module. The RTMR lock is contended only on a [`Shared`] model (a
+//! [`SharedVcpu`] finds it held by another vCPU or a test's hold:
+//! `TDX_OPERAND_BUSY` with operand id RTMR); the guest-side S-EPT entry
+//! lock of an accept is not modelled, and interrupts, which restart a
+//! 2 MiB accept or a report, do not occur.
 //! MRCONFIGID, MROWNER, MROWNERCONFIG (the host model reads the first 64
 //! bytes of TD_PARAMS), CPUSVN and SERVTD_HASH are zero. A shared GPA
 //! maps to the host physical address with the shared bit cleared (the

@@ -731,9 +731,12 @@ mod tests {
 /// TDG.VP.VMCALL.
 ///
 /// Each TDCALL runs under the model's internal mutex, like a host leaf's
-/// body; the guest leaves take none of the module's locks (the S-EPT entry
-/// lock of TDG.MEM.PAGE.ACCEPT, the RTMR lock), so they never answer
-/// `TDX_OPERAND_BUSY` and never make a host leaf busy. The VMM runs under
+/// body. TDG.MR.RTMR.EXTEND takes the TD's RTMR lock exclusively and
+/// TDG.MR.REPORT shared ([`Lock::Rtmr`]), as the module does: a vCPU that
+/// finds it held by another (or by a test's [`Shared::hold`]) gets
+/// `TDX_OPERAND_BUSY` with operand id RTMR (168) and RAX alone written.
+/// TDG.MEM.PAGE.ACCEPT's guest-side S-EPT entry lock is not modelled. The
+/// VMM runs under
 /// that mutex too: it must not call the model ([`Shared::with`] would wait
 /// for itself). A TDCALL that does not complete ([`GuestStop`]) panics
 /// with the stop, as [`GuestVcpu`] does.
@@ -780,6 +783,15 @@ impl<V: crate::emulate::vmm::Vmm> crate::emulate::GuestModule for SharedVcpu<V> 
         let inner = Arc::clone(&self.inner);
         let mut st = lock(&inner.state);
         let (tdvpr, vmm) = (self.tdvpr, &mut self.vmm);
+        let wants = guest_locks(&st.model, tdvpr, regs.rax);
+        if let Err(busy) = lock(&inner.locks).try_acquire(&wants) {
+            regs.rax = busy.raw();
+            return Outcome::Return;
+        }
+        let _held = Held {
+            locks: &inner.locks,
+            wants,
+        };
         let model = &mut st.model;
         // Caught inside the mutex, as a host leaf's panic is, so that the
         // other LPs and vCPUs keep the model.
@@ -794,6 +806,30 @@ impl<V: crate::emulate::vmm::Vmm> crate::emulate::GuestModule for SharedVcpu<V> 
             }
         }
     }
+}
+
+/// The module's locks a guest leaf takes before its body: the RTMR lock
+/// for TDG.MR.RTMR.EXTEND (exclusive) and TDG.MR.REPORT (shared), taken
+/// only for a well-formed leaf word of a vCPU the model has. (The module
+/// checks a leaf's operands before it takes the lock, so a malformed call
+/// on a busy lock gets its operand error there and `TDX_OPERAND_BUSY`
+/// here. TDG.MEM.PAGE.ACCEPT's guest-side S-EPT entry lock is not
+/// modelled.)
+fn guest_locks(model: &Model, tdvpr: u64, rax: u64) -> Vec<Want> {
+    let exclusive = match rax {
+        2 => true,
+        4 => false,
+        _ => return Vec::new(),
+    };
+    let Some(tdr) = model.vcpus.get(&tdvpr).map(|v| v.tdr) else {
+        return Vec::new();
+    };
+    vec![Want {
+        lock: Lock::Rtmr(tdr),
+        exclusive,
+        operand: crate::status::OperandId::Rtmr,
+        transient: false,
+    }]
 }
 
 impl<V> fmt::Debug for SharedVcpu<V> {

@@ -58,9 +58,9 @@ impl Model {
     /// data). Checks in the module's order (`tdg_mr_rtmr_extend.c` lines
     /// 53–106 at 72d8cffb): alignment (RCX), the GPA (RCX, or the
     /// TDCALL does not complete), the index (RDX). The RTMR lock the module
-    /// takes next (busy: `TDX_OPERAND_BUSY` with operand 0xA8) is only ever
-    /// contended by another vCPU or a host call running at the same time;
-    /// the model answers one call at a time, so it never reports it.
+    /// takes next (busy: `TDX_OPERAND_BUSY` with operand 0xA8) is contended
+    /// only by another vCPU running at the same time: on a shared model
+    /// [`SharedVcpu`](super::super::SharedVcpu) takes it before this runs.
     pub(super) fn tdg_mr_rtmr_extend(
         &mut self,
         tdr: u64,
