@@ -397,12 +397,33 @@ fn backtrace_caller() -> String {
 }
 
 #[test]
-fn backtrace_from_a_module_reaches_the_interrupted_code() {
-    // A panicking module prints one; the walk crosses the stack switch, the
-    // handler and the signal frame.
+fn backtrace_from_a_module_ends_at_the_modules_call() {
+    // A panicking module prints one. The walk covers the module's frames and
+    // stops at the emulator's stack helper, whose CFI ends the chain: past
+    // it lie the handler, the signal frame and the interrupted `asm!` block,
+    // which for the shapes that save RBX or RBP on the stack no unwind
+    // table describes (walking on from there crashed the process:
+    // `a_module_panic_prints_its_backtrace_without_crashing` in
+    // tests/emulate_enter.rs).
     let text = backtrace_caller();
-    assert!(text.contains("on_signal"), "{text}");
-    assert!(text.contains("backtrace_caller"), "{text}");
+    assert!(
+        text.contains("backtrace_caller"),
+        "the module's frames: {text}"
+    );
+    let last = text.lines().rev().find(|l| {
+        l.trim_start()
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    });
+    assert!(
+        last.is_some_and(|l| l.contains("__seamcall_emulate_on_stack")),
+        "the walk ends at the stack helper: {text}"
+    );
+    assert!(
+        !text.contains("on_signal"),
+        "nothing past the helper: {text}"
+    );
 }
 
 // ---- signal safety -------------------------------------------------------
