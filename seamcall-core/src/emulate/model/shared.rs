@@ -697,31 +697,6 @@ impl Drop for Lp {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn assert_send_sync<T: Send + Sync>() {}
-    fn assert_send<T: Send>() {}
-
-    #[test]
-    fn handles_cross_threads() {
-        assert_send_sync::<Shared>();
-        assert_send::<Lp>();
-    }
-
-    #[test]
-    fn one_handle_per_lp() {
-        let s = Shared::new(Model::new(), 2).expect("two LPs");
-        let a = s.lp(0).expect("free");
-        assert_eq!(s.lp(0).err(), Some(LpError::Taken(0)));
-        assert_eq!(s.lp(2).err(), Some(LpError::NoSuchLp { id: 2, lps: 2 }));
-        drop(a);
-        assert!(s.lp(0).is_ok());
-        assert_eq!(Shared::new(Model::new(), 0).err(), Some(LpError::NoLps));
-    }
-}
-
 /// One vCPU of a TD on a [`Shared`] model, as the
 /// [`GuestModule`](crate::emulate::GuestModule) a guest thread installs
 /// with [`with_guest`](crate::emulate::with_guest): the guest side's
@@ -837,5 +812,30 @@ impl<V> fmt::Debug for SharedVcpu<V> {
         f.debug_struct("SharedVcpu")
             .field("tdvpr", &format_args!("{:#x}", self.tdvpr))
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+    fn assert_send<T: Send>() {}
+
+    #[test]
+    fn handles_cross_threads() {
+        assert_send_sync::<Shared>();
+        assert_send::<Lp>();
+    }
+
+    #[test]
+    fn one_handle_per_lp() {
+        let s = Shared::new(Model::new(), 2).expect("two LPs");
+        let a = s.lp(0).expect("free");
+        assert_eq!(s.lp(0).err(), Some(LpError::Taken(0)));
+        assert_eq!(s.lp(2).err(), Some(LpError::NoSuchLp { id: 2, lps: 2 }));
+        drop(a);
+        assert!(s.lp(0).is_ok());
+        assert_eq!(Shared::new(Model::new(), 0).err(), Some(LpError::NoLps));
     }
 }
