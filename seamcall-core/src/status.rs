@@ -1798,7 +1798,8 @@ mod tests {
             assert!(names.insert(op.name()));
             assert_eq!(format!("{op}"), op.name());
         }
-        assert_eq!(OperandId::ALL.len(), 37);
+        assert_eq!(OperandId::Rtmr.raw(), 0xA8);
+        assert_eq!(OperandId::ALL.len(), 38);
     }
 
     #[test]
