@@ -851,12 +851,28 @@ fn ept_violations_at_one_instruction_end_in_the_emulated_exit() {
                 assert_async(o, EXIT_EPT_VIOLATION, Exit::EPT_WRITE, 0, GPA_AUG, 0, &what);
                 assert_eq!(spy.entries[i + 7].rbp, emulated_rbp, "RBP, {what}");
             }
-            // Once PAGE.AUG made it pending (a #VE, not a fault), the guest
-            // runs again.
-            assert_eq!((outs[9].rax, outs[9].r11), (EXIT_TDCALL, 12), "{what}");
             let resumes = log.all();
-            assert_eq!(resumes.len(), 8, "{what}: the guest ran 8 times");
-            assert_eq!(resumes[7].entries, 8, "{what}");
+            if release < Release::V1_5_25 {
+                // 1.5.01's filter has no #VE exception: the pending page
+                // still counts as faulting, and the exit stays emulated.
+                let what = format!("{what}, entry 10");
+                assert_async(
+                    &outs[9],
+                    EXIT_EPT_VIOLATION,
+                    Exit::EPT_WRITE,
+                    0,
+                    GPA_AUG,
+                    0,
+                    &what,
+                );
+                assert_eq!(resumes.len(), 7, "{what}: the guest ran 7 times");
+            } else {
+                // Once PAGE.AUG made it pending (a #VE, not a fault), the
+                // guest runs again.
+                assert_eq!((outs[9].rax, outs[9].r11), (EXIT_TDCALL, 12), "{what}");
+                assert_eq!(resumes.len(), 8, "{what}: the guest ran 8 times");
+                assert_eq!(resumes[7].entries, 8, "{what}");
+            }
             for e in &spy.entries {
                 check_audit(release, e);
             }
@@ -990,9 +1006,6 @@ fn a_script_that_sets_an_xmm_register_is_reported() {
     let (mut m, td) = runnable(Release::V2_0_18, params(NO_RBP_MOD, 0));
     let call = Exit::vmcall(0x0C00, &[(Reg::Xmm0, 1)]);
     m.set_guest(td.tdvpr, vec![call]).unwrap();
-    // The default hook, with RUST_BACKTRACE set, walks the stack from the
-    // panic inside the trap handler into TDH.VP.ENTER's asm block, which
-    // has no unwind information; this one prints the message only.
     let r = catch_unwind(AssertUnwindSafe(|| {
         with_module(&mut m, || unsafe {
             vp_enter(td.tdvpr, Answer::default());

@@ -341,7 +341,15 @@ fn accept_rejects_1g_bad_operands_and_stops_on_unmapped_gpas() {
 
 #[test]
 fn pending_page_access_raises_ve_or_exits_as_td_ctls_says() {
-    let mut t = td();
+    // CONFIG_FLAGS.FLEXIBLE_PENDING_VE (bit 1): the guest may change
+    // TD_CTLS.PENDING_VE_DISABLE.
+    let mut t = built(TdConfig {
+        params: TdParams {
+            config_flags: 1 << 1,
+            ..TdParams::default()
+        },
+        ..TdConfig::default()
+    });
     let tdvpr = t.tdvpr();
     let before = guest(&mut t, || {
         (raw(g::tdg_vp_veinfo_get()), g::tdg_vp_veinfo_get())
@@ -369,6 +377,14 @@ fn pending_page_access_raises_ve_or_exits_as_td_ctls_says() {
     );
     assert_eq!(info.1, no_info, "reading it consumed it");
 
+    // Without FLEXIBLE_PENDING_VE the guest may not change the bit.
+    let mut rigid = td();
+    let refused = guest(&mut rigid, || unsafe { g::tdg_vm_wr(0, td::TD_CTLS, 1, 1) });
+    assert_eq!(
+        raw(refused),
+        0xC000_0C03_0000_0000,
+        "METADATA_FIELD_VALUE_NOT_VALID"
+    );
     // TD_CTLS.PENDING_VE_DISABLE (set here by the guest) turns it into a TD exit.
     let prev = guest(&mut t, || unsafe { g::tdg_vm_wr(0, td::TD_CTLS, 1, 1) });
     assert_eq!(prev, Ok(0));

@@ -33,10 +33,13 @@
 //!   43–134) and `tdx_ept_violation_exit_to_vmm` (`td_other_exits.c`, lines
 //!   212–233): status 0, RCX = the qualification with bits 12:7 cleared, RDX
 //!   = extended qualification type 6 (`VMX_EEQ_PENDING_EPT_VIOLATION`) for a
-//!   pending page when the TD set `ATTRIBUTES.SEPT_VE_DISABLE` (bit 28),
-//!   else 0, R8 = the GPA with bits 11:0 cleared, R9 = 0. A mapped private
-//!   page takes no fault; a pending one raises #VE in the guest when
-//!   SEPT_VE_DISABLE is 0 (`tdx_inject_ve`), with no exit.
+//!   pending page when the TD's `TD_CTLS.PENDING_VE_DISABLE` is set (it
+//!   starts as `ATTRIBUTES.SEPT_VE_DISABLE`, bit 28, and a guest with
+//!   `CONFIG_FLAGS.FLEXIBLE_PENDING_VE` may change it; the module reads
+//!   TD_CTLS, `td_ept_violation.c` line 114), else 0, R8 = the GPA with
+//!   bits 11:0 cleared, R9 = 0. A mapped private page takes no fault; a
+//!   pending one raises #VE in the guest when PENDING_VE_DISABLE is 0
+//!   (`tdx_inject_ve`), with no exit.
 //! * **Triple fault** (reason 2): status `TDX_NON_RECOVERABLE_VCPU`
 //!   (0x4000000100000000), RCX 0, R9 0 (`tdx_td_dispatcher.c`, 72d8cffb,
 //!   case `VMEXIT_REASON_TRIPLE_FAULT`); the vCPU becomes `VCPU_DISABLED`
@@ -86,8 +89,6 @@ use crate::types::SeptLevel;
 
 /// `CONFIG_FLAGS.NO_RBP_MOD`.
 pub(crate) const NO_RBP_MOD: u64 = 1 << 2;
-/// `ATTRIBUTES.SEPT_VE_DISABLE`.
-const SEPT_VE_DISABLE: u64 = 1 << 28;
 /// VMX basic exit reasons.
 const EXIT_REASON_EXTERNAL_INTERRUPT: u64 = 1;
 const EXIT_REASON_TRIPLE_FAULT: u64 = 2;
@@ -153,7 +154,7 @@ impl Model {
             return Err(TdxStatus::VCPU_STATE_INCORRECT.into());
         }
         let no_rbp_mod = td.params.config_flags & NO_RBP_MOD != 0;
-        let sept_ve_disable = td.params.attributes & SEPT_VE_DISABLE != 0;
+        let sept_ve_disable = super::guest::pending_ve_disabled(td);
         let has_script = vcpu.run.has_script();
         let tdr = vcpu.tdr;
         let Some(vcpu) = self.vcpus.get_mut(&tdvpr) else {
@@ -400,7 +401,10 @@ impl Model {
 
     /// The zero-step filter of TDH.VP.ENTER (`td_entry_stepping_filter`):
     /// the first GPA the vCPU logged whose access would fault again (not
-    /// mapped, blocked, or pending without a #VE), if any.
+    /// mapped, blocked, or pending without a #VE; on 1.5.01 a pending page
+    /// always, since its `is_epf_expected` has no #VE exception:
+    /// `td_exit_stepping.c` lines 144-158 at 72d8cffb, where every S-EPT
+    /// leaf carries `supp_ve` and a pending one is a walk violation), if any.
     fn epf_expected(&self, tdvpr: u64, tdr: u64, sept_ve_disable: bool) -> Option<u64> {
         let vcpu = self.vcpus.get(&tdvpr)?;
         vcpu.run
@@ -409,7 +413,7 @@ impl Model {
             .copied()
             .find(|gpa| match self.gpa_state(tdr, *gpa) {
                 GpaState::Mapped | GpaState::Shared => false,
-                GpaState::Pending => sept_ve_disable,
+                GpaState::Pending => sept_ve_disable || self.release() < Release::V1_5_25,
                 GpaState::NotMapped | GpaState::Blocked => true,
             })
     }

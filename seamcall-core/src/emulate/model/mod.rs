@@ -75,7 +75,7 @@
 //! | guest's [`Exit`] | RAX | RCX | RDX | R8 | R9 |
 //! |---|---|---|---|---|---|
 //! | `Vmcall` (and `Hlt`: R10 = 0, R11 = 12, R12 = interrupts blocked) | 77 | GPR_SELECT, XMM_SELECT | the guest's value if GPR_SELECT selects it, else 0 (so are RBX, RSI, RDI, R10–R15) | as RDX | as RDX |
-//! | `EptViolation` exiting (not mapped, blocked, shared, or pending with `SEPT_VE_DISABLE`) | 48 | qualification, bits 12:7 cleared | 6 for a pending page, else 0 | GPA, bits 11:0 cleared | 0 |
+//! | `EptViolation` exiting (not mapped, blocked, shared, or pending with `TD_CTLS.PENDING_VE_DISABLE`) | 48 | qualification, bits 12:7 cleared | 6 for a pending page, else 0 | GPA, bits 11:0 cleared | 0 |
 //! | `ExternalInterrupt` | 1 | 0 | 0 | 0 | interruption information (bit 31, vector) |
 //! | `TripleFault` | `TDX_NON_RECOVERABLE_VCPU` \| 2 | 0 | 0 | 0 | 0 |
 //! | no script, or its end | 1 | 0 | 0 | 0 | 0 |
@@ -84,7 +84,7 @@
 //! A TDG.VP.VMCALL with a mask the module refuses (GPR_SELECT bit 0, 1, 4,
 //! bit 5 under `NO_RBP_MOD`, RCX bits 63:32) returns `TDX_OPERAND_INVALID`
 //! (RCX) to the guest without an exit; an access to a mapped page, or to a
-//! pending one without `SEPT_VE_DISABLE` (a #VE), does not exit either.
+//! pending one without `TD_CTLS.PENDING_VE_DISABLE` (a #VE), does not exit either.
 //! After a triple fault TDH.VP.ENTER of that vCPU fails with
 //! `TDX_VCPU_STATE_INCORRECT`.
 //!

@@ -119,7 +119,7 @@ pub enum Exit {
     /// instruction fetch; see [`Exit::EPT_WRITE`]). The module decides from
     /// the S-EPT what happens: a private page that is mapped takes no fault
     /// ([`Cause::Accessed`]); a pending one raises #VE in the guest unless
-    /// the TD set `ATTRIBUTES.SEPT_VE_DISABLE` ([`Cause::Ve`]); anything
+    /// the TD's `TD_CTLS.PENDING_VE_DISABLE` is set ([`Cause::Ve`]); anything
     /// else, and every shared GPA, exits to the host.
     EptViolation {
         /// The guest-physical address accessed.
@@ -256,7 +256,7 @@ pub enum Cause {
         gpa: u64,
     },
     /// The access to `gpa` found its page pending: the module raised a #VE
-    /// in the guest (the TD did not set `ATTRIBUTES.SEPT_VE_DISABLE`), no
+    /// in the guest (`TD_CTLS.PENDING_VE_DISABLE` is clear), no
     /// exit.
     Ve {
         /// The GPA accessed.

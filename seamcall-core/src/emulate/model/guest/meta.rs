@@ -74,6 +74,10 @@ fn not_l2(row: &Row<crate::fields::Vcpu>) -> bool {
 }
 
 /// The write rule (`fields.md` 6.3): the new value, or the status.
+/// `CONFIG_FLAGS.FLEXIBLE_PENDING_VE`: the guest may change
+/// `TD_CTLS.PENDING_VE_DISABLE`.
+const FLEXIBLE_PENDING_VE: u64 = 1 << 1;
+
 fn written(row_write: u64, mask: u64, current: u64, value: u64) -> Result<u64, TdxStatus> {
     let w = row_write & mask;
     if w == 0 {
@@ -155,6 +159,16 @@ impl Model {
         };
         let current = td_value(t, row.0, hit.element);
         let new = written(row.2, inp.r9, current, sized(row.0, inp.r8))?;
+        // TD_CTLS.PENDING_VE_DISABLE (bit 0) changes only if the host set
+        // CONFIG_FLAGS.FLEXIBLE_PENDING_VE (bit 1) (intel/tdx-module
+        // `src/common/metadata_handlers/metadata_td.c` lines 782-795 at
+        // 72d8cffb).
+        if row.0 == td::TD_CTLS
+            && (new ^ current) & 1 != 0
+            && t.params.config_flags & FLEXIBLE_PENDING_VE == 0
+        {
+            return Err(TdxStatus::METADATA_FIELD_VALUE_NOT_VALID.into());
+        }
         t.guest.fields.insert((row.0.raw(), hit.element), new);
         out.set(Reg::R8, lookup::masked(row, false, current));
         Ok(())
