@@ -690,9 +690,12 @@ fn a_triple_fault_disables_the_vcpu() {
                 async_rbp(release, config_flags),
                 "{what}"
             );
-            // The vCPU cannot be entered again: RAX only, no guest run.
+            // The vCPU cannot be entered again: RAX only, no guest run;
+            // from 1.5.06 on with the vCPU state (VCPU_DISABLED, 8) as the
+            // operand id.
+            let disabled = if release >= Release::V1_5_25 { 8 } else { 0 };
             let expect = Regs {
-                rax: VCPU_STATE_INCORRECT,
+                rax: VCPU_STATE_INCORRECT | disabled,
                 rcx: td.tdvpr,
                 ..host
             };

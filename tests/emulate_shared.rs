@@ -534,8 +534,13 @@ fn a_disabled_vcpu_is_in_the_wrong_state_before_it_is_associated_elsewhere() {
         assert_eq!(enter(v0).raw(), 0x4000_0001_0000_0002);
     });
     with_module(&mut lp1, || unsafe {
-        // The module checks the vCPU's state before its association.
-        assert_eq!(enter(v0), TdxStatus::VCPU_STATE_INCORRECT);
+        // The module checks the vCPU's state before its association; the
+        // newest release reports the state (VCPU_DISABLED, 8) as the
+        // operand id.
+        assert_eq!(
+            enter(v0),
+            TdxStatus::from_raw(TdxStatus::VCPU_STATE_INCORRECT.raw() | 8)
+        );
         // VP.RD takes a disabled vCPU: then the association counts.
         assert_eq!(
             err(leaves::tdh_vp_rd(pa(v0), vcpu::VCPU_STATE_DETAILS)),

@@ -9,7 +9,9 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use seamcall_core::emulate::model::{BuiltTd, GuestStop, TdConfig, TdParams, TDREPORT_MAC_KEY};
+use seamcall_core::emulate::model::{
+    BuiltTd, GuestStop, Release, TdConfig, TdParams, TDREPORT_MAC_KEY,
+};
 use seamcall_core::emulate::vmm::{self, GhciVmm, VmcallExit, Vmm};
 use seamcall_core::emulate::{with_guest, with_module, Outcome, Regs};
 use seamcall_core::fields::{sys, td, vcpu, vmcs, TdField};
@@ -570,7 +572,7 @@ probe!(p_vp_wr, 10, 0);
 probe!(p_sys_rd, 11, 0);
 probe!(p_unknown, 13, 0);
 probe!(p_info_v1, 1, 1);
-probe!(p_cpuidve, 5, 0);
+probe!(p_cpuidve_v1, 5, 1);
 
 type Probe = unsafe fn(
     u64,
@@ -768,7 +770,7 @@ fn dispatcher_rejects_write_rax_only() {
     for (name, p) in [
         ("unknown leaf 13", p_unknown as Probe),
         ("TDG.VP.INFO version 1", p_info_v1),
-        ("TDG.VP.CPUIDVE.SET, not implemented", p_cpuidve),
+        ("TDG.VP.CPUIDVE.SET version 1", p_cpuidve_v1),
     ] {
         let (s, out) = guest(&mut t, || run(p, v));
         assert_eq!(s.raw(), OPERAND_INVALID, "{name}");
@@ -798,14 +800,41 @@ fn dispatcher_rejects_write_rax_only() {
         assert_eq!(rbp, 0xB);
     }
     // VEINFO.GET version 1: 1.5.34 and later only.
+    for (release, rax) in [
+        (Release::V2_0_18, TdxStatus::NO_VALID_VE_INFO.raw()),
+        (Release::V1_5_34, TdxStatus::NO_VALID_VE_INFO.raw()),
+        (Release::V1_5_25, OPERAND_INVALID),
+        (Release::V1_5_01, OPERAND_INVALID),
+    ] {
+        let mut t = built(TdConfig {
+            release,
+            ..TdConfig::default()
+        });
+        let mut regs = Regs {
+            rax: 3 | 1 << 16,
+            ..Regs::default()
+        };
+        let tdvpr = t.tdvpr();
+        let o = t.model.tdcall(tdvpr, &mut regs, &mut 0, &mut NoVmm);
+        assert_eq!(o, Ok(Outcome::Return), "{release:?}");
+        assert_eq!(regs.rax, rax, "{release:?}");
+    }
+}
+
+#[test]
+fn cpuidve_set_takes_two_bits_and_writes_rax_only() {
     let mut t = td();
-    let mut regs = Regs {
-        rax: 3 | 1 << 16,
-        ..Regs::default()
-    };
     let tdvpr = t.tdvpr();
-    let _ = t.model.tdcall(tdvpr, &mut regs, &mut 0, &mut NoVmm);
-    assert_eq!(regs.rax, TdxStatus::NO_VALID_VE_INFO.raw());
+    let r = guest(&mut t, || unsafe {
+        (g::tdg_vp_cpuidve_set(0b11), g::tdg_vp_cpuidve_set(0b100))
+    });
+    assert_eq!(r.0, Ok(()));
+    assert_eq!(raw(r.1), OPERAND_INVALID | RCX, "bits 63:2 are reserved");
+    assert_eq!(
+        t.model.cpuid_ve(tdvpr),
+        Some(0b11),
+        "the refused call changed nothing"
+    );
 }
 
 #[test]
@@ -983,7 +1012,11 @@ fn map_gpa_retry_loops_are_bounded() {
         matches!(r, Err(g::MapGpaError::NoProgress { retries: 3, .. })),
         "{r:?}"
     );
-    assert_eq!(vmm.calls().len(), 4, "the call and three retries");
+    assert_eq!(
+        vmm.calls().len(),
+        3,
+        "three calls without progress, as Linux makes"
+    );
     // KVM's answer with events pending: RETRY between 2 MiB chunks, with
     // progress, to the end.
     let mut ghci = GhciVmm::new();
@@ -1171,4 +1204,29 @@ fn rtmr_extend_and_report_find_the_rtmr_lock_busy_on_a_shared_model() {
     assert_ne!(after, before, "the extend happened");
     assert!(shared.busy().contains_key(&TdxStatus::from_raw(BUSY_RTMR)));
     drop(window);
+}
+
+#[test]
+fn a_td_too_large_for_the_tdmr_is_a_typed_error() {
+    use seamcall_core::emulate::model::TdBuildError;
+    for cfg in [
+        TdConfig {
+            pending_pages: u64::MAX,
+            ..TdConfig::default()
+        },
+        TdConfig {
+            unmeasured_pages: u64::MAX - 1,
+            ..TdConfig::default()
+        },
+        TdConfig {
+            pending_pages: 1 << 18,
+            ..TdConfig::default()
+        },
+    ] {
+        assert_eq!(
+            cfg.build().err(),
+            Some(TdBuildError::OutOfMemory),
+            "{cfg:?}"
+        );
+    }
 }

@@ -7,8 +7,9 @@
 //! `tdx_complete_vmcall_map_gpa`). R11 comes from the untrusted VMM: Linux
 //! (`arch/x86/coco/tdx/tdx.c` at 8999ad99, `tdx_map_gpa`) and td-shim
 //! (`tdx-tdcall/src/tdx.rs` at 125eeab, `tdvmcall_mapgpa`) accept it only
-//! inside `[start, end)` and give up after 3 retries without progress
-//! (`tests/data/tdx-abi/guest/tdvmcall.tsv`, row MapGPA). This helper does
+//! inside `[start, end)` and give up at the third RETRY in a row that makes
+//! no progress (Linux's `max_retries_per_page`, which counts those answers;
+//! `tests/data/tdx-abi/guest/tdvmcall.tsv`, row MapGPA). This helper does
 //! the same with a bound the caller chooses, and says why it stopped.
 
 use core::fmt;
@@ -43,12 +44,12 @@ pub enum MapGpaError {
         /// The resume GPA the VMM gave (R11).
         resume: u64,
     },
-    /// The VMM answered RETRY at `at` without progress more than the
-    /// allowed number of times in a row.
+    /// The VMM answered RETRY at `at` without progress the allowed number
+    /// of times in a row.
     NoProgress {
         /// Where the calls started and resumed.
         at: u64,
-        /// How many retries without progress were made.
+        /// How many RETRY answers without progress came in a row.
         retries: u32,
     },
 }
@@ -74,18 +75,20 @@ impl fmt::Display for MapGpaError {
 
 impl core::error::Error for MapGpaError {}
 
-/// The retries without progress Linux and td-shim allow (per page).
+/// The RETRY answers without progress in a row after which Linux and
+/// td-shim give up (per page): three calls at the same GPA.
 pub const MAP_GPA_RETRIES: u32 = 3;
 
 /// MapGPA of `size` bytes from `gpa` (shared bit set: convert to shared;
 /// clear: to private), following RETRY: each resume GPA must lie in
 /// `[start, end)` of what is left, where `start` is the GPA the last call
-/// began at; a resume at `start` itself counts as a retry without progress,
-/// and more than `max_retries` of those in a row end the loop (a resume
-/// past `start` resets the count). Every call sends the remaining range:
-/// R12 = the resume GPA, R13 = `end` - it. Ends after at most
-/// `size * (max_retries + 1)` calls: every accepted resume moves `start`
-/// forward and keeps it below `end`.
+/// began at; a resume at `start` itself is a RETRY without progress, and
+/// the `max_retries`-th of those in a row ends the loop (0 behaves as 1; a
+/// resume past `start` resets the count), so with [`MAP_GPA_RETRIES`] the
+/// VMM sees at most three calls at one GPA, as under Linux. Every call
+/// sends the remaining range: R12 = the resume GPA, R13 = `end` - it. The
+/// loop ends: every accepted resume moves `start` forward and keeps it
+/// below `end`.
 ///
 /// # Safety
 /// As [`tdvmcall_map_gpa`]: converting private memory to shared discards
@@ -122,10 +125,10 @@ fn map_gpa_with(
                     });
                 }
                 if resume == start {
-                    if retries == max_retries {
+                    retries += 1;
+                    if retries >= max_retries {
                         return Err(MapGpaError::NoProgress { at: start, retries });
                     }
-                    retries += 1;
                 } else {
                     (start, retries) = (resume, 0);
                 }
@@ -181,7 +184,7 @@ mod tests {
                 retries: 3
             })
         );
-        assert_eq!(n, 4, "the first call and 3 retries");
+        assert_eq!(n, 3, "three calls without progress, as Linux makes");
         for resume in [0xFFF, 0x4000, u64::MAX] {
             let r = map_gpa_with(0x1000, 0x3000, 3, |_, _| (retry(), resume));
             assert_eq!(

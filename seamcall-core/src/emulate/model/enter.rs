@@ -89,6 +89,8 @@ use crate::types::SeptLevel;
 
 /// `CONFIG_FLAGS.NO_RBP_MOD`.
 pub(crate) const NO_RBP_MOD: u64 = 1 << 2;
+/// TDVPS `VCPU_STATE` of a vCPU a fatal exit disabled.
+const VCPU_DISABLED: u64 = 0x8;
 /// VMX basic exit reasons.
 const EXIT_REASON_EXTERNAL_INTERRUPT: u64 = 1;
 const EXIT_REASON_TRIPLE_FAULT: u64 = 2;
@@ -151,7 +153,18 @@ impl Model {
             return Err(TdxStatus::OP_STATE_INCORRECT.into());
         }
         if !vcpu.initialized || vcpu.run.disabled {
-            return Err(TdxStatus::VCPU_STATE_INCORRECT.into());
+            // From 1.5.06 on the status carries the vCPU's state as its
+            // operand id (`check_and_associate_vcpu`, murrowow/tdx-concurrency
+            // `src/common/helpers/helpers.c` line 1088 at c71d4f63;
+            // VCPU_DISABLED is 8, VCPU_UNINITIALIZED 0); 1.5.01 returns the
+            // bare code (`helpers.c` line 1031 at 72d8cffb).
+            let state = if vcpu.run.disabled { VCPU_DISABLED } else { 0 };
+            let status = if self.release() >= Release::V1_5_25 {
+                TdxStatus::VCPU_STATE_INCORRECT.raw() | state
+            } else {
+                TdxStatus::VCPU_STATE_INCORRECT.raw()
+            };
+            return Err(TdxStatus::from_raw(status).into());
         }
         let no_rbp_mod = td.params.config_flags & NO_RBP_MOD != 0;
         let sept_ve_disable = super::guest::pending_ve_disabled(td);

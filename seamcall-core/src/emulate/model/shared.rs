@@ -796,7 +796,8 @@ fn guest_locks(model: &Model, tdvpr: u64, rax: u64) -> Vec<Want> {
         4 => false,
         _ => return Vec::new(),
     };
-    let Some(tdr) = model.vcpus.get(&tdvpr).map(|v| v.tdr) else {
+    // A vCPU that cannot run gets #UD from the model, never a busy lock.
+    let Some(tdr) = model.running_td(tdvpr) else {
         return Vec::new();
     };
     vec![Want {

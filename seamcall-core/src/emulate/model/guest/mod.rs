@@ -79,6 +79,7 @@ pub(crate) mod leaf {
     pub const VP_RD: u16 = 9;
     pub const VP_WR: u16 = 10;
     pub const SYS_RD: u16 = 11;
+    pub const VP_CPUIDVE_SET: u16 = 5;
 }
 
 const PAGE: u64 = 4096;
@@ -119,6 +120,9 @@ pub(crate) struct VcpuGuest {
     pub(crate) fields: BTreeMap<(u64, u64), u64>,
     /// The last TDCALL that did not complete.
     pub(crate) stop: Option<GuestStop>,
+    /// What TDG.VP.CPUIDVE.SET chose: bit 0 #VE on CPUID at CPL 0, bit 1
+    /// at CPL > 0.
+    pub(crate) cpuid_ve: u64,
 }
 
 impl VcpuGuest {
@@ -128,6 +132,7 @@ impl VcpuGuest {
             ve: None,
             fields: BTreeMap::new(),
             stop: None,
+            cpuid_ve: 0,
         }
     }
 }
@@ -248,12 +253,14 @@ pub(crate) fn pending_ve_disabled(td: &Td) -> bool {
 }
 
 impl Model {
-    /// The TDR of `tdvpr`'s TD, if `tdvpr` is an initialized vCPU of a
-    /// runnable TD whose keys are configured: a vCPU that can run.
-    fn running_td(&self, tdvpr: u64) -> Option<u64> {
+    /// The TDR of `tdvpr`'s TD, if `tdvpr` is an initialized vCPU (not
+    /// disabled by a triple fault) of a runnable TD whose keys are
+    /// configured: a vCPU that can run.
+    pub(crate) fn running_td(&self, tdvpr: u64) -> Option<u64> {
         let vcpu = self.vcpus.get(&tdvpr)?;
         let td = self.tds.get(&vcpu.tdr)?;
         let runs = vcpu.initialized
+            && !vcpu.run.disabled
             && td.op == OpState::Runnable
             && td.lifecycle == Lifecycle::KeysConfigured;
         runs.then_some(vcpu.tdr)
@@ -337,8 +344,30 @@ impl Model {
             leaf::VP_RD => self.tdg_vp_rd(tdvpr, inp, out),
             leaf::VP_WR => self.tdg_vp_wr(tdvpr, inp, out),
             leaf::SYS_RD => self.tdg_sys_rd(inp, out),
+            leaf::VP_CPUIDVE_SET => self.tdg_vp_cpuidve_set(tdvpr, inp),
             _ => Err(invalid(OperandId::Rax)),
         }
+    }
+
+    /// TDG.VP.CPUIDVE.SET: RCX bit 0 = #VE on CPUID at CPL 0, bit 1 at
+    /// CPL > 0, bits 63:2 reserved (`TDX_OPERAND_INVALID`, operand RCX);
+    /// RAX only (intel/tdx-module `tdg_vp_cpuidve_set.c` lines 57-65 at
+    /// 72d8cffb). The model keeps the choice ([`Model::cpuid_ve`]); it runs
+    /// no CPUID.
+    fn tdg_vp_cpuidve_set(&mut self, tdvpr: u64, inp: &Regs) -> Result<(), GuestFail> {
+        if inp.rcx & !0b11 != 0 {
+            return Err(invalid(OperandId::Rcx));
+        }
+        if let Some(v) = self.vcpus.get_mut(&tdvpr) {
+            v.guest.cpuid_ve = inp.rcx;
+        }
+        Ok(())
+    }
+
+    /// What TDG.VP.CPUIDVE.SET last chose for the vCPU at `tdvpr` (bit 0:
+    /// #VE on CPUID at CPL 0, bit 1: at CPL > 0).
+    pub fn cpuid_ve(&self, tdvpr: u64) -> Option<u64> {
+        self.vcpus.get(&tdvpr).map(|v| v.guest.cpuid_ve)
     }
 
     /// The host physical address a guest access of `len` bytes at `gpa`
@@ -382,7 +411,11 @@ impl Model {
             _ => GuestStop::EptViolation { leaf, gpa },
         };
         if let GuestStop::VirtualizationException { .. } = stop {
-            if let Some(v) = self.vcpus.get_mut(&tdvpr) {
+            // A #VE while the information of the last one was not read
+            // yet is a #DF in the module, which keeps the first information
+            // (`tdx_inject_ve`, `td_other_exits.c` lines 262-285 at
+            // 72d8cffb); the model keeps it too.
+            if let Some(v) = self.vcpus.get_mut(&tdvpr).filter(|v| v.guest.ve.is_none()) {
                 // Exit qualification: the access that failed (bit 0 read,
                 // bit 1 write) on a page with no access rights yet.
                 v.guest.ve = Some(VeInfo {

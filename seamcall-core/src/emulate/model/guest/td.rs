@@ -14,6 +14,8 @@ use crate::types::SeptLevel;
 const PAGE: u64 = 4096;
 /// The one TDMR of the model: 1 GiB at 1 GiB (the window lies at its start).
 const TDMR: u64 = 1 << 30;
+/// Its size.
+const TDMR_SIZE: u64 = 1 << 30;
 /// The private key id the TD gets (32 is the module's global key id).
 const HKID: u64 = 33;
 
@@ -150,14 +152,25 @@ impl TdConfig {
     pub fn build(&self) -> Result<BuiltTd, TdBuildError> {
         let image_pages = (self.image.len() as u64).div_ceil(PAGE);
         let vcpus = u64::from(self.params.max_vcpus);
-        let data = image_pages + self.unmeasured_pages + self.pending_pages;
+        let measured = image_pages
+            .checked_add(self.unmeasured_pages)
+            .filter(|&n| n <= BuiltTd::PENDING_BASE / PAGE)
+            .ok_or(TdBuildError::OutOfMemory)?;
+        let data = measured
+            .checked_add(self.pending_pages)
+            .ok_or(TdBuildError::OutOfMemory)?;
         // Control pages, S-EPT tables (one level-1 table per 2 MiB), and
-        // 1024 pages of headroom for later AUGs and shared buffers.
-        let pages =
-            1 + TDCS_PAGES as u64 + vcpus * TDVPS_PAGES as u64 + data + data / 512 + 16 + 1024;
+        // 1024 pages of headroom for later AUGs and shared buffers; all in
+        // the one 1 GiB TDMR (more is `OutOfMemory`, never an overflow).
+        let control = 1 + TDCS_PAGES as u64 + vcpus * TDVPS_PAGES as u64 + 16 + 1024;
+        let pages = data
+            .checked_add(data / 512)
+            .and_then(|n| n.checked_add(control))
+            .filter(|&n| n <= TDMR_SIZE / PAGE)
+            .ok_or(TdBuildError::OutOfMemory)?;
         let len = usize::try_from(pages * PAGE).map_err(|_| TdBuildError::OutOfMemory)?;
         let window = PhysWindow::new(TDMR, len)?;
-        let model = Model::ready(TDMR, 1 << 30)
+        let model = Model::ready(TDMR, TDMR_SIZE)
             .with_release(self.release)
             .with_window(&window)?;
         let mut td = BuiltTd {
