@@ -861,6 +861,38 @@ fn a_vcpu_that_cannot_run_gets_ud() {
     ));
 }
 
+#[test]
+fn a_vcpu_a_triple_fault_disabled_gets_ud() {
+    use seamcall_core::emulate::model::Exit;
+    let mut t = td();
+    let tdvpr = t.tdvpr();
+    t.model.set_guest(tdvpr, vec![Exit::TripleFault]).unwrap();
+    // TDH.VP.ENTER (leaf 0): the script's triple fault disables the vCPU.
+    let entered = t.host(0, tdvpr, 0, 0, 0);
+    assert!(
+        entered.is_err(),
+        "the entry ends in a fatal exit: {entered:?}"
+    );
+    let r = guest(&mut t, g::tdg_vp_info);
+    assert!(matches!(
+        r.unwrap_err().kind(),
+        g::TdcallErrorKind::Fault(seamcall_core::Trap::InvalidOpcode)
+    ));
+}
+
+#[test]
+fn a_second_ve_before_veinfo_get_keeps_the_first_information() {
+    let mut t = td();
+    for gpa in [PENDING, PENDING + 0x1000] {
+        let stop = catch_unwind(AssertUnwindSafe(|| {
+            guest(&mut t, || unsafe { g::tdg_mr_rtmr_extend(pa(gpa), 0) })
+        }));
+        assert!(stop.is_err(), "a #VE on the pending page at {gpa:#x}");
+    }
+    let info = guest(&mut t, g::tdg_vp_veinfo_get);
+    assert_eq!(info.map(|i| i.3), Ok(PENDING), "the first #VE's GPA");
+}
+
 // ---------------------------------------------------------------------
 // One platform: the host's leaves and the guest's on the same model.
 
