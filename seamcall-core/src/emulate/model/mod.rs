@@ -151,6 +151,7 @@
 //! | TDG.MR.RTMR.EXTEND (2) | RTMR = SHA-384(RTMR ‖ 48 bytes at a 64-byte-aligned private GPA); misaligned or shared GPA: operand RCX, index > 3: RDX |
 //! | TDG.VP.VEINFO.GET (3) | the #VE information the model recorded (then cleared), else `TDX_NO_VALID_VE_INFO` with zeros; version 1 from 1.5.34 |
 //! | TDG.MR.REPORT (4) | a 1024-byte TDREPORT_STRUCT in the architectural layout (below) at a 1024-aligned GPA; operands RCX, RDX, R8 (sub-type) |
+//! | TDG.VP.CPUIDVE.SET (5) | the two #VE-on-CPUID bits kept ([`Model::cpuid_ve`]); bits 63:2: operand RCX |
 //! | TDG.MEM.PAGE.ACCEPT (6) | pending → mapped and zeroed at 4 KiB and 2 MiB; `TDX_PAGE_ALREADY_ACCEPTED` and `TDX_PAGE_SIZE_MISMATCH` with the level in bits 31:0; 1 GiB: operand RCX |
 //! | TDG.VM.RD/WR (7, 8), TDG.VP.RD/WR (9, 10), TDG.SYS.RD (11) | the guest read and write masks of `tests/data/tdx-abi/fields.tsv`; TDG.VM.RD version 1 and TDG.VP.RD/SYS.RD give the next field |
 //!
