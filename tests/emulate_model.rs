@@ -244,9 +244,10 @@ fn module_init_out_of_order() {
         );
         sys_init(0).unwrap();
         assert_eq!(status(sys_init(0)), codes::SYS_INIT_NOT_PENDING.raw());
+        // Before every LP ran TDH.SYS.LP.INIT (here the one LP).
         assert_eq!(
             status(sys_config(TDMR_LIST, 1, 32)),
-            codes::SYS_LP_INIT_NOT_DONE.raw()
+            codes::SYS_CONFIG_NOT_PENDING.raw()
         );
         assert_eq!(
             status(sys_key_config()),

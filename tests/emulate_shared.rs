@@ -567,13 +567,13 @@ fn every_lp_runs_sys_lp_init_once() {
         assert_eq!(lp_init(), TdxStatus::SYS_LP_INIT_DONE);
         assert_eq!(sys_rd().map(|(v, _)| v), Ok(64));
         // Two LPs have not run it.
-        assert_eq!(err(config()), TdxStatus::SYS_LP_INIT_NOT_DONE);
+        assert_eq!(err(config()), TdxStatus::SYS_CONFIG_NOT_PENDING);
     });
     with_module(&mut lps[1], || {
         assert_eq!(err(sys_rd()), TdxStatus::SYS_LP_INIT_NOT_DONE);
         assert_eq!(lp_init().raw(), 0);
         assert_eq!(sys_rd().map(|(v, _)| v), Ok(64));
-        assert_eq!(err(config()), TdxStatus::SYS_LP_INIT_NOT_DONE);
+        assert_eq!(err(config()), TdxStatus::SYS_CONFIG_NOT_PENDING);
     });
     assert_eq!(
         (0..3).map(|i| s.lp_initialized(i)).collect::<Vec<_>>(),

@@ -24,9 +24,8 @@ use crate::status::TdxStatus;
 ///
 /// * **TDH.SYS.LP.INIT**: each LP runs it once (`TDX_SYS_LP_INIT_DONE` the
 ///   second time on the same LP); TDH.SYS.CONFIG needs every LP initialized
-///   (the per-thread model's `TDX_SYS_LP_INIT_NOT_DONE`; module 1.5.01
-///   answers `TDX_SYS_CONFIG_NOT_PENDING` there, `tdh_sys_config.c` lines
-///   768–775 at 72d8cffb), and TDH.SYS.RD on an LP that
+///   (else `TDX_SYS_CONFIG_NOT_PENDING`, as the module answers,
+///   `tdh_sys_config.c` lines 768–775 at 72d8cffb), and TDH.SYS.RD on an LP that
 ///   has not run it is `TDX_SYS_LP_INIT_NOT_DONE`, as in the module
 ///   (intel/tdx-module `src/vmm_dispatcher/api_calls/tdh_sys_rd.c` at
 ///   72d8cffb). A shared model made from a model that is already ready

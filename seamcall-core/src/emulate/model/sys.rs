@@ -63,8 +63,12 @@ impl Model {
         if self.sys != SysState::InitDone {
             return Err(codes::SYS_CONFIG_NOT_PENDING.into());
         }
+        // Every LP must have run TDH.SYS.LP.INIT; the module answers
+        // otherwise as for a wrong state (intel/tdx-module
+        // `src/vmm_dispatcher/api_calls/tdh_sys_config.c` lines 768-775 at
+        // 72d8cffb; murrowow/tdx-concurrency lines 780-786 at c71d4f63).
         if !self.lp_initialized {
-            return Err(codes::SYS_LP_INIT_NOT_DONE.into());
+            return Err(codes::SYS_CONFIG_NOT_PENDING.into());
         }
         if inp.rdx == 0 || inp.rdx > MAX_TDMRS {
             return Err(with_operand(TdxStatus::OPERAND_INVALID, OperandId::Rdx).into());
