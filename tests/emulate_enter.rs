@@ -701,6 +701,20 @@ fn a_triple_fault_disables_the_vcpu() {
             };
             assert_eq!(again, expect, "{what}");
             assert_eq!(spy.entries[1].rbp, None, "{what}");
+            // TDH.VP.RD still takes the disabled vCPU, TDH.VP.WR does not.
+            let (rd, wr) = with_module(&mut spy, || unsafe {
+                let f = seamcall_core::fields::vcpu::PEND_NMI;
+                (
+                    leaves::tdh_vp_rd(PhysAddr::new(td.tdvpr), f),
+                    leaves::tdh_vp_wr(PhysAddr::new(td.tdvpr), f, 1, 1),
+                )
+            });
+            assert_eq!(rd, Ok(0), "{what}");
+            assert_eq!(
+                wr.map_err(|e| e.status().raw()),
+                Err(VCPU_STATE_INCORRECT | disabled),
+                "{what}"
+            );
             assert_eq!(log.all().len(), 1, "{what}: the script ran once");
             for e in &spy.entries {
                 check_audit(release, e);

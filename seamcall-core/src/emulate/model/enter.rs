@@ -82,7 +82,7 @@
 //! interrupt exit, as when its script has nothing more to do.
 
 use super::script::{Cause, Exit, GpaState, Gprs, LastExit, Resume};
-use super::{with_operand, Fail, LeafState, Model, OpState, Out, PageType, Release, Sept};
+use super::{with_operand, Fail, LeafState, Model, OpState, Out, PageType, Release, Sept, Vcpu};
 use crate::emulate::{vmm, Reg, Regs};
 use crate::status::{OperandId, TdxStatus};
 use crate::types::SeptLevel;
@@ -137,6 +137,21 @@ impl Left {
 }
 
 impl Model {
+    /// `TDX_VCPU_STATE_INCORRECT` for `vcpu`, as its release reports it:
+    /// from 1.5.06 on with the vCPU's state as the operand id
+    /// (`check_and_associate_vcpu`, murrowow/tdx-concurrency
+    /// `src/common/helpers/helpers.c` line 1088 at c71d4f63: VCPU_DISABLED
+    /// 8, VCPU_UNINITIALIZED 0), the bare code on 1.5.01 (`helpers.c` line
+    /// 1031 at 72d8cffb).
+    pub(super) fn vcpu_state_incorrect(&self, vcpu: &Vcpu) -> TdxStatus {
+        let state = if vcpu.run.disabled { VCPU_DISABLED } else { 0 };
+        if self.release() >= Release::V1_5_25 {
+            TdxStatus::from_raw(TdxStatus::VCPU_STATE_INCORRECT.raw() | state)
+        } else {
+            TdxStatus::VCPU_STATE_INCORRECT
+        }
+    }
+
     /// TDH.VP.ENTER: RCX = TDVPR (bits 11:0 must be 0); the other GPRs the
     /// host's answer to a TDG.VP.VMCALL exit.
     pub(super) fn vp_enter(&mut self, inp: &Regs, out: &mut Out) -> Result<(), Fail> {
@@ -158,13 +173,7 @@ impl Model {
             // `src/common/helpers/helpers.c` line 1088 at c71d4f63;
             // VCPU_DISABLED is 8, VCPU_UNINITIALIZED 0); 1.5.01 returns the
             // bare code (`helpers.c` line 1031 at 72d8cffb).
-            let state = if vcpu.run.disabled { VCPU_DISABLED } else { 0 };
-            let status = if self.release() >= Release::V1_5_25 {
-                TdxStatus::VCPU_STATE_INCORRECT.raw() | state
-            } else {
-                TdxStatus::VCPU_STATE_INCORRECT.raw()
-            };
-            return Err(TdxStatus::from_raw(status).into());
+            return Err(self.vcpu_state_incorrect(vcpu).into());
         }
         let no_rbp_mod = td.params.config_flags & NO_RBP_MOD != 0;
         let sept_ve_disable = super::guest::pending_ve_disabled(td);

@@ -154,13 +154,19 @@ impl Model {
         Ok(())
     }
 
-    fn vp_of(&self, tdvpr: u64) -> Result<(&Vcpu, &Td), TdxStatus> {
+    /// The vCPU at `tdvpr` and its TD, for TDH.VP.RD (`write` false) and
+    /// VP.WR (`write` true): an uninitialized vCPU is
+    /// `TDX_VCPU_STATE_INCORRECT`, and so is one a fatal exit disabled for
+    /// VP.WR only (`check_and_associate_vcpu(.., allow_disabled: !write)`,
+    /// `tdh_vp_rd_wr.c` line 146 at 72d8cffb); from 1.5.06 on with the
+    /// vCPU's state as operand id, as TDH.VP.ENTER.
+    fn vp_of(&self, tdvpr: u64, write: bool) -> Result<(&Vcpu, &Td), TdxStatus> {
         let tdr = self.vcpu_td(tdvpr, OperandId::Rcx)?;
         let bad = with_operand(TdxStatus::PAGE_METADATA_INCORRECT, OperandId::Rcx);
         let vcpu = self.vcpus.get(&tdvpr).ok_or(bad)?;
         let td = self.tds.get(&tdr).ok_or(bad)?;
-        if !vcpu.initialized {
-            return Err(TdxStatus::VCPU_STATE_INCORRECT);
+        if !vcpu.initialized || (write && vcpu.run.disabled) {
+            return Err(self.vcpu_state_incorrect(vcpu));
         }
         Ok((vcpu, td))
     }
@@ -173,7 +179,7 @@ impl Model {
         version: u8,
         out: &mut Out,
     ) -> Result<(), TdxStatus> {
-        let (vcpu, td) = self.vp_of(inp.rcx)?;
+        let (vcpu, td) = self.vp_of(inp.rcx, false)?;
         let value = match vp_field(inp.rdx) {
             None => return Err(TdxStatus::METADATA_FIELD_ID_INCORRECT),
             Some(VpField::Gpr(_)) if td.params.attributes & TdParams::ATTR_DEBUG == 0 => {
@@ -193,7 +199,7 @@ impl Model {
     /// TDH.VP.WR: RCX = TDVPR, RDX = field id, R8 = value, R9 = write mask;
     /// R8 = the previous value.
     pub(super) fn vp_wr(&mut self, inp: &Regs, out: &mut Out) -> Result<(), TdxStatus> {
-        let (vcpu, td) = self.vp_of(inp.rcx)?;
+        let (vcpu, td) = self.vp_of(inp.rcx, true)?;
         let debug = td.params.attributes & TdParams::ATTR_DEBUG != 0;
         let field = match vp_field(inp.rdx) {
             None => return Err(TdxStatus::METADATA_FIELD_ID_INCORRECT),
