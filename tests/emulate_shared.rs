@@ -468,6 +468,49 @@ fn a_vcpu_in_the_td_holds_back_tlb_tracking_until_it_exits() {
     });
 }
 
+/// TDH.VP.ENTER's zero-step filter answers with an emulated EPT violation
+/// without entering the TD: that vCPU holds back no TLB tracking, even
+/// while its call is paused.
+#[test]
+fn an_entry_the_zero_step_filter_answers_leaves_tlb_tracking_alone() {
+    use seamcall_core::emulate::model::Resume;
+    let s = shared(2);
+    let td = Td::new();
+    build(&s, &td);
+    let v0 = td.vcpus[0];
+    let fault = |_: &Resume| Exit::EptViolation {
+        gpa: 0x7000,
+        qualification: Exit::EPT_READ,
+    };
+    s.with(|m| m.set_guest(v0, fault).map(|_| ())).unwrap();
+    let mut lp0 = s.lp(0).unwrap();
+    let mut lp1 = s.lp(1).unwrap();
+    // Seven faults at one instruction: the seventh logs the GPA.
+    with_module(&mut lp0, || {
+        for _ in 0..7 {
+            assert_eq!(
+                unsafe { enter(v0) }.raw(),
+                48,
+                "the guest's own EPT violation"
+            );
+        }
+    });
+    let pause = s.pause_at(leaf::VP_ENTER);
+    let runner = thread::spawn(move || with_module(&mut lp0, || unsafe { enter(v0) }));
+    pause.wait();
+    with_module(&mut lp1, || unsafe {
+        // Two epochs in a row: no vCPU of the TD entered it.
+        leaves::tdh_mem_track(td.tdr()).unwrap();
+        leaves::tdh_mem_track(td.tdr()).unwrap();
+    });
+    pause.release();
+    assert_eq!(
+        runner.join().unwrap().raw(),
+        48,
+        "the emulated EPT violation"
+    );
+}
+
 #[test]
 fn a_vcpu_is_flushed_on_the_lp_it_is_associated_with() {
     let s = shared(2);

@@ -567,11 +567,11 @@ impl Lp {
     }
 
     /// Bookkeeping after the model answered `regs` (RAX = status).
-    fn after(&self, st: &mut State, leaf: u16, tdvpr: u64, status: u64) {
+    fn after(&self, st: &mut State, leaf: u16, tdvpr: u64, status: u64, runs_before: Option<u64>) {
         match leaf {
             leaf::SYS_LP_INIT => st.lps[self.id].initialized = st.model.lp_initialized,
             leaf::VP_INIT | leaf::VP_ENTER | leaf::VP_RD | leaf::VP_WR if ok(status) => {
-                if leaf == leaf::VP_ENTER {
+                if leaf == leaf::VP_ENTER && entries(&st.model, leaf, tdvpr) != runs_before {
                     let td = st.model.vcpus.get(&tdvpr).map(|v| v.tdr);
                     if let Some(e) = td.and_then(|t| st.model.tds.get(&t)).map(|t| t.epoch) {
                         st.in_guest.insert(tdvpr, (td.unwrap_or(0), e));
@@ -645,6 +645,10 @@ impl Module for Lp {
             st.model.answer_status(regs, status);
             return Outcome::Return;
         }
+        // Guest runs of the vCPU so far: TDH.VP.ENTER's zero-step filter
+        // answers without entering the TD (and the module reverts the TLB
+        // tracking it started, `tdh_vp_enter.c` lines 779-781 at 72d8cffb).
+        let runs_before = entries(&st.model, leaf, tdvpr);
         // The leaf's body. A panic is caught here, inside the mutex, so
         // that nothing is poisoned; it is resumed once the locks are back.
         let model = &mut st.model;
@@ -667,7 +671,7 @@ impl Module for Lp {
         };
         self.rbp = rbp;
         if outcome == Outcome::Return {
-            self.after(&mut st, leaf, tdvpr, regs.rax);
+            self.after(&mut st, leaf, tdvpr, regs.rax, runs_before);
         }
         drop(st);
         held.release_transient();
@@ -780,6 +784,14 @@ impl<V: crate::emulate::vmm::Vmm> crate::emulate::GuestModule for SharedVcpu<V> 
             }
         }
     }
+}
+
+/// For TDH.VP.ENTER, how many times the vCPU at `tdvpr` entered the TD so
+/// far (its guest ran); `None` for other leaves.
+fn entries(model: &Model, leaf: u16, tdvpr: u64) -> Option<u64> {
+    (leaf == leaf::VP_ENTER)
+        .then(|| model.vcpus.get(&tdvpr).map(|v| v.run.entries))
+        .flatten()
 }
 
 /// The module's locks a guest leaf takes before its body: the RTMR lock
