@@ -4,8 +4,8 @@
 //! modules 1.5.25, 1.5.34 and 2.0.18 may write, one row per release) and
 //! `leaves-2.0.tsv` (the leaves Linux does not know, with the registers the
 //! module reads). They are copies of the project's ABI notes, checked
-//! against the originals when those sit beside the repository
-//! (`../shared/tdx-abi`). For every entry of `seamcall_core::leaves::ALL`:
+//! against the originals when those sit beside the checkout (see
+//! `src/vendored.rs`). For every entry of `seamcall_core::leaves::ALL`:
 //! the leaf number and version match, the inputs and outputs cover Linux's
 //! (or, for a leaf Linux does not call, the registers the module reads),
 //! and outputs ∪ clobbers cover every register that **any** audited release

@@ -2,7 +2,7 @@
 //! `tests/data/tdx-abi/guest/tdcall-leaves.tsv` (every TDG leaf, the
 //! registers TDX module 1.5.01 reads and may write), a copy of the
 //! project's guest ABI notes checked against the original when that sits
-//! beside the repository (`../shared/tdx-abi/guest`).
+//! beside the checkout (see `src/vendored.rs`).
 //!
 //! The TSV's cells are prose (`RCX = GPA of …; RDX = RTMR index (0-3)`); the
 //! parser below reads the registers out of them with a few fixed rules and

@@ -340,8 +340,10 @@ pub trait Module {
 /// it. For [`Outcome::Return`] the module writes the status into
 /// `regs.rax` and its outputs where the leaf defines them; every register it
 /// leaves alone comes back unchanged, as the module guarantees a TD
-/// (`tests/data/tdx-abi/guest/NOTES.md` §1: the TD's registers are reloaded
-/// from the image the leaf wrote into, RSP from the TD's VMCS). RBP is
+/// (intel/tdx-module at 72d8cffb: `tdx_return_to_td` reloads the TD's
+/// registers from the TDVPS image the leaf wrote into,
+/// `src/td_dispatcher/tdx_td_transitions.S` lines 108-139, and RSP comes
+/// from the TD's VMCS). RBP is
 /// written back too: TDG.VP.VMCALL hands it to the VMM when the mask
 /// exposes it and the TD allows that.
 ///

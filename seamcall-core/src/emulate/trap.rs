@@ -889,8 +889,9 @@ extern "C" fn on_signal(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) {
     let next = rip.wrapping_add(INSN_LEN);
     let efl = uc.uc_mcontext.gregs[libc::REG_EFL as usize] as u64;
     let (rip_out, efl_out) = match outcome {
-        // TDCALL: the module never writes the TD's RFLAGS
-        // (`tests/data/tdx-abi/guest/NOTES.md` §1).
+        // TDCALL: the module's `td_call` never writes the TD's RFLAGS
+        // (intel/tdx-module `src/td_dispatcher/tdx_td_dispatcher.c` at
+        // 72d8cffb; only exception injection and TDG.VP.ENTER do).
         Outcome::Return if tdcall => (next, efl),
         // VMsucceed: CF, PF, AF, ZF, SF, OF clear.
         Outcome::Return => (next, efl & !RFLAGS_ARITH),
