@@ -25,7 +25,7 @@ fn read(name: &str) -> String {
 /// the originals are present.
 #[test]
 fn vendored_facts_match_the_originals() {
-    seamcall_tests::vendored::assert_copies_match("", &["status.tsv", "NOTES-2.0.md"]);
+    seamcall_tests::vendored::assert_copies_match("", &["status.tsv", "notes-2.0.md"]);
 }
 
 fn hex(cell: &str) -> Option<u64> {
@@ -71,7 +71,7 @@ fn status_tsv() -> BTreeMap<String, u64> {
 /// Section 2 of the notes: the two tables (`| TDX_NAME | 0x… |`) and the
 /// "name value; name value" list, up to the operand ids.
 fn notes_codes() -> BTreeMap<String, u64> {
-    let text = read("NOTES-2.0.md");
+    let text = read("notes-2.0.md");
     let start = text
         .find("### 2. New status codes")
         .expect("section 2 of the notes");
