@@ -26,8 +26,8 @@ mod round_trip;
 use round_trip::{median_ns, with_bare_handler, CALLS};
 
 use criterion::{criterion_group, Criterion};
-use seamcall_core::emulate::vmm::{GhciVmm, VmcallExit, VmcallOnly};
 use seamcall_core::emulate;
+use seamcall_core::emulate::vmm::{GhciVmm, VmcallExit, VmcallOnly};
 use seamcall_core::guest;
 
 const MSR: u32 = 0x1B;

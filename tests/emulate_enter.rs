@@ -177,42 +177,9 @@ impl Module for Spy<'_> {
 #[derive(Clone, Copy, Default)]
 struct Answer(Regs);
 
-/// TDH.VP.ENTER through the catalog's declaration: the status and the
-/// registers it returned, in a `Regs`.
+/// TDH.VP.ENTER with the host's answer `a` ([`emulate_leaves::vp_enter`]).
 unsafe fn vp_enter(tdvpr: u64, a: Answer) -> Regs {
-    let a = a.0;
-    let (status, (rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi)) =
-        leaves::tdh_vp_enter(
-            PhysAddr::new(tdvpr),
-            a.rdx,
-            a.r8,
-            a.r9,
-            a.r10,
-            a.r11,
-            a.r12,
-            a.r13,
-            a.r14,
-            a.r15,
-            a.rbx,
-            a.rdi,
-            a.rsi,
-        );
-    Regs {
-        rax: status.raw(),
-        rcx,
-        rdx,
-        rbx,
-        rsi,
-        rdi,
-        r8,
-        r9,
-        r10,
-        r11,
-        r12,
-        r13,
-        r14,
-        r15,
-    }
+    emulate_leaves::vp_enter(tdvpr, &a.0)
 }
 
 /// A script that records what it was told, as closures see it.

@@ -9,6 +9,8 @@
 //! every page back in the host's allocator. The busy and TLB-tracking
 //! statuses the contention provoked are recorded and checked.
 
+mod emulate_leaves;
+
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 
@@ -19,6 +21,8 @@ use seamcall_core::emulate::model::{
 use seamcall_core::emulate::{with_module, Reg, Regs};
 use seamcall_core::leaves::{self, GpaLevel, Hkid, PhysAddr};
 use seamcall_core::{OperandId, TdxStatus};
+
+use emulate_leaves::vp_enter;
 
 /// The one TDMR: 1 GiB at 4 GiB; the host's memory, the window, is its
 /// first 16 MiB.
@@ -95,45 +99,6 @@ fn on_busy<T>(seen: &Seen, mut call: impl FnMut() -> (TdxStatus, T)) -> (TdxStat
 
 fn status<T>(r: Result<T, seamcall_core::SeamcallError>) -> (TdxStatus, ()) {
     (r.err().map_or(TdxStatus::from_raw(0), |e| e.status()), ())
-}
-
-/// TDH.VP.ENTER with the host's answer to the last TDG.VP.VMCALL in
-/// `answer` (R10 … R15 as TDG.VP.VMCALL exposes them); the exit, in a
-/// `Regs`.
-unsafe fn vp_enter(tdvpr: u64, answer: &Regs) -> Regs {
-    let a = answer;
-    let (st, (rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi)) =
-        leaves::tdh_vp_enter(
-            pa(tdvpr),
-            a.rdx,
-            a.r8,
-            a.r9,
-            a.r10,
-            a.r11,
-            a.r12,
-            a.r13,
-            a.r14,
-            a.r15,
-            a.rbx,
-            a.rdi,
-            a.rsi,
-        );
-    Regs {
-        rax: st.raw(),
-        rcx,
-        rdx,
-        rbx,
-        rsi,
-        rdi,
-        r8,
-        r9,
-        r10,
-        r11,
-        r12,
-        r13,
-        r14,
-        r15,
-    }
 }
 
 /// The guest of vCPU `i`: asks for CPUID through TDG.VP.VMCALL, checks the

@@ -87,3 +87,47 @@ pub unsafe fn phymem_cache_wb(resume: u64) -> Result<(), SeamcallError>;
 pub unsafe fn mng_key_freeid(tdr: u64) -> Result<(), SeamcallError>;
 #[seamcall(leaf = 28, in = [rcx], out = [rcx, rdx, r8], clobber = [r9, r10, r11])]
 pub unsafe fn phymem_page_reclaim(page: u64) -> Result<(u64, u64, u64), SeamcallError>;
+
+/// TDH.VP.ENTER through the catalog's declaration
+/// (`seamcall_core::leaves::tdh_vp_enter`), passing the host's answer to the
+/// last TDG.VP.VMCALL from `answer` (RDX, RBX, RSI, RDI, R8–R15, the
+/// registers TDG.VP.VMCALL can expose); the exit's status and registers,
+/// in a `Regs`.
+pub unsafe fn vp_enter(
+    tdvpr: u64,
+    answer: &seamcall_core::emulate::Regs,
+) -> seamcall_core::emulate::Regs {
+    let a = answer;
+    let (status, (rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi)) =
+        seamcall_core::leaves::tdh_vp_enter(
+            seamcall_core::x86_64::PhysAddr::new(tdvpr),
+            a.rdx,
+            a.r8,
+            a.r9,
+            a.r10,
+            a.r11,
+            a.r12,
+            a.r13,
+            a.r14,
+            a.r15,
+            a.rbx,
+            a.rdi,
+            a.rsi,
+        );
+    seamcall_core::emulate::Regs {
+        rax: status.raw(),
+        rcx,
+        rdx,
+        rbx,
+        rsi,
+        rdi,
+        r8,
+        r9,
+        r10,
+        r11,
+        r12,
+        r13,
+        r14,
+        r15,
+    }
+}
